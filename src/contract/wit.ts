@@ -1,0 +1,200 @@
+// The WIT contract's values as jco represents them in JavaScript, and their conversion to and from the JSON protocol.
+import type {
+  Descriptor,
+  KubeObject,
+  ObjectRef,
+  ReconcileRequest,
+  Selector,
+  Trigger,
+} from '../protocol/schemas.ts';
+
+export interface WitKindRef {
+  apiVersion: string;
+  kind: string;
+}
+export interface WitObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string | undefined;
+  name: string;
+}
+export interface WitDescriptor {
+  name: string;
+  version: string;
+  primary: WitKindRef;
+  owns: WitKindRef[];
+  reads: WitKindRef[];
+  finalizer: boolean;
+}
+export type WitTrigger =
+  | { tag: 'primary' }
+  | { tag: 'owned'; val: WitObjectRef }
+  | { tag: 'related'; val: WitObjectRef }
+  | { tag: 'requeue' };
+export interface WitRequest {
+  primary: string;
+  owned: string[];
+  related: string[];
+  trigger: WitTrigger;
+  finalizing: boolean;
+}
+export interface WitLabel {
+  key: string;
+  value: string;
+}
+export interface WitSelector {
+  apiVersion: string;
+  kind: string;
+  namespace: string | undefined;
+  name: string | undefined;
+  matchLabels: WitLabel[];
+}
+export type WitEventType = 'normal' | 'warning';
+export interface WitEvent {
+  type: WitEventType;
+  reason: string;
+  message: string;
+}
+export interface WitResponse {
+  desired: string[];
+  status: string | undefined;
+  related: WitSelector[];
+  requeueAfterMs: number | undefined;
+  finalized: boolean;
+  events: WitEvent[];
+}
+
+/** The exports of an instantiated reconciler component (world `reconciler`). */
+export interface ReconcilerExports {
+  describe(): WitDescriptor;
+  /** Returns the response; a wit `err` is thrown as an error whose `payload` is the string. */
+  reconcile(request: WitRequest): WitResponse;
+}
+
+/** Instantiates one reconciler component; each call gives a fresh instance. */
+export type ReconcilerFactory = () => Promise<ReconcilerExports>;
+
+/** The generated registry: reconciler name to factory. */
+export type ReconcilerRegistry = Readonly<Record<string, ReconcilerFactory>>;
+
+/** A wit `result::err` surfaced by jco: an Error carrying the reconciler's message in `payload`. */
+export function witErrorPayload(error: unknown): string | undefined {
+  if (error instanceof Error && 'payload' in error && typeof error.payload === 'string') return error.payload;
+  return undefined;
+}
+
+function refToWit(ref: ObjectRef): WitObjectRef {
+  return { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name };
+}
+
+function refFromWit(ref: WitObjectRef): ObjectRef {
+  const out: ObjectRef = { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
+  if (ref.namespace !== undefined) out.namespace = ref.namespace;
+  return out;
+}
+
+export function triggerToWit(trigger: Trigger): WitTrigger {
+  switch (trigger.type) {
+    case 'owned':
+    case 'related':
+      return { tag: trigger.type, val: refToWit(trigger.ref) };
+    default:
+      return { tag: trigger.type };
+  }
+}
+
+export function triggerFromWit(trigger: WitTrigger): Trigger {
+  switch (trigger.tag) {
+    case 'owned':
+    case 'related':
+      return { type: trigger.tag, ref: refFromWit(trigger.val) };
+    default:
+      return { type: trigger.tag };
+  }
+}
+
+const json = (obj: KubeObject): string => JSON.stringify(obj);
+
+/** The JSON request as the component receives it. */
+export function requestToWit(request: ReconcileRequest): WitRequest {
+  return {
+    primary: json(request.primary),
+    owned: request.owned.map(json),
+    related: request.related.map(json),
+    trigger: triggerToWit(request.trigger),
+    finalizing: request.finalizing,
+  };
+}
+
+/** The component's request in JSON form (guest side and tests). Objects are parsed, not validated. */
+export function requestFromWit(request: WitRequest): {
+  primary: unknown;
+  owned: unknown[];
+  related: unknown[];
+  trigger: Trigger;
+  finalizing: boolean;
+} {
+  const parse = (text: string): unknown => JSON.parse(text);
+  return {
+    primary: parse(request.primary),
+    owned: request.owned.map(parse),
+    related: request.related.map(parse),
+    trigger: triggerFromWit(request.trigger),
+    finalizing: request.finalizing,
+  };
+}
+
+function parseObjectJson(text: string, field: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidAnswerError(`${field} is not valid JSON text`);
+  }
+}
+
+function selectorFromWit(selector: WitSelector): Selector {
+  const out: Selector = {
+    apiVersion: selector.apiVersion,
+    kind: selector.kind,
+    matchLabels: Object.fromEntries(selector.matchLabels.map((l) => [l.key, l.value])),
+  };
+  if (selector.namespace !== undefined) out.namespace = selector.namespace;
+  if (selector.name !== undefined) out.name = selector.name;
+  return out;
+}
+
+/** Raised when a component's answer cannot be represented in the protocol. */
+export class InvalidAnswerError extends Error {
+  override readonly name = 'InvalidAnswerError';
+}
+
+/**
+ * The component's answer in JSON form, not yet validated: callers must parse it with
+ * `ReconcileResponse`. Throws InvalidAnswerError when an object-json field is not JSON.
+ */
+export function responseFromWit(response: WitResponse): unknown {
+  return {
+    desired: response.desired.map((text, i) => parseObjectJson(text, `desired[${i}]`)),
+    status: response.status === undefined ? null : parseObjectJson(response.status, 'status'),
+    related: response.related.map(selectorFromWit),
+    requeueAfterMs: response.requeueAfterMs ?? null,
+    finalized: response.finalized,
+    events: response.events.map((e) => ({
+      type: e.type === 'warning' ? 'Warning' : 'Normal',
+      reason: e.reason,
+      message: e.message,
+    })),
+  };
+}
+
+/** The descriptor in JSON form, not yet validated: callers must parse it with `Descriptor`. */
+export function descriptorFromWit(descriptor: WitDescriptor): Descriptor {
+  return {
+    name: descriptor.name,
+    version: descriptor.version,
+    primary: { apiVersion: descriptor.primary.apiVersion, kind: descriptor.primary.kind },
+    owns: descriptor.owns.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind })),
+    reads: descriptor.reads.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind })),
+    finalizer: descriptor.finalizer,
+  };
+}

@@ -1,0 +1,30 @@
+// The protocol's error codes, their HTTP statuses, and the JSON error body every non-2xx answer carries.
+import * as z from 'zod/mini';
+
+/** Stable error codes; clients switch on these, never on messages. */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  payload_too_large: 413,
+  reconciler_error: 422,
+  reconciler_trap: 500,
+  invalid_answer: 502,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** Whether a failed call may succeed when retried with the same input. */
+export function isRetryable(code: ErrorCode): boolean {
+  return code !== 'not_found' && code !== 'bad_request' && code !== 'payload_too_large';
+}

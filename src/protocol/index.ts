@@ -1,0 +1,4 @@
+// Re-exports the HTTP protocol: schemas, error codes, routes.
+export * from './schemas.ts';
+export * from './errors.ts';
+export * from './routes.ts';
