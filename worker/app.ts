@@ -1,0 +1,44 @@
+// Builds the worker's Hono app from a reconciler registry: middleware, routes and the error handler.
+import { Hono } from 'hono';
+import type { ReconcilerRegistry } from '../src/contract/wit.ts';
+import { ROUTES } from '../src/protocol/routes.ts';
+import { errorResponse, notFoundResponse } from './errors/index.ts';
+import { consoleLog, type LogWriter } from './log.ts';
+import { bodyLimit, requestLog, verifySignature, type SignatureOptions } from './middleware/index.ts';
+import { InstancePool } from './reconcilers/index.ts';
+import { health, listReconcilers, reconcile } from './routes/index.ts';
+import type { WorkerEnv } from './types.ts';
+
+export interface AppOptions {
+  /** Reconciler name → component factory (generated: build/reconcilers/registry.ts). */
+  registry: ReconcilerRegistry;
+  /** Largest request body in bytes; defaults to MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
+  /** Secret source, replay window and clock of the signature check. */
+  signature?: SignatureOptions;
+  /** Where JSON log lines go; defaults to console.log. */
+  log?: LogWriter;
+}
+
+export function createApp(options: AppOptions): Hono<WorkerEnv> {
+  const log = options.log ?? consoleLog;
+  const pool = new InstancePool({
+    registry: options.registry,
+    onInstantiate: (event) => {
+      log({ level: 'info', msg: 'instantiate', ...event, ms: Math.round(event.ms * 1000) / 1000 });
+    },
+  });
+
+  const app = new Hono<WorkerEnv>();
+  // Order matters: log everything; bound the body before anyone reads it; verify before anything runs.
+  app.use(requestLog({ write: log }));
+  app.use(bodyLimit(options.maxBodyBytes === undefined ? {} : { maxBytes: options.maxBodyBytes }));
+  app.get(ROUTES.health, health);
+  app.use('/v1/*', verifySignature(options.signature));
+  app.get(ROUTES.list, listReconcilers(pool));
+  // Not ROUTES.reconcile(':name'): it URL-encodes the colon.
+  app.post('/v1/reconcilers/:name/reconcile', reconcile(pool));
+  app.onError(errorResponse);
+  app.notFound(notFoundResponse);
+  return app;
+}

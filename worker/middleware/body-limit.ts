@@ -1,0 +1,64 @@
+// Middleware that reads the request body under a byte limit BEFORE anything parses it: 413 above the limit.
+import { createMiddleware } from 'hono/factory';
+import { MAX_BODY_BYTES } from '../../src/protocol/routes.ts';
+import { WorkerError } from '../errors/worker-error.ts';
+import type { WorkerEnv } from '../types.ts';
+
+export interface BodyLimitOptions {
+  /** Largest accepted body in bytes; defaults to the protocol's MAX_BODY_BYTES. */
+  maxBytes?: number;
+}
+
+function tooLarge(bytes: string, maxBytes: number): WorkerError {
+  return new WorkerError(
+    'payload_too_large',
+    `request body is ${bytes} bytes, over the limit of ${maxBytes}: send fewer owned or related objects`,
+  );
+}
+
+/**
+ * Rejects a declared `Content-Length` above the limit without reading, then reads the stream while
+ * counting bytes (a missing or lying length cannot get past), and stores the text as `body`.
+ */
+export function bodyLimit(options: BodyLimitOptions = {}) {
+  const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
+  return createMiddleware<WorkerEnv>(async function bodyLimit(c, next) {
+    const declared = c.req.header('content-length');
+    if (declared !== undefined) {
+      if (!/^\d{1,15}$/.test(declared)) {
+        throw new WorkerError('bad_request', `malformed Content-Length header "${declared}"`);
+      }
+      if (Number(declared) > maxBytes) throw tooLarge(declared, maxBytes);
+    }
+    c.set('body', await readLimited(c.req.raw.body, maxBytes));
+    await next();
+  });
+}
+
+async function readLimited(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string> {
+  if (stream === null) return '';
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(`more than ${maxBytes}`, maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new WorkerError('bad_request', 'request body is not valid UTF-8: send JSON text');
+  }
+}

@@ -1,0 +1,4 @@
+// Re-exports the worker's middleware factories.
+export { bodyLimit, type BodyLimitOptions } from './body-limit.ts';
+export { verifySignature, type SignatureOptions } from './signature.ts';
+export { requestLog, type RequestLogLine, type RequestLogOptions } from './request-log.ts';

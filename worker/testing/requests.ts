@@ -1,0 +1,62 @@
+// Builds protocol requests for worker tests and the benchmark: sample objects, and signed fetch inits.
+import { signHeaders } from '../../src/signing.ts';
+import type { KubeObject, ReconcileRequest } from '../../src/protocol/schemas.ts';
+
+export const TEST_SECRET = 'zeroloop-test-secret';
+
+export interface SampleOptions {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  spec?: Record<string, unknown>;
+  owned?: KubeObject[];
+  related?: KubeObject[];
+}
+
+/** A reconcile request with the given primary spec and objects. */
+export function sampleRequest(options: SampleOptions = {}): ReconcileRequest {
+  return {
+    primary: {
+      apiVersion: options.apiVersion ?? 'test.zeroloop.dev/v1',
+      kind: options.kind ?? 'Faulty',
+      metadata: { name: options.name ?? 'sample', namespace: options.namespace ?? 'default', uid: 'u-1' },
+      spec: options.spec ?? { mode: 'ok' },
+    },
+    owned: options.owned ?? [],
+    related: options.related ?? [],
+    trigger: { type: 'primary' },
+    finalizing: false,
+  };
+}
+
+/** `count` ConfigMaps of about `bytes` each, named `<prefix>-<i>`. */
+export function configMaps(prefix: string, count: number, namespace = 'default', bytes = 200): KubeObject[] {
+  return Array.from({ length: count }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${prefix}-${i}`, namespace, labels: { app: prefix } },
+    data: { value: 'x'.repeat(bytes) },
+  }));
+}
+
+/** A signed POST of `body` (an object is JSON-encoded), as the relay sends it. */
+export async function signedPost(
+  body: unknown,
+  secret = TEST_SECRET,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ method: 'POST'; body: string; headers: Record<string, string> }> {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return {
+    method: 'POST',
+    body: text,
+    headers: { 'content-type': 'application/json', ...(await signHeaders(secret, text)), ...extraHeaders },
+  };
+}
+
+/** A signed GET (the signature covers the empty body). */
+export async function signedGet(
+  secret = TEST_SECRET,
+): Promise<RequestInit & { headers: Record<string, string> }> {
+  return { method: 'GET', headers: await signHeaders(secret, '') };
+}
