@@ -1,0 +1,281 @@
+// Builds etcd, kube-apiserver and kube-controller-manager from cluster/gomod into a per-user cache, once per pin.
+import { access, chmod, constants, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BinaryBuildFailed, GoToolchainMissing, ModuleDownloadFailed } from './errors.ts';
+import { classifyGoFailure, GoSpawnFailed, parseGoVersion, runGo, versionAtLeast } from './gocmd.ts';
+import type { GoRun } from './gocmd.ts';
+import { withDirLock } from './lock.ts';
+import { createLogger } from './log.ts';
+import type { Logger } from './log.ts';
+import { cacheKey, parsePins, versionLdflags } from './pins.ts';
+import type { Pins } from './pins.ts';
+
+/** The Go module that pins the control plane. */
+export const GO_MODULE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'gomod');
+
+/** What gets built: output file name → Go main package. Part of the cache key (see RECIPE). */
+const TARGETS = [
+  { name: 'etcd', pkg: 'go.etcd.io/etcd/server/v3' },
+  { name: 'kube-apiserver', pkg: 'k8s.io/kubernetes/cmd/kube-apiserver' },
+  { name: 'kube-controller-manager', pkg: 'k8s.io/kubernetes/cmd/kube-controller-manager' },
+] as const;
+
+/** Bump when the build recipe changes in a way that needs new binaries. */
+const RECIPE = `recipe-1 ${TARGETS.map((t) => `${t.name}=${t.pkg}`).join(' ')}`;
+
+export interface Binaries {
+  readonly dir: string;
+  readonly pins: Pins;
+  readonly etcd: string;
+  readonly kubeApiserver: string;
+  readonly kubeControllerManager: string;
+}
+
+export interface EnsureBinariesOptions {
+  readonly logger?: Logger;
+  /** Defaults to `$XDG_CACHE_HOME/zeroloop` or `~/.cache/zeroloop`. */
+  readonly cacheRoot?: string;
+  readonly goModuleDir?: string;
+  /** Environment for `go` (defaults to process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Interval of "still building" progress lines. */
+  readonly heartbeatMs?: number;
+}
+
+/** The per-user cache root. It lives outside the clone so a fresh CI clone on the same machine reuses it. */
+export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'zeroloop');
+}
+
+function binariesIn(dir: string, pins: Pins): Binaries {
+  return {
+    dir,
+    pins,
+    etcd: join(dir, 'bin', 'etcd'),
+    kubeApiserver: join(dir, 'bin', 'kube-apiserver'),
+    kubeControllerManager: join(dir, 'bin', 'kube-controller-manager'),
+  };
+}
+
+async function complete(binaries: Binaries): Promise<boolean> {
+  try {
+    await access(join(binaries.dir, 'manifest.json'));
+    for (const path of [binaries.etcd, binaries.kubeApiserver, binaries.kubeControllerManager]) {
+      await access(path, constants.X_OK);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Returns the three control-plane binaries for the pinned versions, building them first if this pin has
+ * never been built on this machine. Concurrent callers share one build (a lock in the cache root).
+ */
+export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promise<Binaries> {
+  const log = options.logger ?? createLogger('cluster.build');
+  const moduleDir = options.goModuleDir ?? GO_MODULE_DIR;
+  const cacheRoot = options.cacheRoot ?? defaultCacheRoot(options.env);
+  const goMod = await readFile(join(moduleDir, 'go.mod'), 'utf8');
+  const goSum = await readFile(join(moduleDir, 'go.sum'), 'utf8');
+  const pins = parsePins(goMod);
+  const key = cacheKey(pins, goMod, goSum, RECIPE);
+  const binaries = binariesIn(join(cacheRoot, key), pins);
+  if (await complete(binaries)) {
+    log('debug', 'build.cached', { dir: binaries.dir });
+    return binaries;
+  }
+  await mkdir(cacheRoot, { recursive: true });
+  let lastWaitLog = 0;
+  return withDirLock(
+    join(cacheRoot, `${key}.lock`),
+    async () => {
+      if (await complete(binaries)) return binaries; // another process built it while we waited
+      await build({ ...options, log, moduleDir, pins, key, binaries });
+      return binaries;
+    },
+    (owner) => {
+      if (Date.now() - lastWaitLog >= (options.heartbeatMs ?? 15_000)) {
+        lastWaitLog = Date.now();
+        log('info', 'build.waiting', { message: `another process (pid ${owner}) is building ${key}` });
+      }
+    },
+  );
+}
+
+interface BuildContext extends EnsureBinariesOptions {
+  readonly log: Logger;
+  readonly moduleDir: string;
+  readonly pins: Pins;
+  readonly key: string;
+  readonly binaries: Binaries;
+}
+
+async function build(ctx: BuildContext): Promise<void> {
+  const { log, pins, key } = ctx;
+  const started = Date.now();
+  const env: NodeJS.ProcessEnv = { ...(ctx.env ?? process.env), GOTOOLCHAIN: 'local' };
+  log('info', 'build.start', {
+    message: `building the control plane ${pins.kubernetes} (etcd ${pins.etcd}) once; later runs reuse it`,
+    cache: ctx.binaries.dir,
+  });
+  const goVersion = await checkGo(ctx, env);
+  const packages = await downloadModules(ctx, env);
+  const staging = `${ctx.binaries.dir}.tmp-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(join(staging, 'bin'), { recursive: true });
+  try {
+    for (const target of TARGETS) {
+      await buildOne(ctx, env, target, join(staging, 'bin', target.name), packages);
+    }
+    const manifest = {
+      key,
+      pins,
+      goVersion,
+      builtAt: new Date().toISOString(),
+      buildMs: Date.now() - started,
+    };
+    await writeFile(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    // Atomic install: the final folder appears complete or not at all.
+    await rename(staging, ctx.binaries.dir);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  log('info', 'build.done', { elapsedMs: Date.now() - started, dir: ctx.binaries.dir });
+}
+
+async function checkGo(ctx: BuildContext, env: NodeJS.ProcessEnv): Promise<string> {
+  const need = parseGoVersion(`go${ctx.pins.go}`) ?? [0, 0, 0];
+  let run: GoRun;
+  try {
+    run = await runGo(['version'], { cwd: ctx.moduleDir, env });
+  } catch (error) {
+    if (error instanceof GoSpawnFailed) {
+      throw new GoToolchainMissing(
+        `step check-go: the \`go\` command was not found (${error.code ?? error.message})`,
+        `install Go ${ctx.pins.go} or newer (https://go.dev/dl/) and put it on PATH, then run \`npm run build:cluster\``,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const version = run.stdout.trim();
+  const have = parseGoVersion(version);
+  if (run.code !== 0 || have === undefined || !versionAtLeast(have, need)) {
+    throw new GoToolchainMissing(
+      `step check-go: cluster/gomod needs Go ${ctx.pins.go} or newer, found "${version || run.stderrTail.join(' ')}"`,
+      `install Go ${ctx.pins.go}+ (GOTOOLCHAIN=local is set, so Go will not download a toolchain by itself)`,
+    );
+  }
+  ctx.log('info', 'build.go', { version });
+  return version;
+}
+
+/**
+ * Resolves (and downloads, through GOPROXY) every module the three binaries import; returns the number of
+ * packages in their import graph, the denominator of the build progress.
+ */
+async function downloadModules(ctx: BuildContext, env: NodeJS.ProcessEnv): Promise<number> {
+  const args = ['list', '-deps', ...TARGETS.map((t) => t.pkg)];
+  const started = Date.now();
+  ctx.log('info', 'build.download.start', {
+    message: 'resolving and downloading Go modules (first time: ~180 MB)',
+  });
+  const heartbeat = setInterval(() => {
+    ctx.log('info', 'build.download.progress', { elapsedMs: Date.now() - started });
+  }, ctx.heartbeatMs ?? 15_000);
+  try {
+    let run = await runGo(args, { cwd: ctx.moduleDir, env });
+    if (run.code !== 0 && classifyGoFailure(run.stderrTail.join('\n')) === 'checksum-db') {
+      ctx.log('warn', 'build.download.sumdb-unreachable', {
+        message:
+          'checksum database unreachable; retrying with GOSUMDB=off (go.sum hashes are still verified)',
+        stderr: run.stderrTail.slice(-5),
+      });
+      run = await runGo(args, { cwd: ctx.moduleDir, env: { ...env, GOSUMDB: 'off' } });
+    }
+    if (run.code !== 0) {
+      const stderr = run.stderrTail.join('\n');
+      const proxy = env.GOPROXY ?? 'the default GOPROXY (https://proxy.golang.org,direct)';
+      throw new ModuleDownloadFailed(
+        `step download-modules: \`go ${args.join(' ')}\` failed (exit ${run.code ?? run.signal ?? '?'}):\n${stderr}`,
+        classifyGoFailure(stderr) === 'module-proxy'
+          ? `the Go module proxy could not be reached (GOPROXY=${proxy}); check the network or set GOPROXY to a reachable proxy`
+          : 'read the go error above; if go.mod/go.sum were edited, run `go mod tidy` in cluster/gomod',
+      );
+    }
+    const packages = run.stdout.split('\n').filter((l) => l.trim() !== '').length;
+    ctx.log('info', 'build.download.done', { elapsedMs: Date.now() - started, packages });
+    return packages;
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function buildOne(
+  ctx: BuildContext,
+  env: NodeJS.ProcessEnv,
+  target: (typeof TARGETS)[number],
+  output: string,
+  packages: number,
+): Promise<void> {
+  const started = Date.now();
+  let compiled = 0;
+  let last = '';
+  ctx.log('info', 'build.binary.start', { binary: target.name, pkg: target.pkg });
+  const heartbeat = setInterval(() => {
+    ctx.log('info', 'build.binary.progress', {
+      binary: target.name,
+      elapsedMs: Date.now() - started,
+      compiledPackages: compiled,
+      graphPackages: packages,
+      last,
+    });
+  }, ctx.heartbeatMs ?? 15_000);
+  const args = ['build', '-v', '-o', output, '-ldflags', versionLdflags(ctx.pins.kubernetes), target.pkg];
+  let run: GoRun;
+  try {
+    run = await runGo(args, {
+      cwd: ctx.moduleDir,
+      env,
+      // `go build -v` names each package as it compiles it; cached packages are not printed.
+      onStderrLine: (line) => {
+        if (/^[\w.-]+(\/[\w.~-]+)*$/.test(line)) {
+          compiled++;
+          last = line;
+        }
+      },
+    });
+  } finally {
+    clearInterval(heartbeat);
+  }
+  if (run.code !== 0) {
+    throw new BinaryBuildFailed(
+      `step build-${target.name}: \`go ${args.join(' ')}\` failed (exit ${run.code ?? run.signal ?? '?'}):\n${run.stderrTail.join('\n')}`,
+      'read the go error above; a killed build (signal) is safe to rerun, nothing half-built was installed',
+    );
+  }
+  await chmod(output, 0o755);
+  ctx.log('info', 'build.binary.done', {
+    binary: target.name,
+    elapsedMs: Date.now() - started,
+    compiledPackages: compiled,
+  });
+}
+
+if (import.meta.main) {
+  const log = createLogger('cluster.build');
+  ensureBinaries({ logger: log }).then(
+    (binaries) => {
+      log('info', 'build.ready', { dir: binaries.dir, version: binaries.pins.kubernetes });
+    },
+    (error: unknown) => {
+      log('error', 'build.failed', { error: error instanceof Error ? error.message : String(error) });
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,268 @@
+// Starts a real etcd + kube-apiserver + kube-controller-manager on loopback and stops them cleanly.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ensureBinaries } from './build.ts';
+import type { Binaries } from './build.ts';
+import { apiserverArgs, controllerManagerArgs, etcdArgs, layout } from './components.ts';
+import type { Layout, Ports } from './components.ts';
+import { newSigningKey, newToken, renderTokenFile } from './credentials.ts';
+import { ProcessStartFailed, ReadinessTimeout } from './errors.ts';
+import { renderKubeconfig } from './kubeconfig.ts';
+import { createLogger } from './log.ts';
+import type { Logger } from './log.ts';
+import { freePorts } from './ports.ts';
+import { ChildExited, httpsGet, waitFor, WaitTimedOut } from './probe.ts';
+import { startChild } from './process.ts';
+import type { Child } from './process.ts';
+import { OWNER_FILE, removeDirNow, sweepStale, TEMP_PREFIX, track } from './reaper.ts';
+
+export interface ControlPlaneOptions {
+  readonly logger?: Logger;
+  /** Prebuilt binaries; by default `ensureBinaries()` (which builds on first use). */
+  readonly binaries?: Binaries;
+  /** Deadline for the whole start, after the binaries exist. Default 90 s. */
+  readonly startTimeoutMs?: number;
+  /** How long each process gets between SIGTERM and SIGKILL on stop. Default 10 s. */
+  readonly stopGraceMs?: number;
+  /** Parent of the temp dir. Default `os.tmpdir()`. */
+  readonly tmpRoot?: string;
+  /** Keep the temp dir (logs, etcd data) after stop, for debugging. Default: env ZEROLOOP_KEEP_CLUSTER=1. */
+  readonly keepDir?: boolean;
+}
+
+export interface ControlPlane {
+  /** `<dir>/kubeconfig`: admin (system:masters) credentials for the cluster. */
+  readonly kubeconfigPath: string;
+  /** A ready client configuration, loaded from that kubeconfig. */
+  readonly kubeConfig: KubeConfig;
+  /** The API server URL, `https://127.0.0.1:<port>`. */
+  readonly server: string;
+  /** The admin bearer token (also in the kubeconfig), e.g. for curl. */
+  readonly adminToken: string;
+  /** The PEM bundle that verifies the server certificate (also in the kubeconfig). */
+  readonly caPem: string;
+  /** The temp dir holding data, credentials and `logs/<component>.log`. */
+  readonly dir: string;
+  readonly version: string;
+  readonly pids: Readonly<Record<'etcd' | 'kubeApiserver' | 'kubeControllerManager', number>>;
+  /** The last lines of each component's log, for failure reports. */
+  logTails(lines?: number): string;
+  /** Stops the processes (SIGTERM, then SIGKILL after the grace period) and removes the temp dir. Idempotent. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const ADMIN_USER = 'zeroloop-admin';
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Starts a control plane and resolves once it is usable: `/readyz` is ok and the `default` ServiceAccount
+ * exists (which proves kube-controller-manager is running its controllers). On any failure everything
+ * started so far is stopped and removed, and the error carries the components' log tails.
+ */
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const log = options.logger ?? createLogger('cluster');
+  const tmpRoot = options.tmpRoot ?? tmpdir();
+  const swept = await sweepStale(tmpRoot);
+  if (swept.length > 0) log('info', 'controlplane.swept', { dirs: swept });
+  const binaries = options.binaries ?? (await ensureBinaries({ logger: log }));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(binaries, tmpRoot, log, options);
+    } catch (error) {
+      // Free ports are picked, then released, then bound by the children: another process can win the race.
+      if (
+        attempt < MAX_ATTEMPTS &&
+        error instanceof ProcessStartFailed &&
+        error.message.includes('address already in use')
+      ) {
+        log('warn', 'controlplane.port-race', { attempt });
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+async function startOnce(
+  binaries: Binaries,
+  tmpRoot: string,
+  log: Logger,
+  options: ControlPlaneOptions,
+): Promise<ControlPlane> {
+  const started = Date.now();
+  const deadline = started + (options.startTimeoutMs ?? 90_000);
+  const graceMs = options.stopGraceMs ?? 10_000;
+  const keepDir = options.keepDir ?? process.env.ZEROLOOP_KEEP_CLUSTER === '1';
+  const dir = await mkdtemp(join(tmpRoot, TEMP_PREFIX));
+  const l = layout(dir);
+  const children: Child[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      // Reverse start order: the controller manager, then the API server, then etcd.
+      for (const child of [...children].reverse()) await child.stop(graceMs);
+      if (!keepDir) await rm(dir, { recursive: true, force: true });
+      untrack();
+      log('info', 'controlplane.stopped', { dir, kept: keepDir });
+    })());
+  const untrack = track({
+    stop,
+    stopNow: () => {
+      for (const child of children) child.killNow();
+      if (!keepDir) removeDirNow(dir);
+    },
+  });
+
+  try {
+    await writeFile(join(dir, OWNER_FILE), String(process.pid));
+    await mkdir(l.logs);
+    await mkdir(l.certDir, { mode: 0o700 });
+    const adminToken = newToken();
+    const controllerManagerToken = newToken();
+    const signingKey = await newSigningKey();
+    await writeFile(
+      l.tokenFile,
+      renderTokenFile([
+        { token: adminToken, user: ADMIN_USER, uid: ADMIN_USER, groups: ['system:masters'] },
+        {
+          token: controllerManagerToken,
+          user: 'system:kube-controller-manager',
+          uid: 'system:kube-controller-manager',
+          groups: ['system:masters'],
+        },
+      ]),
+      { mode: 0o600 },
+    );
+    await writeFile(l.saPrivateKey, signingKey.privateKeyPem, { mode: 0o600 });
+    await writeFile(l.saPublicKey, signingKey.publicKeyPem);
+    const [etcdClient = 0, etcdPeer = 0, apiserver = 0] = await freePorts(3);
+    const ports: Ports = { etcdClient, etcdPeer, apiserver };
+    const server = `https://127.0.0.1:${ports.apiserver}`;
+    log('info', 'controlplane.starting', { dir, server, version: binaries.pins.kubernetes });
+
+    // etcd and the API server start together: the API server retries etcd until it answers.
+    children.push(await spawnComponent(l, 'etcd', binaries.etcd, etcdArgs(l, ports)));
+    children.push(await spawnComponent(l, 'kube-apiserver', binaries.kubeApiserver, apiserverArgs(l, ports)));
+    // kube-apiserver writes a self-signed bundle (leaf + CA) into its cert dir at start: our trust anchor.
+    // Re-read it on every probe, so a half-written file only costs one more round.
+    let caPem = '';
+    await waitFor(
+      'kube-apiserver /readyz',
+      async () => {
+        caPem = await readFile(l.servingCert, 'utf8');
+        return (await httpsGet(`${server}/readyz`, { ca: caPem, token: adminToken })).status === 200;
+      },
+      { deadline, children },
+    );
+    log('info', 'controlplane.apiserver.ready', { elapsedMs: Date.now() - started });
+
+    const kubeconfigYaml = renderKubeconfig({
+      name: 'zeroloop',
+      server,
+      caPem,
+      user: ADMIN_USER,
+      token: adminToken,
+    });
+    await writeFile(l.kubeconfig, kubeconfigYaml, { mode: 0o600 });
+    await writeFile(
+      l.controllerManagerKubeconfig,
+      renderKubeconfig({
+        name: 'zeroloop',
+        server,
+        caPem,
+        user: 'system:kube-controller-manager',
+        token: controllerManagerToken,
+      }),
+      { mode: 0o600 },
+    );
+    children.push(
+      await spawnComponent(
+        l,
+        'kube-controller-manager',
+        binaries.kubeControllerManager,
+        controllerManagerArgs(l),
+      ),
+    );
+    // The default ServiceAccount is made by kube-controller-manager's serviceaccount controller.
+    await waitFor(
+      'the default ServiceAccount (kube-controller-manager running)',
+      async () =>
+        (
+          await httpsGet(`${server}/api/v1/namespaces/default/serviceaccounts/default`, {
+            ca: caPem,
+            token: adminToken,
+          })
+        ).status === 200,
+      { deadline, children },
+    );
+
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(kubeconfigYaml);
+    const [etcd, kubeApiserver, kubeControllerManager] = children;
+    const pids = {
+      etcd: etcd?.pid ?? 0,
+      kubeApiserver: kubeApiserver?.pid ?? 0,
+      kubeControllerManager: kubeControllerManager?.pid ?? 0,
+    };
+    for (const child of children) {
+      void child.exited.then((exit) => {
+        if (stopping === undefined) {
+          log('error', 'controlplane.child.exited', {
+            component: child.name,
+            ...exit,
+            logTail: child.logTail(20),
+          });
+        }
+      });
+    }
+    const logTails = (lines = 40): string =>
+      children.map((c) => `--- ${c.logPath}\n${c.logTail(lines)}`).join('\n');
+    log('info', 'controlplane.ready', { elapsedMs: Date.now() - started, kubeconfig: l.kubeconfig, server });
+    return {
+      kubeconfigPath: l.kubeconfig,
+      kubeConfig,
+      server,
+      adminToken,
+      caPem,
+      dir,
+      version: binaries.pins.kubernetes,
+      pids,
+      logTails,
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (error) {
+    const tails = children.map((c) => `--- ${c.name} (${c.logPath}):\n${c.logTail(30)}`).join('\n');
+    await stop();
+    throw startError(error, tails);
+  }
+}
+
+function startError(error: unknown, tails: string): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ChildExited) {
+    return new ProcessStartFailed(
+      `step start-control-plane: ${message}\n${tails}`,
+      'read the component log above; "address already in use" means a port race (retried automatically)',
+      { cause: error },
+    );
+  }
+  if (error instanceof WaitTimedOut) {
+    return new ReadinessTimeout(
+      `step start-control-plane: ${message}\n${tails}`,
+      'the machine may be overloaded; raise startTimeoutMs or read the component logs above',
+      { cause: error },
+    );
+  }
+  return new ProcessStartFailed(`step start-control-plane: ${message}\n${tails}`, 'read the error above', {
+    cause: error,
+  });
+}
+
+function spawnComponent(l: Layout, name: string, command: string, args: string[]): Promise<Child> {
+  return startChild({ name, command, args, logPath: join(l.logs, `${name}.log`) });
+}

@@ -1,0 +1,13 @@
+// The local control plane's public API: build the real binaries, start and stop a loopback cluster.
+export { startControlPlane } from './controlplane.ts';
+export type { ControlPlane, ControlPlaneOptions } from './controlplane.ts';
+export { defaultCacheRoot, ensureBinaries } from './build.ts';
+export type { Binaries, EnsureBinariesOptions } from './build.ts';
+export {
+  BinaryBuildFailed,
+  ControlPlaneError,
+  GoToolchainMissing,
+  ModuleDownloadFailed,
+  ProcessStartFailed,
+  ReadinessTimeout,
+} from './errors.ts';

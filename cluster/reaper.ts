@@ -1,0 +1,105 @@
+// Makes sure no control plane outlives its owner: signal and exit hooks, plus a sweep of stale temp dirs.
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { processAlive } from './lock.ts';
+
+/** What the reaper needs from a running control plane. */
+export interface Reapable {
+  /** Graceful, ordered stop (used on SIGINT/SIGTERM/SIGHUP). */
+  stop(): Promise<void>;
+  /** Last resort inside `process.on('exit')`: SIGKILL the children and delete the temp dir, synchronously. */
+  stopNow(): void;
+}
+
+/** Temp dirs of control planes are named `<tmpdir>/zeroloop-cp-XXXXXX` and hold `owner.pid`. */
+export const TEMP_PREFIX = 'zeroloop-cp-';
+export const OWNER_FILE = 'owner.pid';
+
+const live = new Set<Reapable>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const EXIT_CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+let stopping = false;
+
+function onSignal(signal: (typeof SIGNALS)[number]): void {
+  if (stopping) {
+    // Second signal: stop waiting for graceful shutdown.
+    stopAllNow();
+    process.exit(EXIT_CODES[signal]);
+  }
+  stopping = true;
+  void Promise.allSettled([...live].map((plane) => plane.stop())).then(() => {
+    process.exit(EXIT_CODES[signal]);
+  });
+}
+
+function stopAllNow(): void {
+  for (const plane of live) plane.stopNow();
+  live.clear();
+}
+
+/**
+ * Registers a running control plane. While any is registered, SIGINT/SIGTERM/SIGHUP stop them all and
+ * then exit (130/143/129), and process exit kills whatever is left. Returns the unregister function;
+ * the hooks are removed when the last plane unregisters, so they never linger in a long-lived process.
+ */
+export function track(plane: Reapable): () => void {
+  if (live.size === 0) {
+    for (const signal of SIGNALS) process.on(signal, onSignal);
+    process.on('exit', stopAllNow);
+  }
+  live.add(plane);
+  return () => {
+    live.delete(plane);
+    if (live.size === 0) {
+      for (const signal of SIGNALS) process.off(signal, onSignal);
+      process.off('exit', stopAllNow);
+    }
+  };
+}
+
+/**
+ * Removes temp dirs of control planes whose owner process is gone (for example killed with SIGKILL, which
+ * no hook can catch), first killing any process still running from such a dir (identified by the dir
+ * appearing in its command line). Returns the dirs removed.
+ */
+export async function sweepStale(root = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  const entries = await readdir(root).catch(() => []);
+  for (const entry of entries.filter((e) => e.startsWith(TEMP_PREFIX))) {
+    const dir = join(root, entry);
+    const owner = Number.parseInt(await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => ''), 10);
+    if (!Number.isInteger(owner) || processAlive(owner)) continue;
+    killProcessesMentioning(dir);
+    await rm(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
+}
+
+/** SIGKILLs every process whose command line contains `text` (Linux /proc; a no-op elsewhere). */
+export function killProcessesMentioning(text: string): void {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+}
+
+/** Synchronous recursive delete that never throws (for exit hooks). */
+export function removeDirNow(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // Nothing more we can do at exit.
+  }
+}
