@@ -1,0 +1,147 @@
+// The apiserver's ListerWatcher for one kind (optionally one namespace): paged list, watch with bookmarks.
+import * as z from 'zod/mini';
+import type { ListerWatcher, WatchEnd, WatchEvent } from '../watch/watcher.ts';
+import type { KubeClient } from './client.ts';
+import type { Discovery } from './discovery.ts';
+import { collectionPath } from './discovery.ts';
+import { KObject, ListMeta, Status } from './object.ts';
+
+const ListResponse = z.looseObject({ metadata: ListMeta, items: z.array(z.unknown()) });
+const RawWatchEvent = z.looseObject({ type: z.string(), object: z.unknown() });
+
+/** The initial list of a watch failed: check RBAC (list) and that the kind exists. */
+export class InitialListFailed extends Error {
+  override readonly name = 'InitialListFailed';
+}
+/** Opening a watch failed: check RBAC (watch) and connectivity. */
+export class WatchStartFailed extends Error {
+  override readonly name = 'WatchStartFailed';
+}
+
+export interface KindScope {
+  apiVersion: string;
+  kind: string;
+  /** Watch one namespace; undefined watches all. */
+  namespace?: string | undefined;
+}
+
+export class ApiListerWatcher implements ListerWatcher {
+  #client: KubeClient;
+  #discovery: Discovery;
+  #scope: KindScope;
+  readonly pageSize: number;
+  readonly watchTimeoutSeconds: number;
+
+  constructor(options: {
+    client: KubeClient;
+    discovery: Discovery;
+    scope: KindScope;
+    pageSize?: number;
+    watchTimeoutSeconds?: number;
+  }) {
+    this.#client = options.client;
+    this.#discovery = options.discovery;
+    this.#scope = options.scope;
+    this.pageSize = options.pageSize ?? 500;
+    this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
+  }
+
+  async #path(): Promise<string> {
+    const r = await this.#discovery.resource(this.#scope.apiVersion, this.#scope.kind);
+    return collectionPath(r, this.#scope.namespace);
+  }
+
+  async list(signal: AbortSignal): Promise<{ items: KObject[]; resourceVersion: string }> {
+    const { apiVersion, kind } = this.#scope;
+    try {
+      const path = await this.#path();
+      const items: KObject[] = [];
+      let cont: string | undefined;
+      let resourceVersion = '';
+      do {
+        const page = ListResponse.parse(
+          await this.#client.request('GET', path, {
+            query: { limit: this.pageSize, continue: cont },
+            signal,
+          }),
+        );
+        // List items carry no apiVersion/kind; restore them so every cached object is self-describing.
+        for (const raw of page.items) items.push(KObject.parse({ apiVersion, kind, ...(raw as object) }));
+        cont = page.metadata.continue === '' ? undefined : page.metadata.continue;
+        resourceVersion = page.metadata.resourceVersion ?? resourceVersion;
+      } while (cont);
+      return { items, resourceVersion };
+    } catch (error) {
+      throw new InitialListFailed(`listing ${apiVersion}/${kind}: ${String(error)}`, { cause: error });
+    }
+  }
+
+  async watch(
+    resourceVersion: string,
+    outer: AbortSignal,
+    onEvent: (e: WatchEvent) => void,
+  ): Promise<WatchEnd> {
+    // Aborted in `finally`, so the HTTP stream closes however this watch ends.
+    const own = new AbortController();
+    const signal = AbortSignal.any([outer, own.signal]);
+    try {
+      return await this.#watch(resourceVersion, signal, onEvent);
+    } finally {
+      own.abort();
+    }
+  }
+
+  async #watch(
+    resourceVersion: string,
+    signal: AbortSignal,
+    onEvent: (e: WatchEvent) => void,
+  ): Promise<WatchEnd> {
+    let lines: AsyncIterable<string>;
+    try {
+      lines = await this.#client.stream(
+        await this.#path(),
+        {
+          watch: true,
+          allowWatchBookmarks: true,
+          resourceVersion,
+          timeoutSeconds: this.watchTimeoutSeconds,
+        },
+        signal,
+      );
+    } catch (error) {
+      if (error instanceof Error && 'status' in error && error.status === 410) return 'gone';
+      throw new WatchStartFailed(`watching ${this.#scope.apiVersion}/${this.#scope.kind}: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    try {
+      for await (const line of lines) {
+        if (line.length === 0) continue;
+        const raw = RawWatchEvent.parse(JSON.parse(line));
+        switch (raw.type) {
+          case 'ADDED':
+          case 'MODIFIED':
+          case 'DELETED':
+            onEvent({ type: raw.type, object: KObject.parse(raw.object) });
+            break;
+          case 'BOOKMARK': {
+            const rv = z.looseObject({ metadata: ListMeta }).parse(raw.object).metadata.resourceVersion;
+            if (rv) onEvent({ type: 'BOOKMARK', resourceVersion: rv });
+            break;
+          }
+          case 'ERROR': {
+            const status = Status.parse(raw.object);
+            if (status.code === 410) return 'gone';
+            throw new Error(`watch error ${status.code ?? '?'}: ${status.message ?? ''}`);
+          }
+          default:
+            throw new Error(`unknown watch event type ${raw.type}`);
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) return 'closed';
+      throw error;
+    }
+    return 'closed';
+  }
+}

@@ -1,0 +1,76 @@
+// Unit tests of the Store/Indexer: keys, indexes, and the re-list diff that emits only real changes.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KObject } from '../kube/object.ts';
+import { Store } from './store.ts';
+
+function cm(name: string, rv: string, extra: Partial<KObject['metadata']> = {}): KObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'ns', resourceVersion: rv, ...extra },
+  };
+}
+
+test('store should key objects by namespace/name', () => {
+  const s = new Store();
+  s.upsert(cm('a', '1'));
+  s.upsert({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cluster-wide', resourceVersion: '1' } });
+  assert.deepEqual(s.keys().sort(), ['cluster-wide', 'ns/a']);
+  assert.equal(s.get('ns/a')?.metadata.resourceVersion, '1');
+});
+
+test('store should report added, modified and deleted deltas, and nothing for an unchanged resourceVersion', () => {
+  const s = new Store();
+  assert.equal(s.upsert(cm('a', '1'))?.type, 'added');
+  assert.equal(s.upsert(cm('a', '1')), undefined);
+  assert.deepEqual(s.upsert(cm('a', '2')), { type: 'modified', object: cm('a', '2'), old: cm('a', '1') });
+  assert.equal(s.delete('ns/a')?.type, 'deleted');
+  assert.equal(s.delete('ns/a'), undefined);
+});
+
+test('store replace should diff a re-list: only new, changed and disappeared objects', () => {
+  const s = new Store();
+  s.replace([cm('same', '1'), cm('changed', '1'), cm('gone', '1')]);
+  const deltas = s.replace([cm('same', '1'), cm('changed', '5'), cm('new', '6')]);
+  const summary = deltas.map((d) => `${d.type}:${d.object.metadata.name}`).sort();
+  assert.deepEqual(summary, ['added:new', 'deleted:gone', 'modified:changed']);
+  assert.deepEqual(s.keys().sort(), ['ns/changed', 'ns/new', 'ns/same']);
+});
+
+test('store indexes should follow upserts and deletes', () => {
+  const s = new Store();
+  s.addIndex('owner', (o) => (o.metadata.ownerReferences ?? []).map((r) => r.uid));
+  const owned = (uid: string) => [{ apiVersion: 'x/v1', kind: 'W', name: 'w', uid, controller: true }];
+  s.upsert(cm('a', '1', { ownerReferences: owned('u1') }));
+  s.upsert(cm('b', '1', { ownerReferences: owned('u1') }));
+  s.upsert(cm('c', '1', { ownerReferences: owned('u2') }));
+  assert.deepEqual(
+    s
+      .byIndex('owner', 'u1')
+      .map((o) => o.metadata.name)
+      .sort(),
+    ['a', 'b'],
+  );
+  s.upsert(cm('b', '2', { ownerReferences: owned('u2') }));
+  assert.deepEqual(
+    s.byIndex('owner', 'u1').map((o) => o.metadata.name),
+    ['a'],
+  );
+  s.delete('ns/a');
+  assert.deepEqual(s.byIndex('owner', 'u1'), []);
+  assert.deepEqual(
+    s
+      .byIndex('owner', 'u2')
+      .map((o) => o.metadata.name)
+      .sort(),
+    ['b', 'c'],
+  );
+});
+
+test('store addIndex should file objects already present', () => {
+  const s = new Store();
+  s.upsert(cm('a', '1', { labels: { app: 'x' } }));
+  s.addIndex('app', (o) => (o.metadata.labels?.app ? [o.metadata.labels.app] : []));
+  assert.equal(s.byIndex('app', 'x').length, 1);
+});

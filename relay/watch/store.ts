@@ -1,0 +1,124 @@
+// Caches objects in memory, keyed `namespace/name`, with secondary indexes (client-go's Store/Indexer).
+import { objectKey } from '../../src/keys.ts';
+import type { KObject } from '../kube/object.ts';
+
+/** A change to the store, as seen by subscribers. */
+export type Delta =
+  | { type: 'added'; object: KObject }
+  | { type: 'modified'; object: KObject; old: KObject }
+  | { type: 'deleted'; object: KObject };
+
+/** Maps an object to the index values it is filed under. */
+export type IndexFunc = (obj: KObject) => string[];
+
+export function storeKey(obj: KObject): string {
+  return objectKey(obj.metadata.namespace, obj.metadata.name);
+}
+
+export class Store {
+  #items = new Map<string, KObject>();
+  #indexers = new Map<string, IndexFunc>();
+  /** index name → index value → keys */
+  #indices = new Map<string, Map<string, Set<string>>>();
+
+  get size(): number {
+    return this.#items.size;
+  }
+
+  get(key: string): KObject | undefined {
+    return this.#items.get(key);
+  }
+
+  list(): KObject[] {
+    return [...this.#items.values()];
+  }
+
+  keys(): string[] {
+    return [...this.#items.keys()];
+  }
+
+  /** Adds an index; existing objects are filed under it at once. */
+  addIndex(name: string, fn: IndexFunc): void {
+    if (this.#indexers.has(name)) return;
+    this.#indexers.set(name, fn);
+    this.#indices.set(name, new Map());
+    for (const [key, obj] of this.#items) this.#file(name, fn, key, obj);
+  }
+
+  /** Objects filed under `value` in index `name`. */
+  byIndex(name: string, value: string): KObject[] {
+    const keys = this.#indices.get(name)?.get(value);
+    if (!keys) return [];
+    const out: KObject[] = [];
+    for (const key of keys) {
+      const obj = this.#items.get(key);
+      if (obj) out.push(obj);
+    }
+    return out;
+  }
+
+  /** Inserts or replaces; returns the delta, or undefined when the resourceVersion is unchanged. */
+  upsert(obj: KObject): Delta | undefined {
+    const key = storeKey(obj);
+    const old = this.#items.get(key);
+    if (
+      old?.metadata.resourceVersion !== undefined &&
+      old.metadata.resourceVersion === obj.metadata.resourceVersion
+    )
+      return undefined;
+    if (old) this.#unfile(key, old);
+    this.#items.set(key, obj);
+    for (const [name, fn] of this.#indexers) this.#file(name, fn, key, obj);
+    return old ? { type: 'modified', object: obj, old } : { type: 'added', object: obj };
+  }
+
+  delete(key: string): Delta | undefined {
+    const old = this.#items.get(key);
+    if (!old) return undefined;
+    this.#unfile(key, old);
+    this.#items.delete(key);
+    return { type: 'deleted', object: old };
+  }
+
+  /**
+   * Replaces the whole content with a fresh list and returns only what differs: objects that are
+   * new, whose resourceVersion changed, or that disappeared. Unchanged objects produce nothing.
+   */
+  replace(objects: KObject[]): Delta[] {
+    const deltas: Delta[] = [];
+    const seen = new Set<string>();
+    for (const obj of objects) {
+      seen.add(storeKey(obj));
+      const delta = this.upsert(obj);
+      if (delta) deltas.push(delta);
+    }
+    for (const key of this.keys()) {
+      if (seen.has(key)) continue;
+      const delta = this.delete(key);
+      if (delta) deltas.push(delta);
+    }
+    return deltas;
+  }
+
+  #file(name: string, fn: IndexFunc, key: string, obj: KObject): void {
+    const index = this.#indices.get(name);
+    if (!index) return;
+    for (const value of fn(obj)) {
+      let keys = index.get(value);
+      if (!keys) index.set(value, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  #unfile(key: string, obj: KObject): void {
+    for (const [name, fn] of this.#indexers) {
+      const index = this.#indices.get(name);
+      if (!index) continue;
+      for (const value of fn(obj)) {
+        const keys = index.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) index.delete(value);
+      }
+    }
+  }
+}

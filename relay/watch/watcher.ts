@@ -1,0 +1,146 @@
+// Lists then watches one kind, keeps a Store in step, and re-lists with a diff after 410 Gone or a failure.
+//
+// Expected flow: list → store.replace (emit all as added) → watch from the list's resourceVersion,
+// with bookmarks so the resourceVersion stays fresh → a normal server close resumes the watch from
+// the last resourceVersion → 410 Gone, or an error, leads to a re-list (after a backoff for
+// errors) whose result is DIFFED against the store: only new, changed (resourceVersion differs) or
+// disappeared objects are emitted. Nothing is ever re-emitted on a timer.
+import type { Clock } from '../clock.ts';
+import { realClock, sleep } from '../clock.ts';
+import type { KObject } from '../kube/object.ts';
+import { ExponentialBackoff } from '../queue/rate-limited.ts';
+import type { Delta, Store } from './store.ts';
+import { storeKey } from './store.ts';
+
+/** One event of a watch stream. */
+export type WatchEvent =
+  { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KObject } | { type: 'BOOKMARK'; resourceVersion: string };
+
+/** How a watch stream ended without an error. */
+export type WatchEnd = 'closed' | 'gone';
+
+/** Where objects come from: the apiserver in production, a script in unit tests (client-go's ListerWatcher). */
+export interface ListerWatcher {
+  /** Lists every object (all pages) and the list's resourceVersion. */
+  list(signal: AbortSignal): Promise<{ items: KObject[]; resourceVersion: string }>;
+  /** Watches from `resourceVersion` until the server closes ('closed'), answers 410 ('gone') or fails (throws). */
+  watch(
+    resourceVersion: string,
+    signal: AbortSignal,
+    onEvent: (event: WatchEvent) => void,
+  ): Promise<WatchEnd>;
+}
+
+/** The watcher's state machine. */
+export type WatcherState =
+  /** Needs a (re-)list: at start, after 410 Gone, or after a backoff. */
+  | { phase: 'listing'; relist: boolean }
+  /** The store matches the list; watching from `resourceVersion`. */
+  | { phase: 'watching'; resourceVersion: string }
+  /** Waiting `delayMs` after `error` before re-listing. */
+  | { phase: 'backoff'; delayMs: number; error: unknown }
+  /** Stopped by its signal; terminal. */
+  | { phase: 'stopped' };
+
+export interface WatcherOptions {
+  listerWatcher: ListerWatcher;
+  store: Store;
+  /** Called for each change of the store, after the store is updated. */
+  onDelta: (delta: Delta) => void;
+  /** Called after each successful list (the first one marks the cache synced). */
+  onListed?: (relist: boolean) => void;
+  /** Called when a watch ends and a new one will start: why. */
+  onRestart?: (reason: 'closed' | 'gone' | 'error') => void;
+  onError?: (error: unknown) => void;
+  clock?: Clock;
+  backoff?: { baseDelayMs?: number; maxDelayMs?: number };
+  /** A watch closed faster than this counts as a failure (protects against a tight reconnect loop). */
+  minWatchMs?: number;
+}
+
+export class Watcher {
+  #o: WatcherOptions;
+  #clock: Clock;
+  #backoff: ExponentialBackoff;
+  #state: WatcherState = { phase: 'listing', relist: false };
+
+  constructor(options: WatcherOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? realClock;
+    this.#backoff = new ExponentialBackoff({ baseDelayMs: 500, maxDelayMs: 30_000, ...options.backoff });
+  }
+
+  get state(): WatcherState {
+    return this.#state;
+  }
+
+  /** Runs until `signal` aborts. Never throws: failures go to `onError` and back off. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      this.#state = await this.#step(this.#state, signal);
+    }
+    this.#state = { phase: 'stopped' };
+  }
+
+  async #step(state: WatcherState, signal: AbortSignal): Promise<WatcherState> {
+    switch (state.phase) {
+      case 'listing':
+        try {
+          const { items, resourceVersion } = await this.#o.listerWatcher.list(signal);
+          for (const delta of this.#o.store.replace(items)) this.#o.onDelta(delta);
+          this.#o.onListed?.(state.relist);
+          this.#backoff.forget('list');
+          return { phase: 'watching', resourceVersion };
+        } catch (error) {
+          return this.#failed(error, signal);
+        }
+      case 'watching': {
+        let rv = state.resourceVersion;
+        const started = this.#clock.now();
+        try {
+          const end = await this.#o.listerWatcher.watch(rv, signal, (event) => {
+            rv = this.#apply(event) ?? rv;
+          });
+          if (signal.aborted) return { phase: 'stopped' };
+          this.#o.onRestart?.(end);
+          if (end === 'gone') return { phase: 'listing', relist: true };
+          if (this.#clock.now() - started < (this.#o.minWatchMs ?? 1000)) {
+            return this.#failed(new Error('watch closed immediately'), signal);
+          }
+          this.#backoff.forget('list');
+          return { phase: 'watching', resourceVersion: rv };
+        } catch (error) {
+          if (signal.aborted) return { phase: 'stopped' };
+          this.#o.onRestart?.('error');
+          return this.#failed(error, signal);
+        }
+      }
+      case 'backoff':
+        try {
+          await sleep(this.#clock, state.delayMs, signal);
+        } catch {
+          return { phase: 'stopped' };
+        }
+        return { phase: 'listing', relist: true };
+      case 'stopped':
+        return state;
+    }
+  }
+
+  #failed(error: unknown, signal: AbortSignal): WatcherState {
+    if (signal.aborted) return { phase: 'stopped' };
+    this.#o.onError?.(error);
+    return { phase: 'backoff', delayMs: this.#backoff.when('list'), error };
+  }
+
+  /** Applies a watch event to the store and emits its delta; returns the new resourceVersion. */
+  #apply(event: WatchEvent): string | undefined {
+    if (event.type === 'BOOKMARK') return event.resourceVersion;
+    const delta =
+      event.type === 'DELETED'
+        ? this.#o.store.delete(storeKey(event.object))
+        : this.#o.store.upsert(event.object);
+    if (delta) this.#o.onDelta(delta);
+    return event.object.metadata.resourceVersion;
+  }
+}
