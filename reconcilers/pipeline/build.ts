@@ -1,0 +1,123 @@
+// Builds one reconciler: typecheck → bundle → componentize → transpile → extract inline wasm → check; skips it when unchanged.
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { bundle } from './bundle.ts';
+import { type BuildRecord, inputHash, readRecord, recordPath, relativeInputs } from './cache.ts';
+import { componentize } from './componentize.ts';
+import { extractInlineWasm } from './extract-wasm.ts';
+import { assertNoWasmFromBytes } from './forbid-bytes.ts';
+import type { Logger } from './log.ts';
+import type { ReconcilerSource } from './manifest.ts';
+import { BUILD_DIR, groupDir } from './paths.ts';
+import { workerDir } from './registry.ts';
+import { transpile } from './transpile.ts';
+import { typecheck } from './typecheck.ts';
+
+export interface BuildOptions {
+  log: Logger;
+  /** Rebuild even when the input hash matches. */
+  force?: boolean;
+  buildDir?: string;
+}
+
+export interface BuildOutcome {
+  record: BuildRecord;
+  skipped: boolean;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Sizes of what the worker bundle carries for this reconciler: its JS module and core wasm files. */
+async function measure(
+  dir: string,
+  name: string,
+): Promise<Pick<BuildRecord['sizes'], 'jsBytes' | 'wasmBytes' | 'gzipBytes'>> {
+  let jsBytes = 0;
+  let wasmBytes = 0;
+  let gzipBytes = 0;
+  for (const file of await readdir(dir)) {
+    const isJs = file === `${name}.js`;
+    if (!isJs && !file.endsWith('.wasm')) continue;
+    const bytes = await readFile(join(dir, file));
+    if (isJs) jsBytes += bytes.length;
+    else wasmBytes += bytes.length;
+    gzipBytes += gzipSync(bytes, { level: 9 }).length;
+  }
+  return { jsBytes, wasmBytes, gzipBytes };
+}
+
+export async function buildReconciler(
+  source: ReconcilerSource,
+  options: BuildOptions,
+): Promise<BuildOutcome> {
+  const { manifest, group, dir, entry } = source;
+  const { name, backend } = manifest;
+  const { log } = options;
+  const buildDir = options.buildDir ?? BUILD_DIR;
+  const outDir = join(groupDir(group, buildDir), name);
+  const previous = await readRecord(outDir);
+  const before = await inputHash(dir, backend, previous?.inputs ?? []);
+  if (
+    !options.force &&
+    previous?.hash === before &&
+    (await exists(join(workerDir(group, name, buildDir), `${name}.js`)))
+  ) {
+    log('reconciler.skip', { reconciler: name, reason: 'inputs unchanged', hash: before.slice(0, 12) });
+    return { record: previous, skipped: true };
+  }
+
+  const started = performance.now();
+  await mkdir(outDir, { recursive: true });
+  await rm(recordPath(outDir), { force: true });
+  const step = async <T>(what: string, run: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    log('step.start', { reconciler: name, step: what });
+    const result = await run();
+    log('step.done', { reconciler: name, step: what, ms: Math.round(performance.now() - t0) });
+    return result;
+  };
+
+  const typed = await step('typecheck', () => typecheck(name, entry));
+  const bundleFile = join(outDir, 'bundle.js');
+  const bundled = await step('bundle', () => bundle(name, entry, bundleFile));
+  log('step.size', { reconciler: name, step: 'bundle', file: 'bundle.js', bytes: bundled.bytes });
+
+  const componentFile = join(outDir, 'component.wasm');
+  await step('componentize', () => componentize(manifest, entry, bundleFile, componentFile));
+  const componentBytes = (await stat(componentFile)).size;
+  log('step.size', {
+    reconciler: name,
+    step: 'componentize',
+    backend,
+    file: 'component.wasm',
+    bytes: componentBytes,
+  });
+
+  const wDir = workerDir(group, name, buildDir);
+  await rm(wDir, { recursive: true, force: true });
+  await step('transpile', () => transpile(name, componentFile, wDir));
+  const inlineFiles = await step('extract-wasm', () => extractInlineWasm(name, wDir));
+  log('step.size', { reconciler: name, step: 'extract-wasm', inlineModules: inlineFiles.length });
+  await step('check-no-wasm-from-bytes', () => assertNoWasmFromBytes(name, wDir));
+
+  const sizes = { bundleBytes: bundled.bytes, componentBytes, ...(await measure(wDir, name)) };
+  const inputs = relativeInputs([...typed, ...bundled.inputs]);
+  const record: BuildRecord = {
+    name,
+    backend,
+    hash: await inputHash(dir, backend, inputs),
+    inputs,
+    wasm: (await readdir(wDir)).filter((f) => f.endsWith('.wasm')).sort(),
+    sizes,
+    buildMs: Math.round(performance.now() - started),
+  };
+  await writeFile(recordPath(outDir), JSON.stringify(record, null, 2) + '\n');
+  log('reconciler.built', { reconciler: name, group, backend, ms: record.buildMs, ...sizes });
+  return { record, skipped: false };
+}

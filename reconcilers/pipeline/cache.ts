@@ -1,0 +1,105 @@
+// Decides whether a reconciler must be rebuilt: a hash over its inputs, the WIT, the pipeline and the toolchain.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import * as z from 'zod/mini';
+import { packageDir, PIPELINE_DIR, REPO_ROOT, SDK_DIR, WIT_DIR } from './paths.ts';
+
+/** What a finished build records in `<out>/build.json`; its presence with a matching hash means "up to date". */
+export const BuildRecord = z.object({
+  name: z.string(),
+  backend: z.string(),
+  hash: z.string(),
+  /** Repository-relative files the last build read (bundle inputs and typechecked files). */
+  inputs: z.array(z.string()),
+  /** Core wasm files next to `<name>.js`, in the order the registry imports them. */
+  wasm: z.array(z.string()),
+  sizes: z.object({
+    bundleBytes: z.number(),
+    componentBytes: z.number(),
+    jsBytes: z.number(),
+    wasmBytes: z.number(),
+    gzipBytes: z.number(),
+  }),
+  buildMs: z.number(),
+});
+export type BuildRecord = z.infer<typeof BuildRecord>;
+
+async function filesUnder(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  } catch {
+    return [];
+  }
+}
+
+function versionOf(pkg: string, from?: string): string {
+  try {
+    const dir = packageDir(pkg, from === undefined ? undefined : packageDir(from));
+    const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
+    return json.version;
+  } catch {
+    return 'absent';
+  }
+}
+
+/** Versions of everything that shapes the output. */
+export function toolchain(): Record<string, string> {
+  return {
+    node: process.version,
+    jco: versionOf('@bytecodealliance/jco'),
+    'componentize-qjs': versionOf('componentize-qjs', '@bytecodealliance/jco'),
+    'componentize-js': versionOf('@bytecodealliance/componentize-js'),
+    esbuild: versionOf('esbuild'),
+    typescript: versionOf('typescript'),
+  };
+}
+
+/**
+ * The input hash of one reconciler: its folder (manifest, sources), the SDK, the WIT package, the
+ * pipeline's own sources, the toolchain versions and the files the last build actually read.
+ */
+export async function inputHash(
+  dir: string,
+  backend: string,
+  previousInputs: readonly string[],
+): Promise<string> {
+  const files = new Set<string>();
+  for (const root of [dir, SDK_DIR, WIT_DIR, PIPELINE_DIR]) {
+    for (const f of await filesUnder(root)) {
+      if (!f.includes('/node_modules/') && !f.endsWith('.test.ts')) files.add(f);
+    }
+  }
+  for (const f of previousInputs) files.add(join(REPO_ROOT, f));
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ backend, toolchain: toolchain() }));
+  for (const f of [...files].sort()) {
+    hash.update(`\0${relative(REPO_ROOT, f)}\0`);
+    try {
+      hash.update(await readFile(f));
+    } catch {
+      hash.update('(missing)');
+    }
+  }
+  return hash.digest('hex');
+}
+
+/** The record of the last successful build in `outDir`, if any. */
+export async function readRecord(outDir: string): Promise<BuildRecord | undefined> {
+  try {
+    const parsed = BuildRecord.safeParse(JSON.parse(await readFile(join(outDir, 'build.json'), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function relativeInputs(files: Iterable<string>): string[] {
+  return [...new Set([...files].map((f) => relative(REPO_ROOT, f)))]
+    .filter((f) => !f.startsWith('..'))
+    .sort();
+}
+
+export const recordPath = (outDir: string): string => join(outDir, 'build.json');

@@ -1,0 +1,23 @@
+// `npm run build:reconcilers [-- --force] [names...]`: builds every reconciler and fixture, then the registries.
+import { parseArgs } from 'node:util';
+import { PipelineError } from './errors.ts';
+import { createLogger } from './log.ts';
+import { buildReconcilers } from './pipeline.ts';
+
+const log = createLogger();
+const started = performance.now();
+try {
+  const { values, positionals } = parseArgs({
+    options: { force: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
+  await buildReconcilers({ log, only: positionals, force: values.force });
+  log('build.done', { ms: Math.round(performance.now() - started) });
+} catch (error) {
+  const fields = error instanceof PipelineError ? { reconciler: error.reconciler, file: error.file } : {};
+  log('build.failed', { error: error instanceof Error ? error.name : 'Error', ...fields });
+  process.stderr.write(
+    `\nbuild:reconcilers failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exitCode = 1;
+}

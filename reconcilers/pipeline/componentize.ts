@@ -1,0 +1,69 @@
+// Turns a bundled ES module into a WebAssembly component of the `reconciler` world (QuickJS or StarlingMonkey).
+import { writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { ComponentizeFailed } from './errors.ts';
+import { jco, JcoFailed } from './jco.ts';
+import type { Manifest } from './manifest.ts';
+import { REPO_ROOT, WIT_DIR, WORLD } from './paths.ts';
+
+/** QuickJS through `jco componentize`: no WASI imports (stubbed to traps), no component-model async. */
+async function quickjs(source: string, out: string): Promise<void> {
+  // componentize-qjs resolves a relative source path twice, so every path is absolute.
+  await jco([
+    'componentize',
+    source,
+    '--wit',
+    WIT_DIR,
+    '--world-name',
+    WORLD,
+    '--backend',
+    'qjs',
+    '--backend-qjs-stub-wasi',
+    '--backend-qjs-disable-async',
+    '-o',
+    out,
+  ]);
+}
+
+interface ComponentizeJs {
+  componentize(options: {
+    sourcePath: string;
+    witPath: string;
+    worldName: string;
+    disableFeatures: ('stdio' | 'random' | 'clocks' | 'http' | 'fetch-event')[];
+  }): Promise<{ component: Uint8Array }>;
+}
+
+/** StarlingMonkey through componentize-js with every WASI feature disabled (about 12 MB, not reproducible). */
+async function starlingmonkey(source: string, out: string): Promise<void> {
+  const componentizeJs = (await import('@bytecodealliance/componentize-js')) as ComponentizeJs;
+  const { component } = await componentizeJs.componentize({
+    sourcePath: source,
+    witPath: WIT_DIR,
+    worldName: WORLD,
+    disableFeatures: ['stdio', 'random', 'clocks', 'http', 'fetch-event'],
+  });
+  await writeFile(out, component);
+}
+
+/** Writes the component to `out`; throws ComponentizeFailed naming the bundle and the reconciler's entry. */
+export async function componentize(
+  manifest: Manifest,
+  entry: string,
+  source: string,
+  out: string,
+): Promise<void> {
+  try {
+    if (manifest.backend === 'starlingmonkey') await starlingmonkey(source, out);
+    else await quickjs(source, out);
+  } catch (error) {
+    const detail = error instanceof JcoFailed ? error.output : String(error);
+    throw new ComponentizeFailed(
+      manifest.name,
+      relative(REPO_ROOT, entry),
+      `componentize (${manifest.backend}) failed for bundle ${relative(REPO_ROOT, source)}: check that ` +
+        `src/index.ts exports describe and reconcile as the WIT world expects.\n${detail.trim()}`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,88 @@
+// Finds reconciler folders and parses their `reconciler.json` manifests with zod.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as z from 'zod/mini';
+import { ManifestInvalid } from './errors.ts';
+
+export const Manifest = z.object({
+  name: z.string().check(z.regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lowercase DNS label')),
+  backend: z._default(z.enum(['qjs', 'starlingmonkey']), 'qjs'),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+/** Where a reconciler's build output goes: `examples` → build/reconcilers, `fixtures` → build/fixtures. */
+export type Group = 'examples' | 'fixtures';
+
+export interface ReconcilerSource {
+  manifest: Manifest;
+  group: Group;
+  /** Absolute path of the reconciler's folder. */
+  dir: string;
+  /** Absolute path of its entry, `src/index.ts`. */
+  entry: string;
+}
+
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  const file = join(dir, 'reconciler.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestInvalid(dir, file, `not valid JSON: ${String(error)}`);
+  }
+  const parsed = Manifest.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ManifestInvalid(
+      dir,
+      file,
+      `${issues} (expected {"name": string, "backend"?: "qjs"|"starlingmonkey"})`,
+    );
+  }
+  return parsed.data;
+}
+
+async function scan(root: string, group: Group): Promise<ReconcilerSource[]> {
+  let entries: string[];
+  try {
+    entries = (await readdir(root, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+  const found: ReconcilerSource[] = [];
+  for (const entry of entries.sort()) {
+    const dir = join(root, entry);
+    const manifest = await readManifest(dir);
+    if (manifest) found.push({ manifest, group, dir, entry: join(dir, 'src', 'index.ts') });
+  }
+  return found;
+}
+
+/** Every `reconcilers/<name>/reconciler.json` (examples) and `test/fixtures/reconcilers/<name>/` (fixtures). */
+export async function discover(repoRoot: string): Promise<ReconcilerSource[]> {
+  const all = [
+    ...(await scan(join(repoRoot, 'reconcilers'), 'examples')),
+    ...(await scan(join(repoRoot, 'test', 'fixtures', 'reconcilers'), 'fixtures')),
+  ];
+  const seen = new Map<string, string>();
+  for (const r of all) {
+    const other = seen.get(r.manifest.name);
+    if (other !== undefined) {
+      throw new ManifestInvalid(
+        r.manifest.name,
+        join(r.dir, 'reconciler.json'),
+        `name also used by ${other}`,
+      );
+    }
+    seen.set(r.manifest.name, r.dir);
+  }
+  return all;
+}

@@ -1,0 +1,65 @@
+// Builds the selected reconcilers under a lock, then writes the registries; the programmatic face of the CLI.
+import { join } from 'node:path';
+import { buildReconciler } from './build.ts';
+import { generateGuestTypes } from './guest-types.ts';
+import { acquireLock } from './lock.ts';
+import type { Logger } from './log.ts';
+import { discover } from './manifest.ts';
+import { BUILD_DIR, GUEST_TYPES_DIR, groupDir, REPO_ROOT } from './paths.ts';
+import { type RegistryEntry, writeRegistry } from './registry.ts';
+
+export interface PipelineOptions {
+  log: Logger;
+  /** Build only these reconcilers (registries are then left as they are). Default: all. */
+  only?: readonly string[];
+  /** Rebuild even unchanged reconcilers. */
+  force?: boolean;
+}
+
+/** Thrown when `only` names a reconciler that has no folder. */
+export class UnknownReconcilerName extends Error {
+  override readonly name = 'UnknownReconcilerName';
+}
+
+export async function buildReconcilers(options: PipelineOptions): Promise<RegistryEntry[]> {
+  const { log, only = [], force = false } = options;
+  const release = await acquireLock(join(BUILD_DIR, '.pipeline.lock'), log);
+  try {
+    await generateGuestTypes(GUEST_TYPES_DIR);
+    log('guest-types.done', { dir: 'build/guest-types' });
+
+    const sources = await discover(REPO_ROOT);
+    const unknown = only.filter((n) => !sources.some((s) => s.manifest.name === n));
+    if (unknown.length > 0) {
+      throw new UnknownReconcilerName(
+        `unknown reconciler(s) ${unknown.join(', ')}: expected one of ${sources.map((s) => s.manifest.name).join(', ')}`,
+      );
+    }
+    log('discover.done', { reconcilers: sources.map((s) => `${s.group}/${s.manifest.name}`).join(' ') });
+
+    const entries: RegistryEntry[] = [];
+    let built = 0;
+    for (const source of sources) {
+      if (only.length > 0 && !only.includes(source.manifest.name)) continue;
+      const outcome = await buildReconciler(source, { log, force });
+      if (!outcome.skipped) built++;
+      entries.push({ group: source.group, record: outcome.record });
+    }
+    if (only.length === 0) {
+      await writeRegistry(
+        groupDir('examples'),
+        entries.filter((e) => e.group === 'examples'),
+      );
+      await writeRegistry(groupDir('fixtures'), entries);
+      log('registry.done', {
+        examples: 'build/reconcilers/registry.ts',
+        fixtures: 'build/fixtures/registry.ts',
+        count: entries.length,
+      });
+    }
+    log('build.summary', { built, skipped: entries.length - built });
+    return entries;
+  } finally {
+    await release();
+  }
+}

@@ -1,0 +1,36 @@
+// Transpiles a component into an ES module plus core wasm files for workerd (`jco transpile -I async`).
+import { relative } from 'node:path';
+import { TranspileFailed } from './errors.ts';
+import { jco, JcoFailed } from './jco.ts';
+import { REPO_ROOT } from './paths.ts';
+
+/**
+ * Writes `<outDir>/<name>.js` exporting `instantiate(getCoreModule, imports)` and the core modules
+ * `<name>.core*.wasm`. `-I async` is the instantiation mode (the caller supplies compiled modules),
+ * not component-model async: the world stays synchronous. No WASI shim (the component imports
+ * nothing), no Node compatibility code, and `-b 0` so that no core module is inlined as base64.
+ */
+export async function transpile(name: string, component: string, outDir: string): Promise<void> {
+  try {
+    await jco([
+      'transpile',
+      component,
+      '--name',
+      name,
+      '-o',
+      outDir,
+      '-I',
+      'async',
+      '--no-wasi-shim',
+      '--no-nodejs-compat',
+      '-b',
+      '0',
+      '-q',
+    ]);
+  } catch (error) {
+    const detail = error instanceof JcoFailed ? error.output : String(error);
+    throw new TranspileFailed(name, relative(REPO_ROOT, component), `jco transpile failed:\n${detail}`, {
+      cause: error,
+    });
+  }
+}
