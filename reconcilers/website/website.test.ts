@@ -1,0 +1,242 @@
+// Component tests of the website reconciler: the BUILT QuickJS component, run in Node through jco.
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { before, test } from 'node:test';
+import type { ReconcilerExports } from '../../src/contract/wit.ts';
+import { Descriptor, type KubeObject } from '../../src/protocol/schemas.ts';
+import {
+  desiredOf,
+  expectOk,
+  loadBuilt,
+  readYamlObjects,
+  reconcile,
+  requestFor,
+} from '../testing/component.ts';
+
+const CREATED = '2026-11-20T10:00:00Z';
+let website: ReconcilerExports;
+
+before(async () => {
+  website = await loadBuilt('website');
+});
+
+function site(spec: Record<string, unknown>, status?: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'examples.zeroloop.dev/v1alpha1',
+    kind: 'Website',
+    metadata: { name: 'shop', namespace: 'web', generation: 3, creationTimestamp: CREATED },
+    spec,
+    ...(status ? { status } : {}),
+  };
+}
+
+function deployment(status: Record<string, unknown>, generation = 5): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'shop', namespace: 'web', generation, creationTimestamp: '2026-11-20T10:00:01Z' },
+    status,
+  };
+}
+
+const READY_DEPLOYMENT = deployment({
+  observedGeneration: 5,
+  replicas: 2,
+  readyReplicas: 2,
+  updatedReplicas: 2,
+  conditions: [{ type: 'Available', status: 'True', lastTransitionTime: '2026-11-20T10:02:00Z' }],
+});
+
+const path = (obj: unknown, ...steps: (string | number)[]): unknown =>
+  steps.reduce<unknown>((o, s) => (o as Record<string | number, unknown> | undefined)?.[s], obj);
+
+test('website describes itself: Website primary, owns Deployment, Service and ConfigMap', () => {
+  const descriptor = Descriptor.parse(website.describe());
+  assert.equal(descriptor.name, 'website');
+  assert.deepEqual(descriptor.primary, { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Website' });
+  assert.deepEqual(
+    descriptor.owns.map((k) => k.kind),
+    ['Deployment', 'Service', 'ConfigMap'],
+  );
+  assert.deepEqual(descriptor.reads, []);
+  assert.equal(descriptor.finalizer, false);
+});
+
+test('website should desire a ConfigMap, a Deployment mounting it and a Service for a new site', () => {
+  const res = expectOk(reconcile(website, requestFor(site({ replicas: 2, html: '<h1>shop</h1>' }))));
+  assert.deepEqual(res.desired.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
+    'ConfigMap/shop-html',
+    'Deployment/shop',
+    'Service/shop',
+  ]);
+  for (const obj of res.desired) assert.equal(obj.metadata.namespace, 'web');
+  assert.equal(path(desiredOf(res, 'ConfigMap', 'shop-html'), 'data', 'index.html'), '<h1>shop</h1>');
+  const dep = desiredOf(res, 'Deployment', 'shop');
+  assert.equal(path(dep, 'spec', 'replicas'), 2);
+  assert.equal(path(dep, 'spec', 'template', 'spec', 'volumes', 0, 'configMap', 'name'), 'shop-html');
+  assert.equal(path(dep, 'spec', 'template', 'spec', 'containers', 0, 'image'), 'nginx:1.27-alpine');
+  const labels = path(dep, 'spec', 'template', 'metadata', 'labels');
+  assert.deepEqual(path(dep, 'spec', 'selector', 'matchLabels'), labels);
+  assert.deepEqual(path(desiredOf(res, 'Service', 'shop'), 'spec', 'selector'), labels);
+  // Nothing exists yet: not ready, stamped with the newest time in the request (the creation).
+  assert.deepEqual(res.status, {
+    replicas: 2,
+    readyReplicas: 0,
+    observedGeneration: 3,
+    url: 'http://shop.web.svc.cluster.local',
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'DeploymentPending',
+        message: 'Deployment shop does not exist yet',
+        observedGeneration: 3,
+        lastTransitionTime: CREATED,
+      },
+    ],
+  });
+  assert.deepEqual(res.related, []);
+  assert.equal(res.requeueAfterMs, null);
+  assert.deepEqual(res.events, []);
+});
+
+test('website should drop the Service when expose is false and the ConfigMap when html is unset', () => {
+  const res = expectOk(
+    reconcile(website, requestFor(site({ expose: false }), { owned: [READY_DEPLOYMENT] })),
+  );
+  assert.deepEqual(
+    res.desired.map((o) => o.kind),
+    ['Deployment'],
+  );
+  const pod = path(res.desired[0], 'spec', 'template', 'spec');
+  assert.equal(path(pod, 'volumes'), undefined);
+  assert.equal(path(pod, 'containers', 0, 'volumeMounts'), undefined);
+  assert.equal(path(res.status, 'url'), undefined);
+});
+
+test('website should report Ready from the owned Deployment, and emit an event only when it flips', () => {
+  const first = expectOk(
+    reconcile(website, requestFor(site({ replicas: 2 }), { owned: [READY_DEPLOYMENT] })),
+  );
+  const ready = path(first.status, 'conditions', 0);
+  assert.equal(path(first.status, 'readyReplicas'), 2);
+  assert.equal(path(ready, 'status'), 'True');
+  assert.equal(path(ready, 'reason'), 'ReplicasReady');
+  assert.equal(path(ready, 'lastTransitionTime'), '2026-11-20T10:02:00Z');
+  assert.deepEqual(first.events, [
+    { type: 'Normal', reason: 'Ready', message: 'Website web/shop is ready: 2/2 replicas ready' },
+  ]);
+  // The same state again, with that status written: the transition time is kept and no event repeats.
+  const later = {
+    ...READY_DEPLOYMENT,
+    metadata: { ...READY_DEPLOYMENT.metadata, managedFields: [{ time: '2026-11-21T00:00:00Z' }] },
+  };
+  const again = expectOk(
+    reconcile(website, requestFor(site({ replicas: 2 }, first.status ?? {}), { owned: [later] })),
+  );
+  assert.equal(path(again.status, 'conditions', 0, 'lastTransitionTime'), '2026-11-20T10:02:00Z');
+  assert.deepEqual(again.events, []);
+  // Scaling up: no longer ready; a Warning records the loss, stamped with the newest time seen.
+  const scaled = expectOk(
+    reconcile(website, requestFor(site({ replicas: 3 }, again.status ?? {}), { owned: [later] })),
+  );
+  assert.equal(path(scaled.status, 'conditions', 0, 'status'), 'False');
+  assert.equal(path(scaled.status, 'conditions', 0, 'reason'), 'RolloutInProgress');
+  assert.equal(path(scaled.status, 'conditions', 0, 'lastTransitionTime'), '2026-11-21T00:00:00Z');
+  assert.deepEqual(
+    scaled.events.map((e) => [e.type, e.reason]),
+    [['Warning', 'NotReady']],
+  );
+});
+
+test('website should not count a Deployment whose status is older than its spec', () => {
+  const stale = deployment({ observedGeneration: 4, readyReplicas: 2, updatedReplicas: 2 }, 5);
+  const res = expectOk(reconcile(website, requestFor(site({ replicas: 2 }), { owned: [stale] })));
+  assert.equal(path(res.status, 'conditions', 0, 'status'), 'False');
+});
+
+test('website should roll the pods when the html changes (content hash on the pod template)', () => {
+  const hash = (html: string) => {
+    const res = expectOk(reconcile(website, requestFor(site({ html }))));
+    return path(desiredOf(res, 'Deployment', 'shop'), 'spec', 'template', 'metadata', 'annotations');
+  };
+  assert.deepEqual(hash('<p>a</p>'), hash('<p>a</p>'));
+  assert.notDeepEqual(hash('<p>a</p>'), hash('<p>b</p>'));
+});
+
+test('website should be a pure function: the same request gives the same answer', () => {
+  const request = requestFor(site({ replicas: 2, html: 'x' }), { owned: [READY_DEPLOYMENT] });
+  assert.deepEqual(reconcile(website, request), reconcile(website, request));
+});
+
+test('website should answer bad input with a wit err, not a trap, and stay usable', () => {
+  const cases: [KubeObject, RegExp][] = [
+    [
+      site({ replicas: 'three', image: 5, expose: 'no' }),
+      /^Website web\/shop: invalid spec: spec\.image must be a string, got 5; spec\.replicas must be an integer between 0 and 100, got "three"; spec\.expose must be true or false, got "no"/,
+    ],
+    [site({ replicas: -1 }), /spec\.replicas must be an integer between 0 and 100, got -1/],
+    [site({ replicas: 1.5 }), /spec\.replicas must be an integer between 0 and 100, got 1\.5/],
+    [site({ html: 'x'.repeat(1_000_000) }), /spec\.html must be at most 921600 characters long/],
+    [{ ...site({}), spec: undefined }, /spec is missing/],
+    [
+      { ...site({}), kind: 'Database' },
+      /request\.primary is examples\.zeroloop\.dev\/v1alpha1 Database web\/shop, but reconciler "website" reconciles/,
+    ],
+  ];
+  for (const [primary, message] of cases) {
+    const outcome = reconcile(website, requestFor(primary));
+    assert.ok(
+      outcome.err !== undefined,
+      `expected err for ${JSON.stringify(primary.spec ?? null).slice(0, 80)}`,
+    );
+    assert.match(outcome.err, message);
+  }
+  // Not JSON at all (the relay never sends this, but the component must not trap on it).
+  assert.throws(
+    () =>
+      website.reconcile({
+        primary: '{oops',
+        owned: [],
+        related: [],
+        trigger: { tag: 'primary' },
+        finalizing: false,
+      }),
+    (error: unknown) => (error as { payload?: unknown }).payload === 'request.primary is not valid JSON text',
+  );
+  // The same instance still answers: an err does not poison it the way a trap would.
+  assert.ok(reconcile(website, requestFor(site({}))).ok);
+});
+
+test('website samples reconcile, and the CRD defaults agree with the reconciler', async () => {
+  const dir = new URL('./samples/', import.meta.url);
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length >= 2);
+  for (const file of files) {
+    for (const sample of await readYamlObjects(new URL(file, dir))) {
+      const outcome = reconcile(website, requestFor(sample));
+      assert.ok(outcome.ok, `${file}: ${outcome.err ?? ''}`);
+    }
+  }
+  const [crd] = await readYamlObjects(new URL('./crd.yaml', import.meta.url));
+  const props = path(
+    crd,
+    'spec',
+    'versions',
+    0,
+    'schema',
+    'openAPIV3Schema',
+    'properties',
+    'spec',
+    'properties',
+  );
+  const res = expectOk(reconcile(website, requestFor(site({}))));
+  const dep = desiredOf(res, 'Deployment', 'shop');
+  assert.equal(
+    path(dep, 'spec', 'template', 'spec', 'containers', 0, 'image'),
+    path(props, 'image', 'default'),
+  );
+  assert.equal(path(dep, 'spec', 'replicas'), path(props, 'replicas', 'default'));
+  assert.ok(desiredOf(res, 'Service', 'shop'), 'expose defaults to true in both');
+  assert.equal(path(props, 'expose', 'default'), true);
+});
