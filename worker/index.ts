@@ -1,0 +1,5 @@
+// Production entry: the worker running the example reconcilers; the secret is the SIGNING_SECRET binding.
+import { registry } from '../build/reconcilers/registry.ts';
+import { createApp } from './app.ts';
+
+export default createApp({ registry });

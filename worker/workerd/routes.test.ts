@@ -1,0 +1,245 @@
+// The worker in REAL workerd (wrangler build, real jco components incl. the `faulty` fixture): every route and error code.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ErrorBody, type ErrorCode } from '../../src/protocol/errors.ts';
+import { MAX_BODY_BYTES } from '../../src/protocol/routes.ts';
+import { signHeaders } from '../../src/signing.ts';
+import { DescriptorList, ReconcileResponse } from '../../src/protocol/schemas.ts';
+import { startWorker, type RunningWorker } from '../testing/harness.ts';
+import { configMaps, sampleRequest, signedGet, signedPost, TEST_SECRET } from '../testing/requests.ts';
+
+const FAULTY = '/v1/reconcilers/faulty/reconcile';
+let worker: RunningWorker;
+
+before(async () => {
+  worker = await startWorker();
+});
+after(async () => {
+  await worker.close();
+});
+
+async function expectError(response: Response, status: number, code: ErrorCode): Promise<string> {
+  const text = await response.text();
+  assert.equal(response.status, status, text);
+  assert.match(response.headers.get('content-type') ?? '', /application\/json/);
+  const { error } = ErrorBody.parse(JSON.parse(text));
+  assert.equal(error.code, code);
+  return error.message;
+}
+
+function faulty(spec: Record<string, unknown>, name = 'sample') {
+  return sampleRequest({ name, spec });
+}
+
+/** The instantiations of `reconciler` the worker logged since the last clearLogs. */
+function instantiations(reconciler: string): number[] {
+  return worker
+    .logLines()
+    .filter((l) => l.msg === 'instantiate' && l.reconciler === reconciler)
+    .map((l) => Number(l.generation));
+}
+
+describe('worker in workerd: routes', () => {
+  test('GET /healthz answers ok, unsigned', async () => {
+    const response = await worker.fetch('/healthz');
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { status: 'ok' });
+  });
+
+  test('GET /v1/reconcilers lists every component descriptor, validated', async () => {
+    const response = await worker.fetch('/v1/reconcilers', await signedGet());
+    assert.equal(response.status, 200);
+    const { reconcilers } = DescriptorList.parse(await response.json());
+    const names = reconcilers.map((d) => d.name);
+    assert.ok(names.includes('faulty'), names.join());
+    assert.ok(names.includes('website'), names.join());
+    assert.ok(names.includes('database'), names.join());
+    const faultyDescriptor = reconcilers.find((d) => d.name === 'faulty');
+    assert.deepEqual(faultyDescriptor?.primary, { apiVersion: 'test.zeroloop.dev/v1', kind: 'Faulty' });
+  });
+
+  test('POST reconcile returns the component answer with Server-Timing and a log line', async () => {
+    worker.clearLogs();
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const request = faulty({ mode: 'echo' }, 'echoed');
+    request.owned = configMaps('own', 2);
+    const response = await worker.fetch(FAULTY, await signedPost(request, TEST_SECRET, { traceparent }));
+    assert.equal(response.status, 200);
+    const body = ReconcileResponse.parse(await response.json());
+    assert.equal(body.desired[0]?.metadata.name, 'echoed-faulty');
+    assert.deepEqual(body.status?.owned, ['own-0', 'own-1']);
+    assert.match(response.headers.get('server-timing') ?? '', /reconcile;dur=\d+(\.\d+)?, total;dur=/);
+    const lines = worker.logLines().filter((l) => l.msg === 'request');
+    assert.equal(lines.length, 1);
+    const [line] = lines;
+    assert.ok(line);
+    assert.equal(line.reconciler, 'faulty');
+    assert.equal(line.primary, 'default/echoed');
+    assert.equal(line.outcome, 'ok');
+    assert.equal(line.traceparent, traceparent);
+    assert.equal(typeof line.durationMs, 'number');
+  });
+});
+
+describe('worker in workerd: error codes, one request each', () => {
+  test('400 bad_request: body is not JSON', async () => {
+    const message = await expectError(
+      await worker.fetch(FAULTY, await signedPost('{"primary":')),
+      400,
+      'bad_request',
+    );
+    assert.match(message, /not JSON/);
+  });
+
+  test('400 bad_request: request breaks the schema, naming the field', async () => {
+    const request = { ...faulty({ mode: 'ok' }), finalizing: 'yes' };
+    const message = await expectError(
+      await worker.fetch(FAULTY, await signedPost(request)),
+      400,
+      'bad_request',
+    );
+    assert.match(message, /finalizing/);
+  });
+
+  test('401 unauthorized: unsigned', async () => {
+    const body = JSON.stringify(faulty({ mode: 'ok' }));
+    await expectError(await worker.fetch(FAULTY, { method: 'POST', body }), 401, 'unauthorized');
+  });
+
+  test('401 unauthorized: forged', async () => {
+    await expectError(
+      await worker.fetch(FAULTY, await signedPost(faulty({}), 'not-the-secret')),
+      401,
+      'unauthorized',
+    );
+  });
+
+  test('401 unauthorized: stale', async () => {
+    const body = JSON.stringify(faulty({}));
+    const headers = await signHeaders(TEST_SECRET, body, Math.floor(Date.now() / 1000) - 3600);
+    const message = await expectError(
+      await worker.fetch(FAULTY, { method: 'POST', body, headers }),
+      401,
+      'unauthorized',
+    );
+    assert.match(message, /stale/);
+  });
+
+  test('401 runs nothing: a signed-wrong trap request does not poison the instance', async () => {
+    worker.clearLogs();
+    await expectError(
+      await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'trap' }), 'x')),
+      401,
+      'unauthorized',
+    );
+    const ok = await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'ok' })));
+    assert.equal(ok.status, 200);
+    assert.deepEqual(instantiations('faulty'), [], 'no rebuild: the trap never ran');
+  });
+
+  test('404 not_found: unknown reconciler', async () => {
+    const message = await expectError(
+      await worker.fetch('/v1/reconcilers/nope/reconcile', await signedPost(faulty({}))),
+      404,
+      'not_found',
+    );
+    assert.match(message, /unknown reconciler "nope"/);
+  });
+
+  test('404 not_found: unknown route', async () => {
+    await expectError(await worker.fetch('/v2/anything'), 404, 'not_found');
+  });
+
+  test('413 payload_too_large: Content-Length over the limit', async () => {
+    const body = 'x'.repeat(MAX_BODY_BYTES + 1);
+    const message = await expectError(
+      await worker.fetch(FAULTY, { method: 'POST', body }),
+      413,
+      'payload_too_large',
+    );
+    assert.match(message, new RegExp(`is ${MAX_BODY_BYTES + 1} bytes`), 'refused on the declared length');
+  });
+
+  test('413 payload_too_large: streamed over the limit without Content-Length (real HTTP)', async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > MAX_BODY_BYTES) {
+          controller.close();
+          return;
+        }
+        controller.enqueue(chunk);
+        sent += chunk.byteLength;
+      },
+    });
+    const init: RequestInit & { duplex: 'half' } = { method: 'POST', body, duplex: 'half' };
+    const response = await fetch(new URL(FAULTY, worker.url), init);
+    const message = await expectError(response, 413, 'payload_too_large');
+    assert.match(message, /is more than \d+ bytes/, 'refused by counting, not by a declared length');
+  });
+
+  test('422 reconciler_error: carries the reconciler message', async () => {
+    const message = await expectError(
+      await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'err' }, 'refused'))),
+      422,
+      'reconciler_error',
+    );
+    assert.match(message, /faulty: mode err for default\/refused/);
+  });
+
+  test('500 reconciler_trap, then the next call works on a rebuilt instance', async () => {
+    worker.clearLogs();
+    const message = await expectError(
+      await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'trap' }))),
+      500,
+      'reconciler_trap',
+    );
+    assert.match(message, /RuntimeError/);
+    const next = await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'ok' })));
+    assert.equal(next.status, 200, await next.clone().text());
+    ReconcileResponse.parse(await next.json());
+    const generations = instantiations('faulty');
+    assert.equal(generations.length, 1, 'exactly one rebuild');
+    assert.ok((generations[0] ?? 0) >= 2, `a later generation: ${generations.join()}`);
+  });
+
+  test('500 reconciler_trap: a host stack overflow (not a wasm trap) is handled the same way', async () => {
+    await expectError(
+      await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'overflow' }))),
+      500,
+      'reconciler_trap',
+    );
+    assert.equal((await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'ok' })))).status, 200);
+  });
+
+  for (const invalid of ['not-json', 'not-object', 'status-not-json']) {
+    test(`502 invalid_answer: a component answer that breaks the protocol (${invalid}) is not passed on`, async () => {
+      const response = await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'invalid', invalid })));
+      const text = await response.clone().text();
+      const message = await expectError(response, 502, 'invalid_answer');
+      assert.match(message, /breaks the protocol/);
+      assert.doesNotMatch(text, /hello/, 'no part of the answer leaks');
+    });
+  }
+});
+
+describe('worker in workerd: concurrency', () => {
+  test('100 concurrent requests each get their own answer from one instance', async () => {
+    worker.clearLogs();
+    const requests = Array.from({ length: 100 }, (_, i) => {
+      const request = faulty({ mode: 'echo' }, `concurrent-${i}`);
+      request.owned = configMaps(`own${i}`, i % 5);
+      return request;
+    });
+    const responses = await Promise.all(requests.map(async (r) => worker.fetch(FAULTY, await signedPost(r))));
+    for (const [i, response] of responses.entries()) {
+      assert.equal(response.status, 200);
+      const body = ReconcileResponse.parse(await response.json());
+      assert.equal(body.desired[0]?.metadata.name, `concurrent-${i}-faulty`);
+      assert.equal((body.status?.owned as unknown[]).length, i % 5);
+    }
+    assert.deepEqual(instantiations('faulty'), [], 'served by the instance already built');
+    assert.equal(worker.logLines().filter((l) => l.msg === 'request').length, 100);
+  });
+});
