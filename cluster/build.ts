@@ -72,6 +72,19 @@ async function complete(binaries: Binaries): Promise<boolean> {
   }
 }
 
+/** Where the binaries of the current pins live (or will live), without building anything. */
+export async function planBinaries(
+  options: Pick<EnsureBinariesOptions, 'cacheRoot' | 'goModuleDir' | 'env'> = {},
+): Promise<{ pins: Pins; key: string; binaries: Binaries }> {
+  const moduleDir = options.goModuleDir ?? GO_MODULE_DIR;
+  const goMod = await readFile(join(moduleDir, 'go.mod'), 'utf8');
+  const goSum = await readFile(join(moduleDir, 'go.sum'), 'utf8');
+  const pins = parsePins(goMod);
+  const key = cacheKey(pins, goMod, goSum, RECIPE);
+  const cacheRoot = options.cacheRoot ?? defaultCacheRoot(options.env);
+  return { pins, key, binaries: binariesIn(join(cacheRoot, key), pins) };
+}
+
 /**
  * Returns the three control-plane binaries for the pinned versions, building them first if this pin has
  * never been built on this machine. Concurrent callers share one build (a lock in the cache root).
@@ -80,11 +93,7 @@ export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promi
   const log = options.logger ?? createLogger('cluster.build');
   const moduleDir = options.goModuleDir ?? GO_MODULE_DIR;
   const cacheRoot = options.cacheRoot ?? defaultCacheRoot(options.env);
-  const goMod = await readFile(join(moduleDir, 'go.mod'), 'utf8');
-  const goSum = await readFile(join(moduleDir, 'go.sum'), 'utf8');
-  const pins = parsePins(goMod);
-  const key = cacheKey(pins, goMod, goSum, RECIPE);
-  const binaries = binariesIn(join(cacheRoot, key), pins);
+  const { pins, key, binaries } = await planBinaries(options);
   if (await complete(binaries)) {
     log('debug', 'build.cached', { dir: binaries.dir });
     return binaries;

@@ -32,7 +32,7 @@ export async function withDirLock<T>(
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = Number.parseInt(await readFile(join(path, 'pid'), 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(owner) && owner !== process.pid && processAlive(owner)) {
+    if (Number.isInteger(owner) && processAlive(owner)) {
       onWait(owner);
       await sleep(pollMs);
     } else if (Number.isInteger(owner) || (await lockAgeMs(path)) > 10_000) {

@@ -77,6 +77,9 @@ export async function startChild(spec: ChildSpec): Promise<Child> {
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${spec.name} has no pid after spawn`);
+  // Until setpriv has exec'd the real binary, the death signal may not be armed yet (if we died right now,
+  // the child would survive). Wait for the exec so the guarantee holds from the moment we return.
+  if (SETPRIV !== undefined) await waitForExec(pid, SETPRIV);
   // Children are detached: do not let them keep our event loop alive on their own.
   child.unref();
 
@@ -109,6 +112,20 @@ export async function startChild(spec: ChildSpec): Promise<Child> {
     },
     logTail: (lines = 40) => tail(spec.logPath, lines),
   };
+}
+
+/** Polls /proc until process `pid` no longer runs `wrapper` (it exec'd its target, or exited). */
+async function waitForExec(pid: number, wrapper: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    let argv0: string;
+    try {
+      argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+    } catch {
+      return; // exited, or no /proc
+    }
+    if (argv0 !== wrapper && argv0 !== 'setpriv') return;
+    await sleep(5);
+  }
 }
 
 /** The last `lines` lines of a file ('' if unreadable). */
