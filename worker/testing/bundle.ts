@@ -1,0 +1,36 @@
+// Builds the production worker bundle with the real wrangler (`deploy --dry-run`) and lists its modules.
+import { execFile } from 'node:child_process';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Where `wrangler deploy --dry-run` writes the bundle. */
+export const BUNDLE_DIR = join(ROOT, 'build', 'worker-dist');
+
+const run = promisify(execFile);
+
+/** Runs wrangler offline with the running Node (24), not whatever `node` the bin shim finds on PATH. */
+export function wrangler(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const bin = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+  return run(process.execPath, [bin, ...args], { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 });
+}
+
+/** A fresh `wrangler deploy --dry-run --outdir <dir>`; returns wrangler's output. */
+export async function buildBundle(outDir = BUNDLE_DIR): Promise<string> {
+  await rm(outDir, { recursive: true, force: true });
+  const { stdout } = await wrangler(['deploy', '--dry-run', '--outdir', outDir]);
+  return stdout;
+}
+
+/** The bundle's uploadable modules: `index.js` first, then each core `.wasm`. */
+export async function bundleModules(outDir = BUNDLE_DIR): Promise<{ entry: string; wasm: string[] }> {
+  const files = await readdir(outDir);
+  if (!files.includes('index.js')) throw new Error(`no index.js in ${outDir}: run buildBundle first`);
+  return {
+    entry: join(outDir, 'index.js'),
+    wasm: files.filter((f) => f.endsWith('.wasm')).map((f) => join(outDir, f)),
+  };
+}
