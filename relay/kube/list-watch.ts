@@ -7,6 +7,12 @@ import { collectionPath } from './discovery.ts';
 import { KObject, ListMeta, Status } from './object.ts';
 
 const ListResponse = z.looseObject({ metadata: ListMeta, items: z.array(z.unknown()) });
+/** Drops managedFields: large, never used by the relay or reconcilers (client-go's TransformFunc idea). */
+function trim(obj: KObject): KObject {
+  if ('managedFields' in obj.metadata) delete obj.metadata.managedFields;
+  return obj;
+}
+
 const RawWatchEvent = z.looseObject({ type: z.string(), object: z.unknown() });
 
 /** The initial list of a watch failed: check RBAC (list) and that the kind exists. */
@@ -66,7 +72,8 @@ export class ApiListerWatcher implements ListerWatcher {
           }),
         );
         // List items carry no apiVersion/kind; restore them so every cached object is self-describing.
-        for (const raw of page.items) items.push(KObject.parse({ apiVersion, kind, ...(raw as object) }));
+        for (const raw of page.items)
+          items.push(trim(KObject.parse({ apiVersion, kind, ...(raw as object) })));
         cont = page.metadata.continue === '' ? undefined : page.metadata.continue;
         resourceVersion = page.metadata.resourceVersion ?? resourceVersion;
       } while (cont);
@@ -122,7 +129,7 @@ export class ApiListerWatcher implements ListerWatcher {
           case 'ADDED':
           case 'MODIFIED':
           case 'DELETED':
-            onEvent({ type: raw.type, object: KObject.parse(raw.object) });
+            onEvent({ type: raw.type, object: trim(KObject.parse(raw.object)) });
             break;
           case 'BOOKMARK': {
             const rv = z.looseObject({ metadata: ListMeta }).parse(raw.object).metadata.resourceVersion;

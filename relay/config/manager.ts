@@ -1,0 +1,177 @@
+// Watches Reconciler resources and starts, restarts or stops one Controller for each, without a relay restart.
+import * as z from 'zod/mini';
+import type { EventRecorder } from '../apply/events.ts';
+import type { Clock } from '../clock.ts';
+import { realClock } from '../clock.ts';
+import type { ControllerDeps } from '../controller/controller.ts';
+import { Controller } from '../controller/controller.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { KObject } from '../kube/object.ts';
+import type { Logger } from '../observe/log.ts';
+import { ExponentialBackoff } from '../queue/rate-limited.ts';
+import type { SharedInformer } from '../watch/informer.ts';
+import type { ControllerConfig } from './reconciler.ts';
+import { RECONCILER_KIND, ReconcilerResource } from './reconciler.ts';
+
+/** The signing Secret could not be read: create it, or grant the relay `get` on it. */
+export class SigningSecretUnavailable extends Error {
+  override readonly name = 'SigningSecretUnavailable';
+}
+
+const SecretData = z.looseObject({ data: z.optional(z.record(z.string(), z.string())) });
+
+interface Running {
+  controller: Controller;
+  uid: string;
+  generation: number;
+}
+
+export class Manager {
+  #d: ControllerDeps & { client: KubeClient; recorder: EventRecorder };
+  #log: Logger;
+  #clock: Clock;
+  #informer: SharedInformer | undefined;
+  #running = new Map<string, Running>();
+  #chains = new Map<string, Promise<void>>();
+  #retry = new ExponentialBackoff({ baseDelayMs: 1000, maxDelayMs: 60_000 });
+  #stopped = false;
+  /** Called for each controller started (for observers such as `npm start`). */
+  readonly onController = new Set<(c: Controller) => void>();
+
+  constructor(deps: ControllerDeps & { client: KubeClient; recorder: EventRecorder }) {
+    this.#d = deps;
+    this.#log = deps.log.child({ component: 'manager' });
+    this.#clock = deps.clock ?? realClock;
+  }
+
+  async start(): Promise<void> {
+    const informer = this.#d.informers.acquire({ ...RECONCILER_KIND });
+    this.#informer = informer;
+    informer.subscribe((delta) => {
+      this.#sync(delta.object.metadata.name);
+    });
+    await informer.waitForSync();
+    for (const name of informer.store.keys()) this.#sync(name);
+  }
+
+  /** Ready once the Reconciler list is synced and every controller has synced its caches. */
+  get ready(): boolean {
+    return (
+      (this.#informer?.hasSynced ?? false) && [...this.#running.values()].every((r) => r.controller.synced)
+    );
+  }
+
+  get controllers(): ReadonlyMap<string, Controller> {
+    return new Map([...this.#running].map(([name, r]) => [name, r.controller]));
+  }
+
+  async stop(deadlineMs = 10_000): Promise<void> {
+    this.#stopped = true;
+    await Promise.all([...this.#chains.values()]);
+    await Promise.all([...this.#running.values()].map((r) => r.controller.stop(deadlineMs)));
+    this.#running.clear();
+    this.#d.metrics.controllers.set({}, 0);
+    await this.#d.informers.release({ ...RECONCILER_KIND });
+  }
+
+  /** Serialises the work per Reconciler name; each run reads the current object (level-triggered). */
+  #sync(name: string): void {
+    const previous = this.#chains.get(name) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.#reconcile(name))
+      .catch((error: unknown) => {
+        this.#log.error('reconciler sync failed', { reconcilerResource: name, error });
+      });
+    this.#chains.set(name, next);
+    void next.then(() => {
+      if (this.#chains.get(name) === next) this.#chains.delete(name);
+    });
+  }
+
+  async #reconcile(name: string): Promise<void> {
+    if (this.#stopped) return;
+    const raw = this.#informer?.store.get(name);
+    const running = this.#running.get(name);
+    if (!raw) {
+      if (running) await this.#stopController(name, running, 'Reconciler deleted');
+      return;
+    }
+    const generation = raw.metadata.generation ?? 0;
+    if (running && running.uid === raw.metadata.uid && running.generation === generation) return;
+    const parsed = ReconcilerResource.safeParse(raw);
+    if (!parsed.success) {
+      if (running) await this.#stopController(name, running, 'Reconciler became invalid');
+      const issue = parsed.error.issues[0];
+      const message = `invalid Reconciler ${name}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}; fix its spec`;
+      this.#log.error('invalid Reconciler', { reconcilerResource: name, error: message });
+      await this.#warn(raw, 'InvalidSpec', message);
+      return;
+    }
+    let signingKey: string;
+    try {
+      signingKey = await this.#readSigningKey(parsed.data.spec.signingSecretRef);
+    } catch (error) {
+      const delay = this.#retry.when(name);
+      this.#log.error('signing secret unavailable; retrying', {
+        reconcilerResource: name,
+        error,
+        retryInMs: delay,
+      });
+      await this.#warn(
+        raw,
+        'SigningSecretUnavailable',
+        error instanceof Error ? error.message : String(error),
+      );
+      this.#clock.setTimer(() => {
+        this.#sync(name);
+      }, delay);
+      return;
+    }
+    this.#retry.forget(name);
+    if (running) await this.#stopController(name, running, 'Reconciler changed');
+    const config: ControllerConfig = { name, spec: parsed.data.spec, signingKey };
+    const controller = new Controller(config, this.#d);
+    this.#running.set(name, { controller, uid: raw.metadata.uid ?? '', generation });
+    this.#d.metrics.controllers.set({}, this.#running.size);
+    for (const observer of this.onController) observer(controller);
+    this.#log.info('starting controller', { reconcilerResource: name, generation });
+    // Not awaited: a controller waiting for its CRD must not block other Reconcilers.
+    void controller.start().catch((error: unknown) => {
+      this.#log.error('controller failed to start', { reconcilerResource: name, error });
+    });
+  }
+
+  async #stopController(name: string, running: Running, why: string): Promise<void> {
+    this.#log.info('stopping controller', { reconcilerResource: name, why });
+    this.#running.delete(name);
+    await running.controller.stop();
+    this.#d.metrics.controllers.set({}, this.#running.size);
+  }
+
+  async #readSigningKey(ref: { namespace: string; name: string; key: string }): Promise<string> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/secrets/${encodeURIComponent(ref.name)}`;
+    let raw: unknown;
+    try {
+      raw = await this.#d.client.request('GET', path);
+    } catch (error) {
+      throw new SigningSecretUnavailable(`reading Secret ${ref.namespace}/${ref.name}: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    const value = SecretData.parse(raw).data?.[ref.key];
+    if (!value)
+      throw new SigningSecretUnavailable(`Secret ${ref.namespace}/${ref.name} has no key ${ref.key}`);
+    const key = Buffer.from(value, 'base64').toString('utf8');
+    if (key.length === 0)
+      throw new SigningSecretUnavailable(`Secret ${ref.namespace}/${ref.name} key ${ref.key} is empty`);
+    return key;
+  }
+
+  async #warn(obj: KObject, reason: string, message: string): Promise<void> {
+    try {
+      await this.#d.recorder.record(obj, { type: 'Warning', reason, message });
+    } catch (error) {
+      this.#log.warn('could not record event', { reason, error });
+    }
+  }
+}

@@ -1,0 +1,147 @@
+// Sends a signed reconcile request to the worker and parses its answer into a response or a typed DispatchError.
+import { randomBytes } from 'node:crypto';
+import { fetch } from 'undici';
+import { ErrorBody } from '../../src/protocol/errors.ts';
+import { HEADERS, ROUTES } from '../../src/protocol/routes.ts';
+import type { ReconcileRequest } from '../../src/protocol/schemas.ts';
+import { ReconcileResponse } from '../../src/protocol/schemas.ts';
+import { signHeaders } from '../../src/signing.ts';
+import type { Clock } from '../clock.ts';
+import { realClock } from '../clock.ts';
+import { parseRetryAfter } from '../kube/client.ts';
+import type { DispatchErrorKind } from './errors.ts';
+import { ADVICE, DispatchError } from './errors.ts';
+
+export interface DispatchTarget {
+  /** Name at the worker. */
+  reconciler: string;
+  /** Base URL of the worker. */
+  endpoint: string;
+  signingKey: string;
+  timeoutMs: number;
+}
+
+/** A W3C traceparent with fresh random ids (sampled). */
+export function newTraceparent(): string {
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+}
+
+export class Dispatcher {
+  #clock: Clock;
+
+  constructor(options: { clock?: Clock } = {}) {
+    this.#clock = options.clock ?? realClock;
+  }
+
+  /** POSTs the request; resolves with a validated response, or rejects with a DispatchError. */
+  async reconcile(
+    target: DispatchTarget,
+    key: string,
+    request: ReconcileRequest,
+    traceparent: string,
+  ): Promise<ReconcileResponse> {
+    const fail = (
+      kind: DispatchErrorKind,
+      message: string,
+      extra: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    ) =>
+      new DispatchError({
+        kind,
+        key,
+        reconciler: target.reconciler,
+        message: `${message}; ${ADVICE[kind]}`,
+        ...extra,
+      });
+
+    const body = JSON.stringify(request);
+    const url = target.endpoint.replace(/\/$/, '') + ROUTES.reconcile(target.reconciler);
+    const headers = {
+      'content-type': 'application/json',
+      [HEADERS.traceparent]: traceparent,
+      ...(await signHeaders(target.signingKey, body, Math.floor(this.#clock.now() / 1000))),
+    };
+    let status: number;
+    let text: string;
+    let retryAfter: string | null;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(target.timeoutMs),
+      });
+      status = response.status;
+      retryAfter = response.headers.get('retry-after');
+      text = await response.text();
+    } catch (cause) {
+      if (cause instanceof DOMException && cause.name === 'TimeoutError') {
+        throw fail('WorkerTimeout', `no answer from ${url} within ${target.timeoutMs} ms`, { cause });
+      }
+      const detail =
+        cause instanceof Error
+          ? cause.cause instanceof Error
+            ? cause.cause.message
+            : cause.message
+          : String(cause);
+      throw fail('WorkerUnavailable', `POST ${url} failed: ${detail}`, { cause });
+    }
+
+    if (status === 200) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (cause) {
+        throw fail('InvalidAnswer', 'the worker answered 200 with a body that is not JSON', {
+          status,
+          cause,
+        });
+      }
+      const parsed = ReconcileResponse.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw fail(
+          'InvalidAnswer',
+          `the answer does not match the protocol at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`,
+          {
+            status,
+          },
+        );
+      }
+      return parsed.data;
+    }
+
+    const message = errorMessage(text) ?? `HTTP ${status}`;
+    const code = errorCode(text);
+    if (status === 429) {
+      const retryAfterMs = parseRetryAfter(retryAfter, this.#clock.now());
+      throw fail('Throttled', `the worker answered 429: ${message}`, {
+        status,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      });
+    }
+    if (status === 422) throw fail('ReconcilerFailed', message, { status });
+    if (code === 'reconciler_trap') throw fail('ReconcilerTrapped', message, { status });
+    if (code === 'invalid_answer' || status === 502) throw fail('InvalidAnswer', message, { status });
+    if (status === 400 || status === 401 || status === 404 || status === 413) {
+      throw fail('RequestRejected', `${status} ${code ?? ''}: ${message}`, { status });
+    }
+    throw fail('WorkerUnavailable', `the worker answered ${status}: ${message}`, { status });
+  }
+}
+
+function parseErrorBody(text: string): ErrorBody | undefined {
+  try {
+    const parsed = ErrorBody.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessage(text: string): string | undefined {
+  return parseErrorBody(text)?.error.message ?? (text.length > 0 ? text.slice(0, 300) : undefined);
+}
+
+function errorCode(text: string): string | undefined {
+  return parseErrorBody(text)?.error.code;
+}
