@@ -192,7 +192,7 @@ async function downloadModules(ctx: BuildContext, env: NodeJS.ProcessEnv): Promi
   const args = ['list', '-deps', ...TARGETS.map((t) => t.pkg)];
   const started = Date.now();
   ctx.log('info', 'build.download.start', {
-    message: 'resolving and downloading Go modules (first time: ~180 MB)',
+    message: 'resolving and downloading Go modules (first time: ~90 MB from the module proxy)',
   });
   const heartbeat = setInterval(() => {
     ctx.log('info', 'build.download.progress', { elapsedMs: Date.now() - started });

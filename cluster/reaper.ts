@@ -80,19 +80,32 @@ export async function sweepStale(root = tmpdir()): Promise<string[]> {
 
 /** SIGKILLs every process whose command line contains `text` (Linux /proc; a no-op elsewhere). */
 export function killProcessesMentioning(text: string): void {
+  for (const pid of pidsMentioning(text)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Pids of live processes whose command line contains `text` (Linux /proc; empty elsewhere). */
+export function pidsMentioning(text: string): number[] {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
   } catch {
-    return;
+    return [];
   }
-  for (const pid of pids) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
+  return pids
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false; // gone, or not ours to read
+      }
+    })
+    .map(Number);
 }
 
 /** Synchronous recursive delete that never throws (for exit hooks). */
