@@ -1,6 +1,6 @@
 // Builds one reconciler: typecheck → bundle → componentize → transpile → extract inline wasm → check; skips it when unchanged.
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { bundle } from './bundle.ts';
 import { type BuildRecord, inputHash, readRecord, recordPath, relativeInputs } from './cache.ts';
@@ -9,10 +9,14 @@ import { extractInlineWasm } from './extract-wasm.ts';
 import { assertNoWasmFromBytes } from './forbid-bytes.ts';
 import type { Logger } from './log.ts';
 import type { ReconcilerSource } from './manifest.ts';
-import { BUILD_DIR, groupDir } from './paths.ts';
+import { WorldExportsMissing } from './errors.ts';
+import { BUILD_DIR, groupDir, REPO_ROOT } from './paths.ts';
 import { workerDir } from './registry.ts';
 import { transpile } from './transpile.ts';
 import { typecheck } from './typecheck.ts';
+
+/** What the WIT world `reconciler` exports, in jco's JS spelling. */
+const WORLD_EXPORTS = ['describe', 'reconcile'];
 
 export interface BuildOptions {
   log: Logger;
@@ -87,6 +91,15 @@ export async function buildReconciler(
   const bundleFile = join(outDir, 'bundle.js');
   const bundled = await step('bundle', () => bundle(name, entry, bundleFile));
   log('step.size', { reconciler: name, step: 'bundle', file: 'bundle.js', bytes: bundled.bytes });
+  const missing = WORLD_EXPORTS.filter((e) => !bundled.exports.includes(e));
+  if (missing.length > 0) {
+    throw new WorldExportsMissing(
+      name,
+      relative(REPO_ROOT, entry),
+      `does not export ${missing.join(' and ')}: the world \`reconciler\` needs \`export function describe()\` ` +
+        `and \`export function reconcile(request)\` (exports found: ${bundled.exports.join(', ') || 'none'})`,
+    );
+  }
 
   const componentFile = join(outDir, 'component.wasm');
   await step('componentize', () => componentize(manifest, entry, bundleFile, componentFile));

@@ -7,6 +7,8 @@ import { REPO_ROOT } from './paths.ts';
 export interface BundleResult {
   /** Absolute paths of every file esbuild read. */
   inputs: string[];
+  /** The bundle's export names. */
+  exports: string[];
   bytes: number;
 }
 
@@ -34,8 +36,9 @@ export async function bundle(reconciler: string, entry: string, outFile: string)
       absWorkingDir: REPO_ROOT,
     });
     const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(REPO_ROOT, p));
-    const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-    return { inputs, bytes };
+    const outputs = Object.values(result.metafile.outputs);
+    const bytes = outputs.reduce((n, o) => n + o.bytes, 0);
+    return { inputs, bytes, exports: outputs.flatMap((o) => o.exports) };
   } catch (error) {
     const errors = (error as { errors?: Message[] }).errors ?? [];
     const first = errors[0]?.location?.file;

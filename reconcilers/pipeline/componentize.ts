@@ -61,8 +61,8 @@ export async function componentize(
     throw new ComponentizeFailed(
       manifest.name,
       relative(REPO_ROOT, entry),
-      `componentize (${manifest.backend}) failed for bundle ${relative(REPO_ROOT, source)}: check that ` +
-        `src/index.ts exports describe and reconcile as the WIT world expects.\n${detail.trim()}`,
+      `componentize (${manifest.backend}) failed for bundle ${relative(REPO_ROOT, source)}: the engine could not ` +
+        `load or initialize the module (its top-level code runs at build time); fix the error below.\n${detail.trim()}`,
       { cause: error },
     );
   }

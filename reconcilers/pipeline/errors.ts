@@ -20,6 +20,10 @@ export class TypecheckFailed extends PipelineError {
 export class BundleFailed extends PipelineError {
   override readonly name = 'BundleFailed';
 }
+/** The bundle does not export what the WIT world expects (componentize would accept it, calls would trap). */
+export class WorldExportsMissing extends PipelineError {
+  override readonly name = 'WorldExportsMissing';
+}
 export class ComponentizeFailed extends PipelineError {
   override readonly name = 'ComponentizeFailed';
 }

@@ -1,0 +1,70 @@
+// Unit tests of reconciler discovery and manifest parsing.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { ManifestInvalid } from './errors.ts';
+import { discover } from './manifest.ts';
+
+async function repo(manifests: Record<string, string>, run: (root: string) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'zeroloop-manifest-'));
+  try {
+    for (const [path, text] of Object.entries(manifests)) {
+      await mkdir(join(root, path), { recursive: true });
+      await writeFile(join(root, path, 'reconciler.json'), text);
+    }
+    await mkdir(join(root, 'reconcilers', 'sdk'), { recursive: true });
+    await run(root);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+describe('discover', () => {
+  test('discover should find examples and fixtures, defaulting the backend to qjs', () =>
+    repo(
+      {
+        'reconcilers/website': '{"name":"website"}',
+        'reconcilers/big': '{"name":"big","backend":"starlingmonkey"}',
+        'test/fixtures/reconcilers/faulty': '{"name":"faulty","backend":"qjs"}',
+      },
+      async (root) => {
+        const found = await discover(root);
+        assert.deepEqual(
+          found.map((r) => [r.group, r.manifest.name, r.manifest.backend, r.entry.slice(root.length)]),
+          [
+            ['examples', 'big', 'starlingmonkey', '/reconcilers/big/src/index.ts'],
+            ['examples', 'website', 'qjs', '/reconcilers/website/src/index.ts'],
+            ['fixtures', 'faulty', 'qjs', '/test/fixtures/reconcilers/faulty/src/index.ts'],
+          ],
+        );
+      },
+    ));
+
+  test('discover should reject a manifest that is not JSON, naming the file', () =>
+    repo({ 'reconcilers/bad': '{name: bad}' }, async (root) => {
+      await assert.rejects(discover(root), (e: unknown) => {
+        assert.ok(e instanceof ManifestInvalid);
+        assert.match(e.file, /reconcilers\/bad\/reconciler\.json$/);
+        return true;
+      });
+    }));
+
+  test('discover should reject a bad name or backend with the field at fault', async () => {
+    await repo({ 'reconcilers/bad': '{"name":"Bad_Name"}' }, async (root) => {
+      await assert.rejects(discover(root), /name: must be a lowercase DNS label/);
+    });
+    await repo({ 'reconcilers/bad': '{"name":"ok","backend":"v8"}' }, async (root) => {
+      await assert.rejects(discover(root), /backend/);
+    });
+  });
+
+  test('discover should reject two reconcilers with the same name', () =>
+    repo(
+      { 'reconcilers/a': '{"name":"same"}', 'test/fixtures/reconcilers/b': '{"name":"same"}' },
+      async (root) => {
+        await assert.rejects(discover(root), /name also used by/);
+      },
+    ));
+});
