@@ -5,11 +5,12 @@ import type { Condition, KubeObject } from './types.ts';
 /** Used only when the request carries no timestamp at all (no creationTimestamp anywhere). */
 export const EPOCH = '1970-01-01T00:00:00Z';
 
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-function later(best: string, candidate: unknown): string {
-  if (typeof candidate !== 'string' || !RFC3339.test(candidate)) return best;
-  return Date.parse(candidate) > Date.parse(best) ? candidate : best;
+/** Milliseconds of an RFC 3339 time, or NaN for anything else. */
+function millis(value: unknown): number {
+  return typeof value === 'string' && RFC3339.test(value) ? Date.parse(value) : NaN;
 }
 
 /**
@@ -23,22 +24,43 @@ function later(best: string, candidate: unknown): string {
  * same status: a status write never differs only by a clock and so never loops.
  */
 export function observedAt(objects: readonly KubeObject[]): string {
-  let best = EPOCH;
+  // Kubernetes writes metav1.Time as `YYYY-MM-DDTHH:MM:SSZ`, which orders as text; only other
+  // RFC 3339 forms (fractions, offsets) need Date.parse, which is slow in QuickJS.
+  let canonical = '';
+  let other = EPOCH;
+  let otherMs = 0;
+  const consider = (value: unknown): void => {
+    if (typeof value !== 'string') return;
+    if (value.length === 20 && CANONICAL.test(value)) {
+      if (value > canonical) canonical = value;
+      return;
+    }
+    const ms = millis(value);
+    if (ms > otherMs) {
+      otherMs = ms;
+      other = value;
+    }
+  };
   for (const obj of objects) {
     const meta = obj.metadata;
-    best = later(best, meta.creationTimestamp);
-    best = later(best, meta.deletionTimestamp);
+    consider(meta.creationTimestamp);
+    consider(meta.deletionTimestamp);
     const managed = meta.managedFields;
-    if (Array.isArray(managed)) for (const entry of managed) best = later(best, pathOf(entry, 'time'));
-    const conditions = pathOf(obj, 'status', 'conditions');
+    if (Array.isArray(managed)) {
+      for (const entry of managed as unknown[]) if (isRecord(entry)) consider(entry.time);
+    }
+    const status = obj.status;
+    const conditions = isRecord(status) ? status.conditions : undefined;
     if (Array.isArray(conditions)) {
-      for (const c of conditions) {
-        best = later(best, pathOf(c, 'lastTransitionTime'));
-        best = later(best, pathOf(c, 'lastUpdateTime'));
+      for (const c of conditions as unknown[]) {
+        if (!isRecord(c)) continue;
+        consider(c.lastTransitionTime);
+        consider(c.lastUpdateTime);
       }
     }
   }
-  return best;
+  if (canonical === '') return other;
+  return Date.parse(canonical) >= otherMs ? canonical : other;
 }
 
 /**
