@@ -1,0 +1,78 @@
+// Benchmarks the local control plane: cached start time (median of 5), stop time, idle RSS of its processes.
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureBinaries, startControlPlane } from '../cluster/index.ts';
+import { createLogger, silentLogger } from '../cluster/log.ts';
+
+const STARTS = Number(process.env.BENCH_STARTS ?? 5);
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 10_000);
+const log = createLogger('bench.controlplane');
+
+/** Resident set size in KiB from /proc/<pid>/status (VmRSS). */
+function rssKiB(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (match?.[1] === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+const binaries = await ensureBinaries({ logger: log });
+const startsMs: number[] = [];
+const stopsMs: number[] = [];
+let idle: Record<string, number> = {};
+for (let i = 1; i <= STARTS; i++) {
+  const t0 = performance.now();
+  const plane = await startControlPlane({ binaries, logger: silentLogger });
+  const startMs = Math.round(performance.now() - t0);
+  startsMs.push(startMs);
+  if (i === STARTS) {
+    // Idle footprint: nothing talks to the cluster for IDLE_MS after it became ready.
+    await sleep(IDLE_MS);
+    idle = {
+      etcd: rssKiB(plane.pids.etcd),
+      kubeApiserver: rssKiB(plane.pids.kubeApiserver),
+      kubeControllerManager: rssKiB(plane.pids.kubeControllerManager),
+    };
+  }
+  const t1 = performance.now();
+  await plane.stop();
+  stopsMs.push(Math.round(performance.now() - t1));
+  log('info', 'bench.start', { run: i, startMs, stopMs: stopsMs.at(-1) });
+}
+
+const idleRssMiB = Object.fromEntries(Object.entries(idle).map(([k, v]) => [k, Math.round(v / 102.4) / 10]));
+const result = {
+  benchmark: 'controlplane',
+  date: new Date().toISOString(),
+  kubernetes: binaries.pins.kubernetes,
+  etcd: binaries.pins.etcd,
+  what: 'startControlPlane() with cached binaries, until /readyz ok and the default ServiceAccount exists',
+  command: 'npm run bench:controlplane',
+  machine: {
+    cpus: availableParallelism(),
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    loadavg1mAtEnd: Math.round(loadavg()[0] ?? 0),
+    node: process.version,
+  },
+  startsMs,
+  startMedianMs: median(startsMs),
+  stopsMs,
+  stopMedianMs: median(stopsMs),
+  idleAfterMs: IDLE_MS,
+  idleRssMiB: {
+    ...idleRssMiB,
+    total: Math.round(Object.values(idle).reduce((a, b) => a + b, 0) / 102.4) / 10,
+  },
+};
+const dir = join(import.meta.dirname, 'results');
+await mkdir(dir, { recursive: true });
+await writeFile(join(dir, 'controlplane.json'), `${JSON.stringify(result, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
