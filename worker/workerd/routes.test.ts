@@ -39,6 +39,22 @@ function instantiations(reconciler: string): number[] {
     .map((l) => Number(l.generation));
 }
 
+describe('worker in workerd: cold start', () => {
+  // Runs first, while no component is instantiated in this isolate yet.
+  test('20 concurrent first requests to one reconciler instantiate it exactly once', async () => {
+    const requests = Array.from({ length: 20 }, (_, i) => faulty({ mode: 'echo' }, `cold-${i}`));
+    const responses = await Promise.all(requests.map(async (r) => worker.fetch(FAULTY, await signedPost(r))));
+    for (const [i, response] of responses.entries()) {
+      assert.equal(response.status, 200);
+      assert.equal(
+        ReconcileResponse.parse(await response.json()).desired[0]?.metadata.name,
+        `cold-${i}-faulty`,
+      );
+    }
+    assert.deepEqual(instantiations('faulty'), [1]);
+  });
+});
+
 describe('worker in workerd: routes', () => {
   test('GET /healthz answers ok, unsigned', async () => {
     const response = await worker.fetch('/healthz');
