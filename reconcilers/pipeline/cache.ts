@@ -58,20 +58,21 @@ export function toolchain(): Record<string, string> {
 }
 
 /**
- * The input hash of one reconciler: its folder (manifest, sources), the SDK, the WIT package, the
- * pipeline's own sources, the toolchain versions and the files the last build actually read.
+ * The input hash of one reconciler: its manifest and `src/`, the SDK's and the pipeline's own code, the
+ * WIT package, the toolchain versions, and every file the last build actually read (bundle inputs and
+ * typechecked files, which covers shared code such as src/contract). CRDs, samples and tests are not inputs.
  */
 export async function inputHash(
   dir: string,
   backend: string,
   previousInputs: readonly string[],
 ): Promise<string> {
-  const files = new Set<string>();
-  for (const root of [dir, SDK_DIR, WIT_DIR, PIPELINE_DIR]) {
-    for (const f of await filesUnder(root)) {
-      if (!f.includes('/node_modules/') && !f.endsWith('.test.ts')) files.add(f);
-    }
-  }
+  const files = new Set<string>([join(dir, 'reconciler.json')]);
+  const code = (f: string) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.includes('/node_modules/');
+  for (const f of await filesUnder(join(dir, 'src'))) files.add(f);
+  for (const f of await filesUnder(WIT_DIR)) files.add(f);
+  for (const root of [SDK_DIR, PIPELINE_DIR])
+    for (const f of (await filesUnder(root)).filter(code)) files.add(f);
   for (const f of previousInputs) files.add(join(REPO_ROOT, f));
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ backend, toolchain: toolchain() }));
