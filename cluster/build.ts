@@ -149,7 +149,9 @@ async function build(ctx: BuildContext): Promise<void> {
       buildMs: Date.now() - started,
     };
     await writeFile(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    // Atomic install: the final folder appears complete or not at all.
+    // Atomic install: the final folder appears complete or not at all. Under the lock, anything already
+    // there is an incomplete leftover (complete() said no), so it can go.
+    await rm(ctx.binaries.dir, { recursive: true, force: true });
     await rename(staging, ctx.binaries.dir);
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -15,6 +15,11 @@ try {
     ].join('\n'),
   );
   // SIGINT/SIGTERM/SIGHUP are handled by the reaper: it stops the plane, removes the temp dir and exits.
+  // A component dying on its own ends the command too (its log tail was printed): a half cluster is useless.
+  const crash = await plane.crashed;
+  await plane.stop();
+  log('error', 'cluster.crashed', { ...crash });
+  process.exit(1);
 } catch (error) {
   log('error', 'cluster.failed', { error: error instanceof Error ? error.message : String(error) });
   process.exit(1);

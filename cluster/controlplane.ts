@@ -47,11 +47,20 @@ export interface ControlPlane {
   readonly dir: string;
   readonly version: string;
   readonly pids: Readonly<Record<'etcd' | 'kubeApiserver' | 'kubeControllerManager', number>>;
+  /** Settles if a component exits on its own after the start (never, in a healthy run). */
+  readonly crashed: Promise<ComponentCrash>;
   /** The last lines of each component's log, for failure reports. */
   logTails(lines?: number): string;
   /** Stops the processes (SIGTERM, then SIGKILL after the grace period) and removes the temp dir. Idempotent. */
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface ComponentCrash {
+  readonly component: string;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly logPath: string;
 }
 
 const ADMIN_USER = 'zeroloop-admin';
@@ -208,17 +217,19 @@ async function startOnce(
       kubeApiserver: kubeApiserver?.pid ?? 0,
       kubeControllerManager: kubeControllerManager?.pid ?? 0,
     };
-    for (const child of children) {
-      void child.exited.then((exit) => {
-        if (stopping === undefined) {
+    const crashed = new Promise<ComponentCrash>((resolve) => {
+      for (const child of children) {
+        void child.exited.then((exit) => {
+          if (stopping !== undefined) return;
           log('error', 'controlplane.child.exited', {
             component: child.name,
             ...exit,
             logTail: child.logTail(20),
           });
-        }
-      });
-    }
+          resolve({ component: child.name, ...exit, logPath: child.logPath });
+        });
+      }
+    });
     const logTails = (lines = 40): string =>
       children.map((c) => `--- ${c.logPath}\n${c.logTail(lines)}`).join('\n');
     log('info', 'controlplane.ready', { elapsedMs: Date.now() - started, kubeconfig: l.kubeconfig, server });
@@ -231,6 +242,7 @@ async function startOnce(
       dir,
       version: binaries.pins.kubernetes,
       pids,
+      crashed,
       logTails,
       stop,
       [Symbol.asyncDispose]: stop,

@@ -75,6 +75,8 @@ export async function startChild(spec: ChildSpec): Promise<Child> {
     child.once('spawn', resolve);
     child.once('error', reject);
   });
+  // Later 'error' events (none expected: we signal by pid) must not crash the process.
+  child.on('error', () => undefined);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${spec.name} has no pid after spawn`);
   // Until setpriv has exec'd the real binary, the death signal may not be armed yet (if we died right now,
