@@ -16,6 +16,7 @@ const relay = await startRelay({
   metricsPort: Number.isInteger(port) && port >= 0 ? port : 9090,
   metricsHost: process.env.METRICS_HOST ?? '0.0.0.0',
   log,
+  ...(process.env.RECONCILER_SELECTOR ? { reconcilerSelector: process.env.RECONCILER_SELECTOR } : {}),
 });
 
 let stopping = false;

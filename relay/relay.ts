@@ -27,6 +27,8 @@ export interface RelayOptions {
   backoff?: BackoffOptions;
   /** Server-side timeout of each watch request, in seconds (randomised 300–600 by default). */
   watchTimeoutSeconds?: number;
+  /** Run only the Reconciler resources matching this label selector. */
+  reconcilerSelector?: string;
 }
 
 export interface Relay {
@@ -77,6 +79,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     recorder,
     metrics,
     log,
+    selector: options.reconcilerSelector,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });

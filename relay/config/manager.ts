@@ -6,6 +6,7 @@ import { realClock } from '../clock.ts';
 import type { ControllerDeps } from '../controller/controller.ts';
 import { Controller } from '../controller/controller.ts';
 import type { KubeClient } from '../kube/client.ts';
+import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { Logger } from '../observe/log.ts';
 import { ExponentialBackoff } from '../queue/rate-limited.ts';
@@ -37,15 +38,20 @@ export class Manager {
   #stopped = false;
   /** Called for each controller started (for observers such as `npm start`). */
   readonly onController = new Set<(c: Controller) => void>();
+  #scope: KindScope;
 
-  constructor(deps: ControllerDeps & { client: KubeClient; recorder: EventRecorder }) {
+  /** `selector`: only Reconciler resources matching this label selector are run (sharding, tests). */
+  constructor(
+    deps: ControllerDeps & { client: KubeClient; recorder: EventRecorder; selector?: string | undefined },
+  ) {
     this.#d = deps;
+    this.#scope = { ...RECONCILER_KIND, labelSelector: deps.selector };
     this.#log = deps.log.child({ component: 'manager' });
     this.#clock = deps.clock ?? realClock;
   }
 
   async start(): Promise<void> {
-    const informer = this.#d.informers.acquire({ ...RECONCILER_KIND });
+    const informer = this.#d.informers.acquire(this.#scope);
     this.#informer = informer;
     informer.subscribe((delta) => {
       this.#sync(delta.object.metadata.name);
@@ -71,7 +77,7 @@ export class Manager {
     await Promise.all([...this.#running.values()].map((r) => r.controller.stop(deadlineMs)));
     this.#running.clear();
     this.#d.metrics.controllers.set({}, 0);
-    await this.#d.informers.release({ ...RECONCILER_KIND });
+    await this.#d.informers.release(this.#scope);
   }
 
   /** Serialises the work per Reconciler name; each run reads the current object (level-triggered). */

@@ -29,6 +29,8 @@ export interface KindScope {
   kind: string;
   /** Watch one namespace; undefined watches all. */
   namespace?: string | undefined;
+  /** Only objects matching this label selector (Reconciler sharding; tests). */
+  labelSelector?: string | undefined;
 }
 
 export class ApiListerWatcher implements ListerWatcher {
@@ -67,7 +69,7 @@ export class ApiListerWatcher implements ListerWatcher {
       do {
         const page = ListResponse.parse(
           await this.#client.request('GET', path, {
-            query: { limit: this.pageSize, continue: cont },
+            query: { limit: this.pageSize, continue: cont, labelSelector: this.#scope.labelSelector },
             signal,
           }),
         );
@@ -111,6 +113,7 @@ export class ApiListerWatcher implements ListerWatcher {
           watch: true,
           allowWatchBookmarks: true,
           resourceVersion,
+          labelSelector: this.#scope.labelSelector,
           timeoutSeconds: this.watchTimeoutSeconds,
         },
         signal,

@@ -20,7 +20,8 @@ export interface InformerHooks {
 
 /** `apps/v1/Deployment@ns` or `apps/v1/Deployment@*`. */
 export function scopeId(scope: KindScope): string {
-  return `${scope.apiVersion}/${scope.kind}@${scope.namespace ?? '*'}`;
+  const selector = scope.labelSelector ? `?${scope.labelSelector}` : '';
+  return `${scope.apiVersion}/${scope.kind}@${scope.namespace ?? '*'}${selector}`;
 }
 
 export class SharedInformer {

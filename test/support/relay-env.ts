@@ -1,0 +1,167 @@
+// An e2e environment for relay tests: real control plane, real worker in workerd, and the relay, in a fresh namespace.
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '../../relay/observe/log.ts';
+import type { Relay } from '../../relay/relay.ts';
+import { startRelay } from '../../relay/relay.ts';
+import type { RunningWorker } from '../../worker/testing/harness.ts';
+import { startWorker } from '../../worker/testing/harness.ts';
+import { TEST_SECRET } from '../../worker/testing/requests.ts';
+import { sharedControlPlane } from './cluster.ts';
+import type { SharedControlPlane } from './cluster.ts';
+import { eventually, TestKube } from './kube.ts';
+import type { TcpProxy } from './tcp-proxy.ts';
+import { startTcpProxy } from './tcp-proxy.ts';
+
+const root = new URL('../../', import.meta.url);
+export const CRDS = [
+  new URL('deploy/crds/reconcilers.zeroloop.dev.yaml', root),
+  new URL('reconcilers/website/crd.yaml', root),
+  new URL('test/fixtures/reconcilers/faulty/crd.yaml', root),
+];
+
+export const WEBSITE = { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Website' } as const;
+export const FAULTY = { apiVersion: 'test.zeroloop.dev/v1', kind: 'Faulty' } as const;
+export const DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
+export const SERVICE = { apiVersion: 'v1', kind: 'Service' } as const;
+export const CONFIGMAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
+
+export interface ReconcilerDef {
+  /** Short name; the Reconciler resource is `<namespace>-<name>`. */
+  name: string;
+  reconciler: string;
+  primary: { apiVersion: string; kind: string };
+  owns: { apiVersion: string; kind: string }[];
+  concurrency?: number;
+  timeoutSeconds?: number;
+}
+
+export const WEBSITE_RECONCILER: ReconcilerDef = {
+  name: 'website',
+  reconciler: 'website',
+  primary: WEBSITE,
+  owns: [DEPLOYMENT, SERVICE, CONFIGMAP],
+};
+export const FAULTY_RECONCILER: ReconcilerDef = {
+  name: 'faulty',
+  reconciler: 'faulty',
+  primary: FAULTY,
+  owns: [CONFIGMAP],
+  timeoutSeconds: 5,
+};
+
+export interface RelayEnv {
+  plane: SharedControlPlane;
+  kube: TestKube;
+  namespace: string;
+  worker: RunningWorker;
+  /** The relay reaches the worker through this (so a test can take the worker down). */
+  proxy: TcpProxy;
+  relay: Relay;
+  /** The relay's JSON log lines. */
+  logs: string[];
+  /** Sum of a metric's series whose labels include `labels`, read from the relay's /metrics over HTTP. */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** Stops the relay and starts a new one on the same cluster and worker. */
+  restartRelay(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Parses Prometheus text and sums the series of `name` matching `labels`. */
+export function sumMetric(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(\{(.*)\})? (\S+)$/.exec(line);
+    if (m?.[1] !== name) continue;
+    const have = new Map([...(m[3] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) sum += Number(m[4]);
+  }
+  return sum;
+}
+
+export async function startRelayEnv(options: {
+  name: string;
+  reconcilers: ReconcilerDef[];
+}): Promise<RelayEnv> {
+  const plane = await sharedControlPlane();
+  const kube = new TestKube(plane.kubeConfig);
+  const namespace = `zl-${options.name}-${randomBytes(3).toString('hex')}`;
+  await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  for (const crd of CRDS) await kube.applyFile(crd);
+  await kube.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'worker-signing', namespace },
+    stringData: { secret: TEST_SECRET },
+  });
+  const worker = await startWorker();
+  const proxy = await startTcpProxy(worker.url);
+  const selector = `zeroloop.dev/test=${namespace}`;
+  for (const def of options.reconcilers) {
+    await kube.apply({
+      apiVersion: 'zeroloop.dev/v1alpha1',
+      kind: 'Reconciler',
+      metadata: { name: `${namespace}-${def.name}`, labels: { 'zeroloop.dev/test': namespace } },
+      spec: {
+        reconciler: def.reconciler,
+        endpoint: proxy.url,
+        signingSecretRef: { namespace, name: 'worker-signing', key: 'secret' },
+        primary: def.primary,
+        owns: def.owns,
+        namespaces: [namespace],
+        concurrency: def.concurrency ?? 4,
+        timeoutSeconds: def.timeoutSeconds ?? 10,
+      },
+    });
+  }
+  const logs: string[] = [];
+  const start = async (): Promise<Relay> => {
+    const relay = await startRelay({
+      kubeConfig: plane.kubeConfig,
+      metricsPort: 0,
+      reconcilerSelector: selector,
+      backoff: { baseDelayMs: 200, maxDelayMs: 4000 },
+      log: createLogger({
+        level: 'debug',
+        write: (line) => {
+          logs.push(line);
+          if (process.env.ZEROLOOP_TEST_LOGS) process.stderr.write(line + '\n');
+        },
+      }),
+    });
+    await eventually('the relay to start its controllers and sync', () =>
+      Promise.resolve(
+        relay.manager.controllers.size === options.reconcilers.length && relay.manager.ready
+          ? true
+          : undefined,
+      ),
+    );
+    return relay;
+  };
+  const env: RelayEnv = {
+    plane,
+    kube,
+    namespace,
+    worker,
+    proxy,
+    relay: await start(),
+    logs,
+    metric: async (name, labels = {}) => {
+      const response = await fetch(`${env.relay.url ?? ''}/metrics`);
+      return sumMetric(await response.text(), name, labels);
+    },
+    restartRelay: async () => {
+      await env.relay.stop();
+      env.relay = await start();
+    },
+    stop: async () => {
+      await env.relay.stop();
+      await proxy.close();
+      await worker.close();
+      for (const def of options.reconcilers) {
+        await kube.delete('zeroloop.dev/v1alpha1', 'Reconciler', undefined, `${namespace}-${def.name}`);
+      }
+      await kube.delete('v1', 'Namespace', undefined, namespace);
+    },
+  };
+  return env;
+}
