@@ -244,3 +244,31 @@ test('reconcile should turn an exception from the author into an err naming it a
     /non-error value thrown \(number\)/,
   );
 });
+
+test('reconcile should escape lone surrogates, which cannot cross the WIT boundary', () => {
+  const lone = 'a\ud800b';
+  const { module } = probe(() => ({
+    desired: [object(kinds.ConfigMap, { name: 'c' }, { data: { text: lone } })],
+    status: { note: lone },
+    related: [selectByLabels(kinds.Pod, { app: lone })],
+    events: [normal('Saw', lone)],
+  }));
+  const response = module.reconcile(request());
+  const texts = [
+    ...response.desired,
+    response.status ?? '',
+    ...response.related.flatMap((s) => s.matchLabels.map((l) => l.value)),
+    ...response.events.map((e) => e.message),
+  ];
+  for (const text of texts) assert.ok(text.isWellFormed(), text);
+  // JSON keeps the exact value through an escape; plain strings get U+FFFD.
+  assert.equal((JSON.parse(response.desired[0] ?? '') as { data: { text: string } }).data.text, lone);
+  assert.equal(response.events[0]?.message, 'a\ufffdb');
+  const failing = probe(() => {
+    throw new ReconcileError(`bad name ${lone}`);
+  });
+  assert.equal(
+    errOf(() => failing.module.reconcile(request())),
+    'bad name a\ufffdb',
+  );
+});

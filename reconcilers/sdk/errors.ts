@@ -1,4 +1,5 @@
 // The reconciler's `err`: a thrown ReconcileError becomes the wit `result::err` of `reconcile`.
+import { wellFormed } from './text.ts';
 
 /**
  * An explained, permanent failure for this input (HTTP 422 at the worker). componentize-qjs turns a
@@ -10,8 +11,9 @@ export class ReconcileError extends Error {
   override readonly name = 'ReconcileError';
   readonly payload: string;
   constructor(message: string) {
-    super(message);
-    this.payload = message;
+    const text = wellFormed(message);
+    super(text);
+    this.payload = text;
   }
 }
 

@@ -3,6 +3,7 @@ import { kindId } from '../../src/keys.ts';
 import type { WitEvent, WitResponse, WitSelector } from '../../src/contract/wit.ts';
 import { err } from './errors.ts';
 import { isRecord } from './objects.ts';
+import { jsonText, wellFormed } from './text.ts';
 import type { Descriptor, KindRef, Request, Result } from './types.ts';
 
 const U32_MAX = 0xffff_ffff;
@@ -13,7 +14,9 @@ function list(value: unknown, field: string): readonly unknown[] {
 }
 
 function nonEmptyString(value: unknown, field: string): string {
-  return typeof value === 'string' && value !== '' ? value : err(`${field} must be a non-empty string`);
+  return typeof value === 'string' && value !== ''
+    ? wellFormed(value)
+    : err(`${field} must be a non-empty string`);
 }
 
 function listed(kind: KindRef, allowed: readonly KindRef[]): boolean {
@@ -45,7 +48,7 @@ function desiredOf(value: unknown, descriptor: Descriptor, request: Request): st
     const id = `${kindId(kind)}/${name}`;
     if (seen.has(id)) err(`${field}: ${kind.kind} ${name} is desired twice`);
     seen.add(id);
-    return JSON.stringify(obj);
+    return jsonText(obj);
   });
 }
 
@@ -62,7 +65,9 @@ function selectorOf(value: unknown, i: number, descriptor: Descriptor): WitSelec
   const labels = value.matchLabels ?? {};
   if (!isRecord(labels)) return err(`${field}.matchLabels must be an object of strings`);
   const matchLabels = Object.entries(labels).map(([key, v]) =>
-    typeof v === 'string' ? { key, value: v } : err(`${field}.matchLabels.${key} must be a string`),
+    typeof v === 'string'
+      ? { key: wellFormed(key), value: wellFormed(v) }
+      : err(`${field}.matchLabels.${key} must be a string`),
   );
   const { namespace, name } = value;
   return {
@@ -83,7 +88,7 @@ function eventOf(value: unknown, i: number): WitEvent {
   return {
     type: type === 'Normal' ? 'normal' : 'warning',
     reason: nonEmptyString(value.reason, `${field}.reason`),
-    message,
+    message: wellFormed(message),
   };
 }
 
@@ -106,7 +111,7 @@ export function toWitResponse(result: Result, descriptor: Descriptor, request: R
   if (finalized !== undefined && typeof finalized !== 'boolean') err('result.finalized must be a boolean');
   return {
     desired: desiredOf(unchecked.desired, descriptor, request),
-    status: status === undefined || status === null ? undefined : JSON.stringify(status),
+    status: status === undefined || status === null ? undefined : jsonText(status),
     related: list(unchecked.related, 'result.related').map((s, i) => selectorOf(s, i, descriptor)),
     requeueAfterMs: requeueAfter,
     finalized: finalized === true,

@@ -204,6 +204,14 @@ test('website should answer bad input with a wit err, not a trap, and stay usabl
       }),
     (error: unknown) => (error as { payload?: unknown }).payload === 'request.primary is not valid JSON text',
   );
+  // A lone UTF-16 surrogate cannot be lowered to a WIT string (it would trap): the SDK escapes it.
+  const lone = {
+    ...site({ replicas: 'x', html: 'a\ud800b' }),
+    metadata: { name: 'a\udc00', namespace: 'web' },
+  };
+  assert.match(reconcile(website, requestFor(lone)).err ?? '', /^Website web\/a\ufffd: invalid spec/);
+  const html = expectOk(reconcile(website, requestFor(site({ html: 'a\ud800b' }))));
+  assert.equal(path(desiredOf(html, 'ConfigMap', 'shop-html'), 'data', 'index.html'), 'a\ud800b');
   // The same instance still answers: an err does not poison it the way a trap would.
   assert.ok(reconcile(website, requestFor(site({}))).ok);
 });
