@@ -1,5 +1,4 @@
 // Turns a bundled ES module into a WebAssembly component of the `reconciler` world (QuickJS or StarlingMonkey).
-import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { ComponentizeFailed } from './errors.ts';
 import { jco, JcoFailed } from './jco.ts';
@@ -25,25 +24,25 @@ async function quickjs(source: string, out: string): Promise<void> {
   ]);
 }
 
-interface ComponentizeJs {
-  componentize(options: {
-    sourcePath: string;
-    witPath: string;
-    worldName: string;
-    disableFeatures: ('stdio' | 'random' | 'clocks' | 'http' | 'fetch-event')[];
-  }): Promise<{ component: Uint8Array }>;
-}
-
-/** StarlingMonkey through componentize-js with every WASI feature disabled (about 12 MB, not reproducible). */
+/**
+ * StarlingMonkey through `jco componentize` (its own componentize-js) with every WASI feature
+ * disabled: about 12 MB, and not byte-reproducible. AOT (weval) would download, so it is not used.
+ */
 async function starlingmonkey(source: string, out: string): Promise<void> {
-  const componentizeJs = (await import('@bytecodealliance/componentize-js')) as ComponentizeJs;
-  const { component } = await componentizeJs.componentize({
-    sourcePath: source,
-    witPath: WIT_DIR,
-    worldName: WORLD,
-    disableFeatures: ['stdio', 'random', 'clocks', 'http', 'fetch-event'],
-  });
-  await writeFile(out, component);
+  await jco([
+    'componentize',
+    source,
+    '--wit',
+    WIT_DIR,
+    '--world-name',
+    WORLD,
+    '--backend',
+    'starlingmonkey',
+    '--disable',
+    'all',
+    '-o',
+    out,
+  ]);
 }
 
 /** Writes the component to `out`; throws ComponentizeFailed naming the bundle and the reconciler's entry. */

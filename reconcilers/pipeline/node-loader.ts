@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ReconcilerExports } from '../../src/contract/wit.ts';
+import { BUILD_DIR } from './paths.ts';
 import { type RegistryEntry, workerDir } from './registry.ts';
 
 /** Where one reconciler's transpiled module and its core wasm files are. */
@@ -68,10 +69,13 @@ export function createNodeLoader(
 }
 
 /** A loader straight from pipeline results (tests that build what they load). */
-export function loaderFor(entries: readonly RegistryEntry[]): (name: string) => Promise<ReconcilerExports> {
+export function loaderFor(
+  entries: readonly RegistryEntry[],
+  buildDir: string = BUILD_DIR,
+): (name: string) => Promise<ReconcilerExports> {
   const built: Record<string, BuiltReconciler> = {};
   for (const { group, record } of entries) {
-    const dir = workerDir(group, record.name);
+    const dir = workerDir(group, record.name, buildDir);
     built[record.name] = {
       js: pathToFileURL(join(dir, `${record.name}.js`)),
       wasm: Object.fromEntries(record.wasm.map((f) => [f, pathToFileURL(join(dir, f))])),
