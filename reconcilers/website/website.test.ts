@@ -155,15 +155,6 @@ test('website should not count a Deployment whose status is older than its spec'
   assert.equal(path(res.status, 'conditions', 0, 'status'), 'False');
 });
 
-test('website should roll the pods when the html changes (content hash on the pod template)', () => {
-  const hash = (html: string) => {
-    const res = expectOk(reconcile(website, requestFor(site({ html }))));
-    return path(desiredOf(res, 'Deployment', 'shop'), 'spec', 'template', 'metadata', 'annotations');
-  };
-  assert.deepEqual(hash('<p>a</p>'), hash('<p>a</p>'));
-  assert.notDeepEqual(hash('<p>a</p>'), hash('<p>b</p>'));
-});
-
 test('website should be a pure function: the same request gives the same answer', () => {
   const request = requestFor(site({ replicas: 2, html: 'x' }), { owned: [READY_DEPLOYMENT] });
   assert.deepEqual(reconcile(website, request), reconcile(website, request));

@@ -22,7 +22,10 @@ const MAX_HTML = 900 * 1024;
 interface WebsiteSpec {
   image: string;
   replicas: number;
-  /** Served as index.html from a ConfigMap; without it the image's own page is served. */
+  /**
+   * Served as index.html from a ConfigMap volume; without it the image's own page is served. New
+   * content reaches running Pods through the volume (the kubelet refreshes it), without a restart.
+   */
   html: string | undefined;
   /** Whether a Service exposes the site; default true. */
   expose: boolean;
@@ -36,16 +39,6 @@ function specOf(req: Request): WebsiteSpec {
   const expose = spec.boolean('expose', { default: true });
   spec.done();
   return { image, replicas, html, expose };
-}
-
-/** FNV-1a of the HTML: a pod-template annotation, so new content rolls the pods. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, '0');
 }
 
 function children(req: Request, spec: WebsiteSpec): KubeObject[] {
@@ -72,8 +65,6 @@ function children(req: Request, spec: WebsiteSpec): KubeObject[] {
       object(kinds.ConfigMap, { name: htmlName, namespace, labels }, { data: { 'index.html': spec.html } }),
     );
   }
-  const template: Record<string, unknown> = { labels };
-  if (spec.html !== undefined) template.annotations = { 'examples.zeroloop.dev/html-hash': fnv1a(spec.html) };
   desired.push(
     object(
       kinds.Deployment,
@@ -82,7 +73,7 @@ function children(req: Request, spec: WebsiteSpec): KubeObject[] {
         spec: {
           replicas: spec.replicas,
           selector: { matchLabels: labels },
-          template: { metadata: template, spec: pod },
+          template: { metadata: { labels }, spec: pod },
         },
       },
     ),
