@@ -1,5 +1,6 @@
 // An e2e environment for relay tests: real control plane, real worker in workerd, and the relay, in a fresh namespace.
 import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../relay/observe/log.ts';
 import type { Relay } from '../../relay/relay.ts';
 import { startRelay } from '../../relay/relay.ts';
@@ -56,6 +57,8 @@ export interface RelayEnv {
   worker: RunningWorker;
   /** The relay reaches the worker through this (so a test can take the worker down). */
   proxy: TcpProxy;
+  /** Set with `apiserverProxy: true`: the relay reaches the apiserver through it. */
+  apiserverProxy: TcpProxy | undefined;
   relay: Relay;
   /** The relay's JSON log lines. */
   logs: string[];
@@ -78,10 +81,28 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
   return sum;
 }
 
-export async function startRelayEnv(options: {
+export interface RelayEnvOptions {
   name: string;
   reconcilers: ReconcilerDef[];
-}): Promise<RelayEnv> {
+  /** Route the relay's apiserver traffic through a TCP proxy (`env.apiserverProxy`) so a test can cut it. */
+  apiserverProxy?: boolean;
+}
+
+/** A copy of `kubeConfig` whose current cluster's server is `server`. */
+function withServer(kubeConfig: KubeConfig, server: string): KubeConfig {
+  const copy = new KubeConfig();
+  copy.loadFromString(kubeConfig.exportConfig());
+  const current = copy.getCurrentCluster();
+  copy.loadFromOptions({
+    clusters: copy.clusters.map((c) => (c.name === current?.name ? { ...c, server } : c)),
+    users: copy.users,
+    contexts: copy.contexts,
+    currentContext: copy.currentContext,
+  });
+  return copy;
+}
+
+export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv> {
   const plane = await sharedControlPlane();
   const kube = new TestKube(plane.kubeConfig);
   const namespace = `zl-${options.name}-${randomBytes(3).toString('hex')}`;
@@ -114,9 +135,13 @@ export async function startRelayEnv(options: {
     });
   }
   const logs: string[] = [];
+  const apiserverProxy = options.apiserverProxy ? await startTcpProxy(new URL(plane.server)) : undefined;
+  const relayKubeConfig = apiserverProxy
+    ? withServer(plane.kubeConfig, apiserverProxy.url.replace('http:', 'https:'))
+    : plane.kubeConfig;
   const start = async (): Promise<Relay> => {
     const relay = await startRelay({
-      kubeConfig: plane.kubeConfig,
+      kubeConfig: relayKubeConfig,
       metricsPort: 0,
       reconcilerSelector: selector,
       backoff: { baseDelayMs: 200, maxDelayMs: 4000 },
@@ -143,6 +168,7 @@ export async function startRelayEnv(options: {
     namespace,
     worker,
     proxy,
+    apiserverProxy,
     relay: await start(),
     logs,
     metric: async (name, labels = {}) => {
@@ -156,6 +182,7 @@ export async function startRelayEnv(options: {
     stop: async () => {
       await env.relay.stop();
       await proxy.close();
+      await apiserverProxy?.close();
       await worker.close();
       for (const def of options.reconcilers) {
         await kube.delete('zeroloop.dev/v1alpha1', 'Reconciler', undefined, `${namespace}-${def.name}`);

@@ -1,0 +1,119 @@
+// E2e: failures against the real worker in workerd (faulty fixture): worker down, 422, invalid answers, scope, requeue-after.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../support/kube.ts';
+import type { RelayEnv } from '../support/relay-env.ts';
+import { CONFIGMAP, FAULTY, FAULTY_RECONCILER, startRelayEnv } from '../support/relay-env.ts';
+
+let env: RelayEnv;
+before(async () => {
+  env = await startRelayEnv({ name: 'failures', reconcilers: [FAULTY_RECONCILER] });
+});
+after(async () => {
+  await env.stop();
+});
+
+const faulty = (name: string, spec: Record<string, unknown>) => ({
+  ...FAULTY,
+  metadata: { name, namespace: env.namespace },
+  spec,
+});
+
+const configMap = (name: string) => env.kube.get(CONFIGMAP.apiVersion, CONFIGMAP.kind, env.namespace, name);
+
+async function warning(name: string, reason: string): Promise<string> {
+  return eventually(`a Warning Event ${reason} on ${name}`, async () => {
+    const events = await env.kube.events(env.namespace, name);
+    return events.find((e) => e.type === 'Warning' && e.reason === reason)?.message;
+  });
+}
+
+/** `reconciled`/`reconcile failed` log lines of one primary. */
+function logLines(name: string, msg: string): Record<string, unknown>[] {
+  return env.logs
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.key === `${env.namespace}/${name}` && l.msg === msg);
+}
+
+test('with the worker down the relay retries with backoff and converges once the worker is back', async () => {
+  await env.proxy.down();
+  await env.kube.create(faulty('down', { mode: 'ok' }));
+  const message = await warning('down', 'WorkerUnavailable');
+  assert.match(message, /ECONNREFUSED|refused|other side closed|fetch failed/);
+  await eventually('two failed attempts', () =>
+    Promise.resolve(logLines('down', 'reconcile failed').length >= 2 ? true : undefined),
+  );
+  const failures = logLines('down', 'reconcile failed').map((l) => l.retryInMs as number);
+  assert.ok((failures[1] ?? 0) > (failures[0] ?? 0), `backoff grows: ${failures.join(', ')}`);
+  assert.equal(await configMap('down-faulty'), undefined);
+  assert.ok((await env.metric('zeroloop_reconciles_total', { result: 'worker_unavailable' })) >= 2);
+  await env.proxy.up();
+  const cm = await eventually('ConfigMap down-faulty', () => configMap('down-faulty'), 30_000);
+  assert.deepEqual(cm.data, { mode: 'ok' });
+});
+
+test('a 422 from the reconciler applies nothing and leaves a Warning Event', async () => {
+  await env.kube.create(faulty('refused', { mode: 'err' }));
+  const message = await warning('refused', 'ReconcilerFailed');
+  assert.match(message, /mode err/);
+  assert.equal(await configMap('refused-faulty'), undefined);
+  const obj = await env.kube.get(FAULTY.apiVersion, FAULTY.kind, env.namespace, 'refused');
+  assert.equal(obj?.status, undefined, 'no status written');
+});
+
+test('an invalid answer applies nothing and leaves a Warning Event', async () => {
+  await env.kube.create(faulty('invalid', { mode: 'invalid', invalid: 'not-object' }));
+  const message = await warning('invalid', 'InvalidAnswer');
+  assert.ok(message.length > 0);
+  assert.equal(await configMap('invalid-faulty'), undefined);
+  const obj = await env.kube.get(FAULTY.apiVersion, FAULTY.kind, env.namespace, 'invalid');
+  assert.equal(obj?.status, undefined);
+});
+
+test('an out-of-scope answer (a kind not owned, or another namespace) applies nothing and leaves a Warning Event', async () => {
+  const before = await env.metric('zeroloop_scope_rejections_total');
+  await env.kube.create(faulty('kind', { mode: 'out-of-scope', scope: 'kind' }));
+  assert.match(await warning('kind', 'ScopeRejected'), /v1\/Secret is not in owns/);
+  await env.kube.create(
+    faulty('elsewhere', { mode: 'out-of-scope', scope: 'namespace', namespace: 'default' }),
+  );
+  assert.match(
+    await warning('elsewhere', 'ScopeRejected'),
+    /namespace default is not the primary's namespace/,
+  );
+  assert.equal(await env.kube.get('v1', 'Secret', env.namespace, 'kind-faulty'), undefined);
+  assert.equal(await env.kube.get('v1', 'ConfigMap', 'default', 'elsewhere-faulty'), undefined);
+  for (const name of ['kind', 'elsewhere']) {
+    const obj = await env.kube.get(FAULTY.apiVersion, FAULTY.kind, env.namespace, name);
+    assert.equal(obj?.status, undefined, `${name}: no status written`);
+  }
+  assert.ok((await env.metric('zeroloop_scope_rejections_total')) >= before + 2);
+});
+
+test('a reconciler that asks for requeue-after gets exactly its timers', async () => {
+  // Stop the failing primaries first so their retries do not blur the counts.
+  for (const name of ['refused', 'invalid', 'kind', 'elsewhere']) {
+    await env.kube.delete(FAULTY.apiVersion, FAULTY.kind, env.namespace, name);
+  }
+  await env.kube.create(faulty('timer', { mode: 'requeue', requeueAfterMs: 1000 }));
+  await eventually('first reconcile of timer', () =>
+    Promise.resolve(logLines('timer', 'reconciled').length > 0 ? true : undefined),
+  );
+  // The first reconcile creates the ConfigMap, whose creation wakes the primary once more (owned).
+  await sleep(1500);
+  const start = logLines('timer', 'reconciled').length;
+  await sleep(5500);
+  const runs = logLines('timer', 'reconciled').slice(start);
+  assert.ok(
+    runs.length >= 4 && runs.length <= 6,
+    `expected ~5 timer reconciles in 5.5 s, got ${runs.length}`,
+  );
+  assert.deepEqual(
+    runs.map((l) => l.trigger),
+    runs.map(() => 'requeue'),
+    'each was triggered by its timer',
+  );
+  assert.ok((await env.metric('zeroloop_requeue_after_scheduled_total')) >= runs.length);
+  await env.kube.delete(FAULTY.apiVersion, FAULTY.kind, env.namespace, 'timer');
+});
