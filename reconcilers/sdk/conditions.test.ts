@@ -58,6 +58,15 @@ test('observedAt should be the latest timestamp found anywhere in the objects', 
   assert.equal(observedAt(objects), '2026-04-02T10:00:00.5+02:00');
 });
 
+test('observedAt should ignore text that only looks like a time', () => {
+  const objects = [
+    obj({ creationTimestamp: '2026-01-01T00:00:00Z' }),
+    obj({ creationTimestamp: 'zzzz-zz-zzTzz:zz:zzZ' }), // 20 characters, sorts after every real time
+    obj({ deletionTimestamp: '2026-13-01T00:00:00+01:00x' }),
+  ];
+  assert.equal(observedAt(objects), '2026-01-01T00:00:00Z');
+});
+
 test('observedAt should fall back to the epoch when no object carries a time', () => {
   assert.equal(observedAt([obj({ creationTimestamp: 12 }, { conditions: 'x' })]), EPOCH);
   assert.equal(observedAt([]), EPOCH);

@@ -31,8 +31,9 @@ export function observedAt(objects: readonly KubeObject[]): string {
   let otherMs = 0;
   const consider = (value: unknown): void => {
     if (typeof value !== 'string') return;
-    if (value.length === 20 && CANONICAL.test(value)) {
-      if (value > canonical) canonical = value;
+    if (value.length === 20) {
+      // The only 20-character RFC 3339 form; checked only when it would win (the check is slow).
+      if (value > canonical && CANONICAL.test(value)) canonical = value;
       return;
     }
     const ms = millis(value);
