@@ -90,12 +90,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       ...(options.metricsHost ? { host: options.metricsHost } : {}),
       metrics: () => {
         metrics.watches.set({}, informers.active().size);
+        metrics.rss.set({}, process.memoryUsage.rss());
         return metrics.registry.render();
       },
       ready: () => manager.ready,
     });
   }
-  await manager.start();
+  manager.start();
   log.info('relay started', { metrics: server ? `${server.url}/metrics` : undefined });
   return {
     manager,

@@ -50,14 +50,16 @@ export class Manager {
     this.#clock = deps.clock ?? realClock;
   }
 
-  async start(): Promise<void> {
+  start(): void {
     const informer = this.#d.informers.acquire(this.#scope);
     this.#informer = informer;
     informer.subscribe((delta) => {
       this.#sync(delta.object.metadata.name);
     });
-    await informer.waitForSync();
-    for (const name of informer.store.keys()) this.#sync(name);
+    // Not awaited: the relay serves /healthz (and a failing /readyz) while the Reconciler CRD is missing.
+    void informer.waitForSync().then(() => {
+      for (const name of informer.store.keys()) this.#sync(name);
+    });
   }
 
   /** Ready once the Reconciler list is synced and every controller has synced its caches. */

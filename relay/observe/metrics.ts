@@ -232,6 +232,7 @@ export function relayMetrics(registry = new Registry()) {
       ),
     ),
     controllers: r.register(new Gauge('zeroloop_controllers', 'Running controllers.', [])),
+    rss: r.register(new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', [])),
   };
 }
 export type RelayMetrics = ReturnType<typeof relayMetrics>;

@@ -1,0 +1,49 @@
+// E2e: `node relay/main.ts` as a process: it serves /healthz and /readyz, and exits cleanly on SIGTERM.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { sharedControlPlane } from '../support/cluster.ts';
+import { eventually, TestKube } from '../support/kube.ts';
+import { CRDS } from '../support/relay-env.ts';
+
+test('the relay process becomes ready and shuts down gracefully on SIGTERM', async () => {
+  const plane = await sharedControlPlane();
+  await new TestKube(plane.kubeConfig).applyFile(CRDS[0] as URL);
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../../relay/main.ts', import.meta.url))], {
+    env: {
+      ...process.env,
+      KUBECONFIG: plane.kubeconfigPath,
+      METRICS_PORT: '0',
+      METRICS_HOST: '127.0.0.1',
+      // Matches no Reconciler: this test is about the process, not about reconciling.
+      RECONCILER_SELECTOR: 'zeroloop.dev/test=relay-main-none',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  const exited = once(child, 'exit');
+  try {
+    const metricsUrl = await eventually('the relay started line', () =>
+      Promise.resolve(lines.find((l) => l['msg'] === 'relay started')?.['metrics'] as string | undefined),
+    );
+    const base = metricsUrl.replace(/\/metrics$/, '');
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    await eventually('readyz 200', async () =>
+      (await fetch(`${base}/readyz`)).status === 200 ? true : undefined,
+    );
+    assert.match(await (await fetch(metricsUrl)).text(), /# TYPE zeroloop_reconciles_total counter/);
+    child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 0);
+    assert.ok(lines.some((l) => l['msg'] === 'shutting down' && l['signal'] === 'SIGTERM'));
+    assert.ok(lines.some((l) => l['msg'] === 'relay stopped'));
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
