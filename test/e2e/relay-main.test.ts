@@ -11,7 +11,9 @@ import { CRDS } from '../support/relay-env.ts';
 
 test('the relay process becomes ready and shuts down gracefully on SIGTERM', async () => {
   const plane = await sharedControlPlane();
-  await new TestKube(plane.kubeConfig).applyFile(CRDS[0] as URL);
+  const [reconcilerCrd] = CRDS;
+  assert.ok(reconcilerCrd);
+  await new TestKube(plane.kubeConfig).applyFile(reconcilerCrd);
   const child = spawn(process.execPath, [fileURLToPath(new URL('../../relay/main.ts', import.meta.url))], {
     env: {
       ...process.env,
@@ -30,7 +32,7 @@ test('the relay process becomes ready and shuts down gracefully on SIGTERM', asy
   const exited = once(child, 'exit');
   try {
     const metricsUrl = await eventually('the relay started line', () =>
-      Promise.resolve(lines.find((l) => l['msg'] === 'relay started')?.['metrics'] as string | undefined),
+      Promise.resolve(lines.find((l) => l.msg === 'relay started')?.metrics as string | undefined),
     );
     const base = metricsUrl.replace(/\/metrics$/, '');
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
@@ -41,8 +43,8 @@ test('the relay process becomes ready and shuts down gracefully on SIGTERM', asy
     child.kill('SIGTERM');
     const [code] = (await exited) as [number | null];
     assert.equal(code, 0);
-    assert.ok(lines.some((l) => l['msg'] === 'shutting down' && l['signal'] === 'SIGTERM'));
-    assert.ok(lines.some((l) => l['msg'] === 'relay stopped'));
+    assert.ok(lines.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM'));
+    assert.ok(lines.some((l) => l.msg === 'relay stopped'));
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
