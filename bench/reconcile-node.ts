@@ -6,8 +6,10 @@
 // - `call`: `reconcile(witRequest)` on the instance (lowering, guest JSON parse, reconcile, lifting);
 // - `worker`: what the worker adds in process, `requestToWit` + the call + `responseFromWit` +
 //   `ReconcileResponse.parse` (zod), without HTTP or signature checking.
+// `small` times the call for the primary and 3 owned objects only, for scale.
 // Writes bench/results/reconcile-node.json. Run: npm run bench:reconcile-node
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { requestToWit, responseFromWit, type ReconcilerExports } from '../src/contract/wit.ts';
 import { ReconcileResponse, type KubeObject, type ReconcileRequest } from '../src/protocol/schemas.ts';
@@ -240,6 +242,12 @@ async function benchOne(
   // Fail loudly rather than time an err path.
   const check = ReconcileResponse.parse(responseFromWit(instance.reconcile(wit)));
   const requestBytes = JSON.stringify(request).length;
+  // For scale: the same primary with only its first 3 owned objects and nothing related.
+  const small = { ...request, owned: request.owned.slice(0, 3), related: [] };
+  const smallWit = requestToWit(small);
+  const smallCall = measure(() => {
+    instance.reconcile(smallWit);
+  });
   const call = measure(() => {
     instance.reconcile(wit);
   });
@@ -256,6 +264,7 @@ async function benchOne(
     },
     call,
     worker,
+    small: { owned: small.owned.length, related: 0, bytes: JSON.stringify(small).length, call: smallCall },
   };
   process.stdout.write(`${JSON.stringify({ event: 'bench.reconciler', ...result })}\n`);
   return result;
@@ -278,6 +287,9 @@ const report = {
   calls: CALLS,
   warmup: WARMUP,
   node: process.version,
+  cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+  // Other work on the machine inflates the figures; a 1-minute load above the core count means contention.
+  loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   date: new Date().toISOString(),
   results,
 };
