@@ -2,6 +2,14 @@
 import type { ReconcilerExports, ReconcilerRegistry } from '../../src/contract/wit.ts';
 import { WorkerError } from '../errors/worker-error.ts';
 
+/** The 404 for a name the registry does not hold. */
+export function unknownReconciler(name: string): WorkerError {
+  return new WorkerError(
+    'not_found',
+    `unknown reconciler "${name}": GET /v1/reconcilers lists this worker's reconcilers`,
+  );
+}
+
 /** Told about each instantiation (a cold start of one component). */
 export type InstantiateListener = (event: { reconciler: string; generation: number; ms: number }) => void;
 
@@ -54,12 +62,7 @@ export class InstancePool {
     if (existing) return existing.promise;
     const factory = this.has(name) ? this.#registry[name] : undefined;
     if (!factory) {
-      return Promise.reject(
-        new WorkerError(
-          'not_found',
-          `unknown reconciler "${name}": GET /v1/reconcilers lists this worker's reconcilers`,
-        ),
-      );
+      return Promise.reject(unknownReconciler(name));
     }
     const started = this.#now();
     const entry: Entry = {

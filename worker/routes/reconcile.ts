@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import { keyOf } from '../../src/keys.ts';
 import { WorkerError } from '../errors/worker-error.ts';
-import { invokeReconcile, type InstancePool } from '../reconcilers/index.ts';
+import { invokeReconcile, unknownReconciler, type InstancePool } from '../reconcilers/index.ts';
 import type { WorkerEnv } from '../types.ts';
 import { parseReconcileRequest } from '../validation/request.ts';
 
@@ -11,12 +11,7 @@ export function reconcile(pool: InstancePool) {
     const name = c.req.param('name');
     if (name === undefined) throw new WorkerError('not_found', 'no reconciler named in the path');
     c.set('reconciler', name);
-    if (!pool.has(name)) {
-      throw new WorkerError(
-        'not_found',
-        `unknown reconciler "${name}": GET /v1/reconcilers lists this worker's reconcilers`,
-      );
-    }
+    if (!pool.has(name)) throw unknownReconciler(name);
     const request = parseReconcileRequest(c.get('body') ?? '', name);
     c.set('primaryKey', keyOf(request.primary));
     const response = await invokeReconcile({
