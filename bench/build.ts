@@ -1,11 +1,14 @@
 // Benchmarks the reconciler build pipeline: cold and no-op build time per reconciler, step times, output sizes.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { load as loadYaml } from 'js-yaml';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildReconciler } from '../reconcilers/pipeline/build.ts';
 import { toolchain } from '../reconcilers/pipeline/cache.ts';
 import type { LogFields } from '../reconcilers/pipeline/log.ts';
-import { discover } from '../reconcilers/pipeline/manifest.ts';
+import { discover, type ReconcilerSource } from '../reconcilers/pipeline/manifest.ts';
+import { loaderFor } from '../reconcilers/pipeline/node-loader.ts';
+import type { ReconcilerExports, WitRequest } from '../src/contract/wit.ts';
 import { BUILD_DIR, REPO_ROOT } from '../reconcilers/pipeline/paths.ts';
 import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
 
@@ -27,6 +30,50 @@ interface Row {
 }
 
 const results: Row[] = [];
+
+interface RuntimeRow {
+  name: string;
+  optimize: 'speed' | 'size';
+  componentBytes: number;
+  workerGzipBytes: number;
+  callMedianMs: number;
+  request: string;
+}
+const runtimes: RuntimeRow[] = [];
+const CALLS = 1000;
+
+/** A request from the reconciler's first sample, with the objects of its own first answer as owned. */
+async function sampleRequest(
+  source: ReconcilerSource,
+  instance: ReconcilerExports,
+): Promise<WitRequest | undefined> {
+  const dir = join(source.dir, 'samples');
+  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.yaml')).sort();
+  const first = files[0];
+  if (first === undefined) return undefined;
+  const sample = loadYaml(await readFile(join(dir, first), 'utf8')) as { metadata: Record<string, unknown> };
+  sample.metadata.namespace ??= 'default';
+  const base: WitRequest = {
+    primary: JSON.stringify(sample),
+    owned: [],
+    related: [],
+    trigger: { tag: 'primary' },
+    finalizing: false,
+  };
+  return { ...base, owned: instance.reconcile(base).desired };
+}
+
+function medianMs(instance: ReconcilerExports, request: WitRequest): number {
+  for (let i = 0; i < 50; i++) instance.reconcile(request);
+  const times: number[] = [];
+  for (let i = 0; i < CALLS; i++) {
+    const t = performance.now();
+    instance.reconcile(request);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return Number((times[CALLS / 2] ?? 0).toFixed(3));
+}
 await mkdir(join(BUILD_DIR, 'test-tmp'), { recursive: true });
 const buildDir = await mkdtemp(join(BUILD_DIR, 'test-tmp', 'bench-'));
 const loadBefore = loadavg()[0];
@@ -61,6 +108,40 @@ try {
       withinBudget: source.manifest.backend === 'qjs' ? s.gzipBytes <= BUDGET_GZIP_BYTES : null,
     };
     results.push(row);
+
+    if (source.manifest.backend === 'qjs') {
+      // The same reconciler with componentize-qjs' size-optimized runtime, for the speed/size trade.
+      const sizeDir = join(buildDir, 'size');
+      const small = await buildReconciler(
+        { ...source, manifest: { ...source.manifest, optimize: 'size' } },
+        { log: () => undefined, buildDir: sizeDir, force: true },
+      );
+      const speedInstance = await loaderFor(
+        [{ group: source.group, record: cold.record }],
+        buildDir,
+      )(row.name);
+      const sizeInstance = await loaderFor(
+        [{ group: source.group, record: small.record }],
+        sizeDir,
+      )(row.name);
+      const request = await sampleRequest(source, speedInstance);
+      if (request) {
+        const what = `first sample, ${request.owned.length} owned (its own answer), ${request.primary.length + request.owned.join('').length} bytes`;
+        for (const [optimize, record, instance] of [
+          ['speed', cold.record, speedInstance],
+          ['size', small.record, sizeInstance],
+        ] as const) {
+          runtimes.push({
+            name: row.name,
+            optimize,
+            componentBytes: record.sizes.componentBytes,
+            workerGzipBytes: record.sizes.gzipBytes,
+            callMedianMs: medianMs(instance, request),
+            request: what,
+          });
+        }
+      }
+    }
     process.stderr.write(
       JSON.stringify({ event: 'bench.build', ...row, stepsMs: JSON.stringify(steps) }) + '\n',
     );
@@ -92,6 +173,7 @@ const report = {
   budgetGzipBytesPerQuickJsReconciler: BUDGET_GZIP_BYTES,
   gzip: 'node:zlib gzip level 9, summed per file over <name>.js and every .wasm the registry imports',
   reconcilers: results,
+  quickJsRuntimes: { calls: CALLS, warmup: 50, rows: runtimes },
   fullNoopPipelineMs: fullNoopMs,
 };
 await mkdir(join(REPO_ROOT, 'bench', 'results'), { recursive: true });

@@ -40,7 +40,12 @@ async function source(name: string, index: string): Promise<ReconcilerSource> {
   await mkdir(join(dir, 'src'), { recursive: true });
   await writeFile(join(dir, 'reconciler.json'), JSON.stringify({ name }));
   await writeFile(join(dir, 'src', 'index.ts'), index);
-  return { manifest: { name, backend: 'qjs' }, group: 'fixtures', dir, entry: join(dir, 'src', 'index.ts') };
+  return {
+    manifest: { name, backend: 'qjs', optimize: 'speed' },
+    group: 'fixtures',
+    dir,
+    entry: join(dir, 'src', 'index.ts'),
+  };
 }
 
 describe('buildReconciler', () => {

@@ -61,12 +61,13 @@ export async function buildReconciler(
   options: BuildOptions,
 ): Promise<BuildOutcome> {
   const { manifest, group, dir, entry } = source;
-  const { name, backend } = manifest;
+  const { name, backend, optimize } = manifest;
+  const variant = `${backend}:${optimize}`;
   const { log } = options;
   const buildDir = options.buildDir ?? BUILD_DIR;
   const outDir = join(groupDir(group, buildDir), name);
   const previous = await readRecord(outDir);
-  const before = await inputHash(dir, backend, previous?.inputs ?? []);
+  const before = await inputHash(dir, variant, previous?.inputs ?? []);
   if (
     !options.force &&
     previous?.hash === before &&
@@ -124,13 +125,14 @@ export async function buildReconciler(
   const record: BuildRecord = {
     name,
     backend,
-    hash: await inputHash(dir, backend, inputs),
+    optimize,
+    hash: await inputHash(dir, variant, inputs),
     inputs,
     wasm: (await readdir(wDir)).filter((f) => f.endsWith('.wasm')).sort(),
     sizes,
     buildMs: Math.round(performance.now() - started),
   };
   await writeFile(recordPath(outDir), JSON.stringify(record, null, 2) + '\n');
-  log('reconciler.built', { reconciler: name, group, backend, ms: record.buildMs, ...sizes });
+  log('reconciler.built', { reconciler: name, group, backend, optimize, ms: record.buildMs, ...sizes });
   return { record, skipped: false };
 }

@@ -10,6 +10,7 @@ import { packageDir, PIPELINE_DIR, REPO_ROOT, SDK_DIR, WIT_DIR } from './paths.t
 export const BuildRecord = z.object({
   name: z.string(),
   backend: z.string(),
+  optimize: z.string(),
   hash: z.string(),
   /** Repository-relative files the last build read (bundle inputs and typechecked files). */
   inputs: z.array(z.string()),
@@ -64,7 +65,7 @@ export function toolchain(): Record<string, string> {
  */
 export async function inputHash(
   dir: string,
-  backend: string,
+  variant: string,
   previousInputs: readonly string[],
 ): Promise<string> {
   const files = new Set<string>([join(dir, 'reconciler.json')]);
@@ -75,7 +76,7 @@ export async function inputHash(
     for (const f of (await filesUnder(root)).filter(code)) files.add(f);
   for (const f of previousInputs) files.add(join(REPO_ROOT, f));
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ backend, toolchain: toolchain() }));
+  hash.update(JSON.stringify({ variant, toolchain: toolchain() }));
   for (const f of [...files].sort()) {
     hash.update(`\0${relative(REPO_ROOT, f)}\0`);
     try {

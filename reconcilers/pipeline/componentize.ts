@@ -1,9 +1,11 @@
 // Turns a bundled ES module into a WebAssembly component of the `reconciler` world (QuickJS or StarlingMonkey).
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { ComponentizeFailed } from './errors.ts';
 import { jco, JcoFailed } from './jco.ts';
 import type { Manifest } from './manifest.ts';
-import { REPO_ROOT, WIT_DIR, WORLD } from './paths.ts';
+import { packageDir, REPO_ROOT, WIT_DIR, WORLD } from './paths.ts';
 
 /** QuickJS through `jco componentize`: no WASI imports (stubbed to traps), no component-model async. */
 async function quickjs(source: string, out: string): Promise<void> {
@@ -22,6 +24,37 @@ async function quickjs(source: string, out: string): Promise<void> {
     '-o',
     out,
   ]);
+}
+
+interface ComponentizeQjs {
+  componentize(options: {
+    witPath: string;
+    jsSource: string;
+    jsPath: string;
+    world: string;
+    sync: boolean;
+    stubWasi: boolean;
+    optSize: boolean;
+  }): Promise<{ component: Uint8Array }>;
+}
+
+/**
+ * QuickJS with componentize-qjs' size-optimized runtime, which the jco CLI does not expose: the
+ * same options as `quickjs` plus `optSize`, through the componentize-qjs that jco itself uses.
+ */
+async function quickjsSize(source: string, out: string): Promise<void> {
+  const dir = packageDir('componentize-qjs', packageDir('@bytecodealliance/jco'));
+  const qjs = (await import(pathToFileURL(join(dir, 'index.js')).href)) as ComponentizeQjs;
+  const { component } = await qjs.componentize({
+    witPath: WIT_DIR,
+    jsSource: await readFile(source, 'utf8'),
+    jsPath: source,
+    world: WORLD,
+    sync: true,
+    stubWasi: true,
+    optSize: true,
+  });
+  await writeFile(out, component);
 }
 
 /**
@@ -54,13 +87,14 @@ export async function componentize(
 ): Promise<void> {
   try {
     if (manifest.backend === 'starlingmonkey') await starlingmonkey(source, out);
+    else if (manifest.optimize === 'size') await quickjsSize(source, out);
     else await quickjs(source, out);
   } catch (error) {
     const detail = error instanceof JcoFailed ? error.output : String(error);
     throw new ComponentizeFailed(
       manifest.name,
       relative(REPO_ROOT, entry),
-      `componentize (${manifest.backend}) failed for bundle ${relative(REPO_ROOT, source)}: the engine could not ` +
+      `componentize (${manifest.backend}, optimize ${manifest.optimize}) failed for bundle ${relative(REPO_ROOT, source)}: the engine could not ` +
         `load or initialize the module (its top-level code runs at build time); fix the error below.\n${detail.trim()}`,
       { cause: error },
     );

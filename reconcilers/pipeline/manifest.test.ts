@@ -32,11 +32,17 @@ describe('discover', () => {
       async (root) => {
         const found = await discover(root);
         assert.deepEqual(
-          found.map((r) => [r.group, r.manifest.name, r.manifest.backend, r.entry.slice(root.length)]),
+          found.map((r) => [
+            r.group,
+            r.manifest.name,
+            r.manifest.backend,
+            r.manifest.optimize,
+            r.entry.slice(root.length),
+          ]),
           [
-            ['examples', 'big', 'starlingmonkey', '/reconcilers/big/src/index.ts'],
-            ['examples', 'website', 'qjs', '/reconcilers/website/src/index.ts'],
-            ['fixtures', 'faulty', 'qjs', '/test/fixtures/reconcilers/faulty/src/index.ts'],
+            ['examples', 'big', 'starlingmonkey', 'speed', '/reconcilers/big/src/index.ts'],
+            ['examples', 'website', 'qjs', 'speed', '/reconcilers/website/src/index.ts'],
+            ['fixtures', 'faulty', 'qjs', 'speed', '/test/fixtures/reconcilers/faulty/src/index.ts'],
           ],
         );
       },
@@ -58,6 +64,18 @@ describe('discover', () => {
     await repo({ 'reconcilers/bad': '{"name":"ok","backend":"v8"}' }, async (root) => {
       await assert.rejects(discover(root), /backend/);
     });
+  });
+
+  test('discover should accept optimize "size" for QuickJS only', async () => {
+    await repo({ 'reconcilers/small': '{"name":"small","optimize":"size"}' }, async (root) => {
+      assert.equal((await discover(root))[0]?.manifest.optimize, 'size');
+    });
+    await repo(
+      { 'reconcilers/big': '{"name":"big","backend":"starlingmonkey","optimize":"size"}' },
+      async (root) => {
+        await assert.rejects(discover(root), /optimize: optimize "size" needs backend "qjs"/);
+      },
+    );
   });
 
   test('discover should reject two reconcilers with the same name', () =>
