@@ -11,7 +11,7 @@ import type { Condition, Descriptor, Request, Trigger } from './types.ts';
  * so an object-ref's namespace may be either.
  */
 type GuestObjectRef = Omit<Extract<WitTrigger, { tag: 'owned' }>['val'], 'namespace'> & {
-  namespace: string | null | undefined;
+  namespace?: string | null | undefined;
 };
 export type GuestTrigger =
   | { tag: 'primary' }
