@@ -227,6 +227,15 @@ test('reconcile should end with err on a result the relay would reject', () => {
   );
 });
 
+test('reconcile should let a cluster-scoped primary desire objects in any namespace', () => {
+  const { module } = probe(() => ({
+    desired: [object(kinds.ConfigMap, { name: 'c', namespace: 'anywhere' })],
+  }));
+  const clusterScoped = { ...thing, metadata: { name: 't' } };
+  const response = module.reconcile(request({ primary: JSON.stringify(clusterScoped) }));
+  assert.equal(response.desired.length, 1);
+});
+
 test('reconcile should turn an exception from the author into an err naming it a bug', () => {
   const { module } = probe(() => {
     throw new TypeError('x is undefined');

@@ -40,9 +40,10 @@ function desiredOf(value: unknown, descriptor: Descriptor, request: Request): st
       err(`${field} is a ${kindId(kind)}, which reconciler "${descriptor.name}" does not list in owns`);
     }
     const ns = meta.namespace;
-    if (ns !== undefined && ns !== namespace) {
+    // The relay's scope guard: a namespaced primary's children live in its namespace.
+    if (namespace !== undefined && ns !== undefined && ns !== namespace) {
       err(
-        `${field} (${kind.kind} ${name}) targets namespace ${JSON.stringify(ns)}, not the primary's ${JSON.stringify(namespace ?? null)}`,
+        `${field} (${kind.kind} ${name}) targets namespace ${JSON.stringify(ns)}, not the primary's ${JSON.stringify(namespace)}`,
       );
     }
     const id = `${kindId(kind)}/${name}`;
