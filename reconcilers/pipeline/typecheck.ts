@@ -5,6 +5,8 @@ import { TypecheckFailed } from './errors.ts';
 import { REPO_ROOT } from './paths.ts';
 
 let cachedOptions: ts.CompilerOptions | undefined;
+/** The previous program: reusing it spares re-parsing the standard library and shared files. */
+let previous: ts.Program | undefined;
 
 function compilerOptions(): ts.CompilerOptions {
   if (cachedOptions) return cachedOptions;
@@ -20,7 +22,12 @@ function compilerOptions(): ts.CompilerOptions {
  * so that the cache can hash them. Throws TypecheckFailed naming the first file with an error.
  */
 export function typecheck(reconciler: string, entry: string): string[] {
-  const program = ts.createProgram({ rootNames: [entry], options: { ...compilerOptions(), noEmit: true } });
+  const program = ts.createProgram({
+    rootNames: [entry],
+    options: { ...compilerOptions(), noEmit: true },
+    ...(previous ? { oldProgram: previous } : {}),
+  });
+  previous = program;
   const diagnostics = ts.getPreEmitDiagnostics(program);
   if (diagnostics.length > 0) {
     const text = ts.formatDiagnostics(diagnostics, {
