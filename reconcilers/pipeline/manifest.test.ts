@@ -11,8 +11,9 @@ async function repo(manifests: Record<string, string>, run: (root: string) => Pr
   const root = await mkdtemp(join(tmpdir(), 'zeroloop-manifest-'));
   try {
     for (const [path, text] of Object.entries(manifests)) {
-      await mkdir(join(root, path), { recursive: true });
+      await mkdir(join(root, path, 'src'), { recursive: true });
       await writeFile(join(root, path, 'reconciler.json'), text);
+      if (!path.endsWith('-nosrc')) await writeFile(join(root, path, 'src', 'index.ts'), '');
     }
     await mkdir(join(root, 'reconcilers', 'sdk'), { recursive: true });
     await run(root);
@@ -77,6 +78,16 @@ describe('discover', () => {
       },
     );
   });
+
+  test('discover should reject a reconciler without src/index.ts, naming the missing file', () =>
+    repo({ 'reconcilers/empty-nosrc': '{"name":"empty"}' }, async (root) => {
+      await assert.rejects(discover(root), (e: unknown) => {
+        assert.ok(e instanceof ManifestInvalid);
+        assert.match(e.file, /empty-nosrc\/src\/index\.ts$/);
+        assert.match(e.message, /missing/);
+        return true;
+      });
+    }));
 
   test('discover should reject two reconcilers with the same name', () =>
     repo(

@@ -1,5 +1,5 @@
 // Finds reconciler folders and parses their `reconciler.json` manifests with zod.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { ManifestInvalid } from './errors.ts';
@@ -31,6 +31,13 @@ export interface ReconcilerSource {
   entry: string;
 }
 
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
 async function readManifest(dir: string): Promise<Manifest | undefined> {
   const file = join(dir, 'reconciler.json');
   let text: string;
@@ -58,19 +65,28 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
 }
 
 async function scan(root: string, group: Group): Promise<ReconcilerSource[]> {
-  let entries: string[];
+  let folders: string[];
   try {
-    entries = (await readdir(root, { withFileTypes: true }))
+    folders = (await readdir(root, { withFileTypes: true }))
       .filter((e) => e.isDirectory())
       .map((e) => e.name);
   } catch {
     return [];
   }
   const found: ReconcilerSource[] = [];
-  for (const entry of entries.sort()) {
-    const dir = join(root, entry);
+  for (const folder of folders.sort()) {
+    const dir = join(root, folder);
     const manifest = await readManifest(dir);
-    if (manifest) found.push({ manifest, group, dir, entry: join(dir, 'src', 'index.ts') });
+    if (!manifest) continue;
+    const entry = join(dir, 'src', 'index.ts');
+    if (!(await exists(entry))) {
+      throw new ManifestInvalid(
+        manifest.name,
+        entry,
+        'missing: a reconciler exports describe and reconcile from src/index.ts',
+      );
+    }
+    found.push({ manifest, group, dir, entry });
   }
   return found;
 }

@@ -1,10 +1,12 @@
 // Builds the selected reconcilers under a lock, then writes the registries; the programmatic face of the CLI.
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildReconciler } from './build.ts';
 import { generateGuestTypes } from './guest-types.ts';
 import { acquireLock } from './lock.ts';
 import type { Logger } from './log.ts';
-import { discover } from './manifest.ts';
+import { discover, type ReconcilerSource } from './manifest.ts';
 import { BUILD_DIR, GUEST_TYPES_DIR, groupDir, REPO_ROOT } from './paths.ts';
 import { type RegistryEntry, writeRegistry } from './registry.ts';
 
@@ -19,6 +21,20 @@ export interface PipelineOptions {
 /** Thrown when `only` names a reconciler that has no folder. */
 export class UnknownReconcilerName extends Error {
   override readonly name = 'UnknownReconcilerName';
+}
+
+/** Removes the build output of reconcilers whose folders are gone (only folders holding a build.json). */
+async function pruneRemoved(sources: readonly ReconcilerSource[], log: Logger): Promise<void> {
+  for (const group of ['examples', 'fixtures'] as const) {
+    const root = groupDir(group);
+    const keep = new Set(sources.filter((s) => s.group === group).map((s) => s.manifest.name));
+    const dirs = await readdir(root, { withFileTypes: true }).catch(() => []);
+    for (const d of dirs) {
+      if (!d.isDirectory() || keep.has(d.name) || !existsSync(join(root, d.name, 'build.json'))) continue;
+      await rm(join(root, d.name), { recursive: true, force: true });
+      log('prune.done', { reconciler: d.name, group });
+    }
+  }
 }
 
 export async function buildReconcilers(options: PipelineOptions): Promise<RegistryEntry[]> {
@@ -46,6 +62,7 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
       entries.push({ group: source.group, record: outcome.record });
     }
     if (only.length === 0) {
+      await pruneRemoved(sources, log);
       await writeRegistry(
         groupDir('examples'),
         entries.filter((e) => e.group === 'examples'),
