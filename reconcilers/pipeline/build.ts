@@ -109,6 +109,7 @@ export async function buildReconciler(
     reconciler: name,
     step: 'componentize',
     backend,
+    optimize,
     file: 'component.wasm',
     bytes: componentBytes,
   });
