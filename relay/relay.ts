@@ -25,7 +25,7 @@ export interface RelayOptions {
   log?: Logger;
   clock?: Clock;
   backoff?: BackoffOptions;
-  /** Server-side timeout of each watch request, in seconds (randomised 300–600 by default). */
+  /** Server-side timeout of each watch request, in seconds (randomised 240–290 by default). */
   watchTimeoutSeconds?: number;
   /** Run only the Reconciler resources matching this label selector. */
   reconcilerSelector?: string;

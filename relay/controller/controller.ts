@@ -80,7 +80,6 @@ export class Controller {
   #acquired: KindScope[] = [];
   #unsubscribe: (() => void)[] = [];
   #triggers = new Map<string, Trigger>();
-  #requeued = new Set<string>();
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
   #synced = false;
@@ -94,6 +93,10 @@ export class Controller {
     this.queue = new RateLimitingQueue({
       clock: this.#clock,
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
+      // A delayed key keeps the trigger of the failure it retries; a requeue-after has none.
+      onReady: (key) => {
+        if (!this.#triggers.has(key)) this.#triggers.set(key, { type: 'requeue' });
+      },
     });
     this.#labels = { reconciler: config.name };
     this.#log = deps.log.child({ reconciler: config.name });
@@ -248,9 +251,7 @@ export class Controller {
   }
 
   async #reconcile(key: string): Promise<void> {
-    const requeued = this.#requeued.delete(key);
-    const trigger: Trigger =
-      this.#triggers.get(key) ?? (requeued ? { type: 'requeue' } : { type: 'primary' });
+    const trigger: Trigger = this.#triggers.get(key) ?? { type: 'primary' };
     this.#triggers.delete(key);
     const primary = this.#primary(key);
     const primaryResource = this.#primaryResource;
@@ -317,7 +318,6 @@ export class Controller {
       for (const event of response.events) void this.#event(primary, event, log);
       if (response.requeueAfterMs !== null) {
         this.queue.addAfter(key, response.requeueAfterMs);
-        this.#requeued.add(key);
         this.#d.metrics.requeueAfter.inc(this.#labels);
       }
       this.queue.forget(key);

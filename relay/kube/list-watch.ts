@@ -51,7 +51,9 @@ export class ApiListerWatcher implements ListerWatcher {
     this.#discovery = options.discovery;
     this.#scope = options.scope;
     this.pageSize = options.pageSize ?? 500;
-    this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
+    // Under undici's 300 s body timeout, so the server ends an idle watch first (a clean close,
+    // resumed from the last resourceVersion) instead of the client failing it (a re-list).
+    this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 240 + Math.floor(Math.random() * 50);
   }
 
   async #path(): Promise<string> {

@@ -48,3 +48,20 @@ test('delaying queue should cancel its timers on shutDown', async () => {
   await clock.advance(2000);
   assert.equal(q.length, 0);
 });
+
+test('delaying queue should call onReady for a delayed key before adding it', async () => {
+  const clock = new FakeClock();
+  const ready: string[] = [];
+  const q = new DelayingQueue({
+    clock,
+    onReady: (key) => {
+      ready.push(`${key}:${q.length}`);
+    },
+  });
+  q.addAfter('a', 10);
+  q.add('b');
+  assert.deepEqual(ready, [], 'not for immediate adds');
+  await clock.advance(10);
+  assert.deepEqual(ready, ['a:1'], 'called before the key is queued');
+  assert.equal(q.length, 2);
+});

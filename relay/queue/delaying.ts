@@ -10,10 +10,13 @@ import { WorkQueue } from './workqueue.ts';
 export class DelayingQueue extends WorkQueue {
   readonly clock: Clock;
   #waiting = new Map<string, { readyAt: number; timer: Timer }>();
+  #onReady: ((key: string) => void) | undefined;
 
-  constructor(options: { clock?: Clock } = {}) {
+  /** `onReady` is called when a delayed key's time has come, just before it is added. */
+  constructor(options: { clock?: Clock; onReady?: (key: string) => void } = {}) {
     super();
     this.clock = options.clock ?? realClock;
+    this.#onReady = options.onReady;
   }
 
   addAfter(key: string, delayMs: number): void {
@@ -28,6 +31,7 @@ export class DelayingQueue extends WorkQueue {
     existing?.timer.cancel();
     const timer = this.clock.setTimer(() => {
       this.#waiting.delete(key);
+      this.#onReady?.(key);
       this.add(key);
     }, delayMs);
     this.#waiting.set(key, { readyAt, timer });

@@ -39,8 +39,11 @@ export class ExponentialBackoff {
 export class RateLimitingQueue extends DelayingQueue {
   readonly backoff: ExponentialBackoff;
 
-  constructor(options: { clock?: Clock; backoff?: BackoffOptions } = {}) {
-    super(options.clock ? { clock: options.clock } : {});
+  constructor(options: { clock?: Clock; backoff?: BackoffOptions; onReady?: (key: string) => void } = {}) {
+    super({
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.onReady ? { onReady: options.onReady } : {}),
+    });
     this.backoff = new ExponentialBackoff(options.backoff);
   }
 
