@@ -19,8 +19,12 @@ export const describe: typeof World.describe = module.describe;
 export const reconcile: typeof World.reconcile = module.reconcile;
 `;
 
-test('defineReconciler exports match the guest types generated from the WIT', () => {
-  assert.ok(existsSync(GUEST_TYPES), `${GUEST_TYPES} is missing: run npm run build:reconcilers`);
+test('defineReconciler exports match the guest types generated from the WIT', (t) => {
+  // `npm test` builds first; the fast `test:unit` may run before any build, and says so.
+  if (!existsSync(GUEST_TYPES)) {
+    t.skip(`${GUEST_TYPES} is missing: run npm run build:reconcilers`);
+    return;
+  }
   const checkFile = fileURLToPath(new URL('./__guest-types-check.ts', import.meta.url));
   const options: ts.CompilerOptions = {
     strict: true,
