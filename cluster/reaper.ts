@@ -18,18 +18,27 @@ export const TEMP_PREFIX = 'zeroloop-cp-';
 export const OWNER_FILE = 'owner.pid';
 
 const live = new Set<Reapable>();
+/** The planes whose owner wants SIGINT/SIGTERM/SIGHUP handled here (see `track`). */
+const signalled = new Set<Reapable>();
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const EXIT_CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-let stopping = false;
+/** When the first signal arrived (0: none yet). */
+let firstSignalAt = 0;
+/**
+ * A terminal's Ctrl-C under `npm run` reaches us twice (from the terminal and forwarded by npm), so only a
+ * signal that comes this much later means "stop waiting".
+ */
+const DUPLICATE_SIGNAL_MS = 1000;
 
 function onSignal(signal: (typeof SIGNALS)[number]): void {
-  if (stopping) {
-    // Second signal: stop waiting for graceful shutdown.
+  if (firstSignalAt !== 0) {
+    if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
+    // A later, deliberate second signal: stop waiting for the graceful shutdown.
     stopAllNow();
     process.exit(EXIT_CODES[signal]);
   }
-  stopping = true;
-  void Promise.allSettled([...live].map((plane) => plane.stop())).then(() => {
+  firstSignalAt = Date.now();
+  void Promise.allSettled([...signalled].map((plane) => plane.stop())).then(() => {
     process.exit(EXIT_CODES[signal]);
   });
 }
@@ -37,24 +46,28 @@ function onSignal(signal: (typeof SIGNALS)[number]): void {
 function stopAllNow(): void {
   for (const plane of live) plane.stopNow();
   live.clear();
+  signalled.clear();
 }
 
 /**
- * Registers a running control plane. While any is registered, SIGINT/SIGTERM/SIGHUP stop them all and
- * then exit (130/143/129), and process exit kills whatever is left. Returns the unregister function;
- * the hooks are removed when the last plane unregisters, so they never linger in a long-lived process.
+ * Registers a running control plane. While any is registered, process exit kills whatever is left, and, unless
+ * `signals` is false, SIGINT/SIGTERM/SIGHUP stop them all and then exit (130/143/129). A caller that runs its
+ * own ordered shutdown (`npm start`: relay, then worker, then the plane) passes `signals: false` and stops the
+ * plane itself. Returns the unregister function; the hooks are removed when their last plane unregisters, so
+ * they never linger in a long-lived process.
  */
-export function track(plane: Reapable): () => void {
-  if (live.size === 0) {
-    for (const signal of SIGNALS) process.on(signal, onSignal);
-    process.on('exit', stopAllNow);
-  }
+export function track(plane: Reapable, options: { signals?: boolean } = {}): () => void {
+  if (live.size === 0) process.on('exit', stopAllNow);
   live.add(plane);
+  if (options.signals ?? true) {
+    if (signalled.size === 0) for (const signal of SIGNALS) process.on(signal, onSignal);
+    signalled.add(plane);
+  }
   return () => {
     live.delete(plane);
-    if (live.size === 0) {
+    if (live.size === 0) process.off('exit', stopAllNow);
+    if (signalled.delete(plane) && signalled.size === 0) {
       for (const signal of SIGNALS) process.off(signal, onSignal);
-      process.off('exit', stopAllNow);
     }
   };
 }
