@@ -30,6 +30,11 @@ export interface ControlPlaneOptions {
   readonly tmpRoot?: string;
   /** Keep the temp dir (logs, etcd data) after stop, for debugging. Default: env ZEROLOOP_KEEP_CLUSTER=1. */
   readonly keepDir?: boolean;
+  /**
+   * Stop the plane and exit (130/143/129) on SIGINT/SIGTERM/SIGHUP. Default true. Pass false when the caller
+   * runs its own shutdown and calls `stop()`; the exit hook still kills the children if the process exits.
+   */
+  readonly handleSignals?: boolean;
 }
 
 export interface ControlPlane {
@@ -118,13 +123,16 @@ async function startOnce(
       untrack();
       log('info', 'controlplane.stopped', { dir, kept: keepDir });
     })());
-  const untrack = track({
-    stop,
-    stopNow: () => {
-      for (const child of children) child.killNow();
-      if (!keepDir) removeDirNow(dir);
+  const untrack = track(
+    {
+      stop,
+      stopNow: () => {
+        for (const child of children) child.killNow();
+        if (!keepDir) removeDirNow(dir);
+      },
     },
-  });
+    { signals: options.handleSignals ?? true },
+  );
 
   try {
     await writeFile(join(dir, OWNER_FILE), String(process.pid));

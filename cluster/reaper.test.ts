@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { OWNER_FILE, sweepStale, TEMP_PREFIX } from './reaper.ts';
+import { OWNER_FILE, sweepStale, TEMP_PREFIX, track } from './reaper.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'zeroloop-reaper-test-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -37,4 +37,18 @@ test('sweepStale should remove dirs of dead owners, kill their leftovers, and ke
   assert.equal(existsSync(live), true);
   assert.equal(existsSync(starting), true, 'a dir without owner file may be starting: keep it');
   assert.equal(await orphanExit, 'SIGKILL');
+});
+
+test('track should leave signals to the caller when asked, but keep the exit hook', () => {
+  const counts = (): [number, number] => [process.listenerCount('SIGINT'), process.listenerCount('exit')];
+  const [sigint, exit] = counts();
+  const plane = { stop: () => Promise.resolve(), stopNow: () => undefined };
+  const untrackQuiet = track(plane, { signals: false });
+  assert.deepEqual(counts(), [sigint, exit + 1]);
+  const untrackLoud = track({ ...plane });
+  assert.deepEqual(counts(), [sigint + 1, exit + 1]);
+  untrackLoud();
+  assert.deepEqual(counts(), [sigint, exit + 1]);
+  untrackQuiet();
+  assert.deepEqual(counts(), [sigint, exit]);
 });

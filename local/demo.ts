@@ -1,0 +1,128 @@
+// Applies the demo: CRDs, a namespace, the signing Secret, one Reconciler per reconciler the worker runs, samples.
+import { readdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { ROUTES } from '../src/protocol/routes.ts';
+import { DescriptorList } from '../src/protocol/schemas.ts';
+import type { Descriptor } from '../src/protocol/schemas.ts';
+import { signHeaders } from '../src/signing.ts';
+import type { Manifests } from './kube.ts';
+
+const ROOT = new URL('../', import.meta.url);
+const RECONCILER_CRD = new URL('deploy/crds/reconcilers.zeroloop.dev.yaml', ROOT);
+/** Labels the demo's Reconcilers, so this relay runs only them (a shared cluster may hold others). */
+export const DEMO_LABEL = 'zeroloop.dev/demo';
+const SECRET_NAME = 'worker-signing';
+
+/** Asking the worker for its descriptors failed. */
+export class DescribeFailed extends Error {
+  override readonly name = 'DescribeFailed';
+}
+
+/** GET /v1/reconcilers (signed): what the worker runs, validated. */
+export async function describeWorker(workerUrl: string, secret: string): Promise<Descriptor[]> {
+  const response = await fetch(new URL(ROUTES.list, workerUrl), { headers: await signHeaders(secret, '') });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new DescribeFailed(`GET ${ROUTES.list} answered ${String(response.status)}: ${text.slice(0, 300)}`);
+  }
+  const parsed = DescriptorList.safeParse(JSON.parse(text));
+  if (!parsed.success)
+    throw new DescribeFailed(`GET ${ROUTES.list} gave an invalid list: ${parsed.error.message}`);
+  return parsed.data.reconcilers;
+}
+
+export interface DemoOptions {
+  manifests: Manifests;
+  namespace: string;
+  workerUrl: string;
+  secret: string;
+  descriptors: readonly Descriptor[];
+  /** Progress, one short line per step. */
+  progress: (line: string) => void;
+}
+
+export interface Demo {
+  /** The label selector the relay runs (`zeroloop.dev/demo=<namespace>`). */
+  selector: string;
+  /** Reconciler resource name → kind of its primaries. */
+  kinds: ReadonlyMap<string, string>;
+  /** `Kind namespace/name` of every sample applied. */
+  samples: string[];
+}
+
+export function reconcilerName(namespace: string, reconciler: string): string {
+  return `${namespace}-${reconciler}`;
+}
+
+/** Applies everything the demo needs; idempotent (server-side apply), so a rerun on the same cluster is fine. */
+export async function applyDemo(options: DemoOptions): Promise<Demo> {
+  const { manifests, namespace, descriptors, progress } = options;
+  await manifests.applyFile(RECONCILER_CRD);
+  for (const d of descriptors) await manifests.applyFile(new URL(`reconcilers/${d.name}/crd.yaml`, ROOT));
+  progress(`CRDs established: Reconciler, ${descriptors.map((d) => d.primary.kind).join(', ')}`);
+  await manifests.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  await manifests.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: SECRET_NAME, namespace },
+    stringData: { secret: options.secret },
+  });
+  const kinds = new Map<string, string>();
+  for (const d of descriptors) {
+    const name = reconcilerName(namespace, d.name);
+    await manifests.apply({
+      apiVersion: 'zeroloop.dev/v1alpha1',
+      kind: 'Reconciler',
+      metadata: { name, labels: { [DEMO_LABEL]: namespace } },
+      spec: {
+        reconciler: d.name,
+        endpoint: options.workerUrl,
+        signingSecretRef: { namespace, name: SECRET_NAME, key: 'secret' },
+        primary: d.primary,
+        owns: d.owns,
+        reads: d.reads,
+        finalizer: d.finalizer,
+        namespaces: [namespace],
+      },
+    });
+    kinds.set(name, d.primary.kind);
+  }
+  progress(`namespace ${namespace}, Secret ${SECRET_NAME}, Reconcilers ${[...kinds.keys()].join(', ')}`);
+  const samples: string[] = [];
+  for (const d of descriptors) {
+    const dir = new URL(`reconcilers/${d.name}/samples/`, ROOT);
+    const files = (await readdir(fileURLToPath(dir)).catch(() => []))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
+    for (const file of files) {
+      for (const obj of await manifests.applyFile(new URL(file, dir), { namespace })) {
+        samples.push(`${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
+      }
+    }
+  }
+  progress(`samples applied: ${samples.join(', ')}`);
+  return { selector: `${DEMO_LABEL}=${namespace}`, kinds, samples };
+}
+
+/**
+ * On a cluster we did not start: delete the namespace (samples and their children) while the relay still runs,
+ * so finalizers complete, then the Reconcilers (they name a worker that is about to stop). CRDs stay: others
+ * may use them. Resolves false if the namespace is still there after `timeoutMs`.
+ */
+export async function removeDemo(
+  manifests: Manifests,
+  namespace: string,
+  reconcilers: readonly string[],
+  timeoutMs: number,
+): Promise<boolean> {
+  await manifests.delete('v1', 'Namespace', undefined, namespace);
+  const deadline = Date.now() + timeoutMs;
+  let gone = false;
+  while (!gone && Date.now() < deadline) {
+    gone = (await manifests.get('v1', 'Namespace', undefined, namespace)) === undefined;
+    if (!gone) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  for (const name of reconcilers)
+    await manifests.delete('zeroloop.dev/v1alpha1', 'Reconciler', undefined, name);
+  return gone;
+}

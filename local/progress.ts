@@ -1,0 +1,63 @@
+// Loggers for the control-plane and reconciler builds: JSON to the log file, a readable progress line for long steps.
+import type { Logger as ClusterLogger } from '../cluster/log.ts';
+import type { Logger as PipelineLogger } from '../reconcilers/pipeline/log.ts';
+import type { Output } from './output.ts';
+
+function seconds(ms: unknown): string {
+  return typeof ms === 'number' ? `${String(Math.round(ms / 1000))} s` : '';
+}
+
+/** The readable line for a control-plane build event, if it is one worth showing. */
+export function clusterProgressLine(event: string, f: Readonly<Record<string, unknown>>): string | undefined {
+  const s = (key: string): string => {
+    const value = f[key];
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  };
+  switch (event) {
+    case 'build.start':
+      return 'cluster: first run on this machine: building kube-apiserver, kube-controller-manager and etcd from Go modules (several minutes)…';
+    case 'build.waiting':
+      return `cluster: ${s('message')}; waiting…`;
+    case 'build.download.start':
+      return 'cluster: downloading Go modules…';
+    case 'build.download.progress':
+      return `cluster: still downloading Go modules (${seconds(f.elapsedMs)})`;
+    case 'build.download.done':
+      return `cluster: Go modules downloaded (${seconds(f.elapsedMs)})`;
+    case 'build.binary.start':
+      return `cluster: compiling ${s('binary')}…`;
+    case 'build.binary.progress':
+      return `cluster: compiling ${s('binary')}: ${s('compiledPackages')}/${s('graphPackages')} packages (${seconds(f.elapsedMs)})`;
+    case 'build.binary.done':
+      return `cluster: ${s('binary')} built (${seconds(f.elapsedMs)})`;
+    case 'build.done':
+      return `cluster: binaries built in ${seconds(f.elapsedMs)}, cached in ${s('dir')}`;
+    default:
+      return undefined;
+  }
+}
+
+export function clusterProgress(out: Output): ClusterLogger {
+  return (level, event, fields = {}) => {
+    out.json(
+      JSON.stringify({ time: new Date().toISOString(), level, component: 'cluster', event, ...fields }),
+    );
+    const line = clusterProgressLine(event, fields);
+    if (line !== undefined) out.say(line);
+  };
+}
+
+export function buildProgress(out: Output): PipelineLogger {
+  return (event, fields = {}) => {
+    out.json(
+      JSON.stringify({ time: new Date().toISOString(), component: 'build:reconcilers', event, ...fields }),
+    );
+    const name = fields.reconciler;
+    if (event === 'reconciler.built' && typeof name === 'string') {
+      out.say(`reconcilers: ${name} built in ${String(fields.ms ?? '?')} ms`);
+    }
+    if (event === 'build.summary') {
+      out.say(`reconcilers: ${String(fields.built ?? 0)} built, ${String(fields.skipped ?? 0)} up to date`);
+    }
+  };
+}

@@ -1,0 +1,189 @@
+// `npm start`: the main job locally — control plane (or $KUBECONFIG), worker in workerd, relay, example reconcilers.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
+import { createLogger } from '../relay/observe/log.ts';
+import { startRelay } from '../relay/relay.ts';
+import { parseStartArgs, USAGE, UsageError } from './args.ts';
+import type { StartOptions } from './args.ts';
+import { embeddedCluster, fromKubeconfig } from './cluster.ts';
+import type { LocalCluster } from './cluster.ts';
+import { applyDemo, describeWorker, removeDemo } from './demo.ts';
+import { Manifests } from './kube.ts';
+import type { Output } from './output.ts';
+import { createOutput } from './output.ts';
+import { buildProgress, clusterProgress } from './progress.ts';
+import { reconcileLine } from './reconcile-line.ts';
+import { Session } from './session.ts';
+import type { LocalWorker } from './worker.ts';
+import { startLocalWorker } from './worker.ts';
+import { nextSteps } from './next-steps.ts';
+
+let options: StartOptions | 'help';
+try {
+  options = parseStartArgs(process.argv.slice(2), process.env);
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`npm start: ${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (options === 'help') {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+const opts = options;
+const out = createOutput({ logFile: opts.logFile, verbose: opts.verbose });
+const session = new Session((what, error) => {
+  out.warn(`could not stop ${what}: ${error instanceof Error ? error.message : String(error)}`);
+});
+let worker: LocalWorker | undefined;
+let exiting: Promise<never> | undefined;
+
+/** Stops everything (once) and exits with `code`. */
+function shutdown(code: number): Promise<never> {
+  exiting ??= (async () => {
+    await session.stop();
+    out.say(code === 0 ? 'zeroloop: stopped.' : 'zeroloop: stopped after an error.');
+    await out.close();
+    process.exit(code);
+  })();
+  return exiting;
+}
+
+let signals = 0;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    signals++;
+    if (signals > 1) {
+      // Second signal: no more waiting. The control plane's exit hook SIGKILLs its processes.
+      worker?.killNow();
+      process.exit(130);
+    }
+    out.say(`\nzeroloop: ${signal}, stopping (again to force)…`);
+    void shutdown(0);
+  });
+}
+
+try {
+  await run();
+} catch (error) {
+  if (!session.isStopping()) {
+    out.warn(
+      `\nnpm start failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
+    out.warn(`(full log: ${out.logFile})`);
+    await shutdown(1);
+  }
+}
+
+async function run(): Promise<void> {
+  out.say(`zeroloop: starting (JSON logs: ${out.logFile})`);
+  const dir = await mkdtemp(join(tmpdir(), 'zeroloop-start-'));
+  session.add('the temp dir', () => rm(dir, { recursive: true, force: true }));
+  const secret = randomBytes(32).toString('hex');
+
+  // The cluster and the worker start side by side; both must be up before anything is applied.
+  const [clusterResult, workerResult] = await Promise.allSettled([
+    startCluster(out),
+    (async () => {
+      out.say('reconcilers: building (incremental)…');
+      await buildReconcilers({ log: buildProgress(out) });
+      out.say('worker: starting wrangler dev (workerd) on 127.0.0.1…');
+      const started = await startLocalWorker({ secret, dir });
+      worker = started;
+      session.add('the worker', () => started.stop());
+      void started.exited.then(() => {
+        if (exiting !== undefined) return;
+        out.warn(`worker: wrangler dev exited on its own (log ${started.logPath})`);
+        void shutdown(1);
+      });
+      return started;
+    })(),
+  ]);
+  if (clusterResult.status === 'rejected') throw clusterResult.reason;
+  if (workerResult.status === 'rejected') throw workerResult.reason;
+  if (session.isStopping()) return;
+  const cluster = clusterResult.value;
+  const local = workerResult.value;
+  out.say(`worker: ready at ${local.url}`);
+
+  const descriptors = await describeWorker(local.url, secret);
+  const manifests = new Manifests(cluster.kubeConfig, { fieldManager: 'zeroloop-start' });
+  const demo = await applyDemo({
+    manifests,
+    namespace: opts.namespace,
+    workerUrl: local.url,
+    secret,
+    descriptors,
+    progress: (line) => {
+      out.say(`demo: ${line}`);
+    },
+  });
+  if (session.isStopping()) return;
+
+  const relay = await startRelay({
+    kubeConfig: cluster.kubeConfig,
+    metricsPort: 0,
+    metricsHost: '127.0.0.1',
+    reconcilerSelector: demo.selector,
+    log: createLogger({
+      level: 'info',
+      write: (line) => {
+        out.json(line);
+        const readable = reconcileLine(JSON.parse(line), (name) => demo.kinds.get(name));
+        if (readable !== undefined) out.say(readable);
+      },
+    }),
+  });
+  session.add('the relay', () => relay.stop());
+  if (cluster.plane === undefined && !opts.keep) {
+    // Runs before the relay stops (stops run last-added first), so finalizers can complete.
+    session.add('the demo resources', async () => {
+      out.say(
+        `zeroloop: deleting namespace ${opts.namespace} and the demo Reconcilers (--keep leaves them)…`,
+      );
+      const gone = await removeDemo(manifests, opts.namespace, [...demo.kinds.keys()], 30_000);
+      if (!gone)
+        out.warn(`namespace ${opts.namespace} is still terminating; check: kubectl get ns ${opts.namespace}`);
+    });
+  }
+  const metricsUrl = `${relay.url ?? ''}/metrics`;
+  out.say(
+    nextSteps({
+      kubeconfigPath: cluster.kubeconfigPath,
+      embedded: cluster.plane !== undefined,
+      metricsUrl,
+      workerUrl: local.url,
+      logFile: out.logFile,
+      namespace: opts.namespace,
+      samples: demo.samples,
+    }),
+  );
+}
+
+async function startCluster(output: Output): Promise<LocalCluster> {
+  if (opts.kubeconfig !== undefined) {
+    const cluster = fromKubeconfig(opts.kubeconfig);
+    output.say(`cluster: using ${cluster.server} from ${opts.kubeconfig}`);
+    return cluster;
+  }
+  output.say('cluster: starting the local control plane (etcd, kube-apiserver, kube-controller-manager)…');
+  const started = Date.now();
+  const cluster = await embeddedCluster(clusterProgress(output));
+  const plane = cluster.plane;
+  if (plane !== undefined) {
+    session.add('the control plane', () => plane.stop());
+    void plane.crashed.then((crash) => {
+      if (exiting !== undefined) return;
+      output.warn(`cluster: ${crash.component} exited on its own (log ${crash.logPath})`);
+      void shutdown(1);
+    });
+    output.say(
+      `cluster: Kubernetes ${plane.version} ready at ${plane.server} in ${String(Date.now() - started)} ms`,
+    );
+  }
+  return cluster;
+}
