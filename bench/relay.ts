@@ -28,6 +28,9 @@ const BULK = Number(process.env.BENCH_BULK ?? 1000);
 const IN_FLIGHT = 50;
 const CONCURRENCY = 8;
 const results = new URL('./results/', import.meta.url);
+/** Extra node flags for the relay process, e.g. `--max-old-space-size=192`; results go to relay-<tag>.json. */
+const RELAY_NODE_FLAGS = (process.env.BENCH_RELAY_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+const TAG = process.env.BENCH_TAG ? `relay-${process.env.BENCH_TAG}` : 'relay';
 
 const progress = (msg: string) => process.stderr.write(`[bench:relay] ${msg}\n`);
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -69,16 +72,20 @@ try {
   });
 
   // The relay as a separate process, so its RSS is its own.
-  const relay = spawn(process.execPath, [fileURLToPath(new URL('../relay/main.ts', import.meta.url))], {
-    env: {
-      ...process.env,
-      KUBECONFIG: plane.kubeconfigPath,
-      METRICS_PORT: '0',
-      METRICS_HOST: '127.0.0.1',
-      RECONCILER_SELECTOR: `zeroloop.dev/test=${namespace}`,
+  const relay = spawn(
+    process.execPath,
+    [...RELAY_NODE_FLAGS, fileURLToPath(new URL('../relay/main.ts', import.meta.url))],
+    {
+      env: {
+        ...process.env,
+        KUBECONFIG: plane.kubeconfigPath,
+        METRICS_PORT: '0',
+        METRICS_HOST: '127.0.0.1',
+        RECONCILER_SELECTOR: `zeroloop.dev/test=${namespace}`,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   cleanup.push(async () => {
     relay.kill('SIGTERM');
     await sleep(500);
@@ -181,6 +188,7 @@ try {
     setup: {
       reconciler: 'website (QuickJS component) in workerd via wrangler test harness',
       relayConcurrency: CONCURRENCY,
+      relayNodeFlags: RELAY_NODE_FLAGS,
       observer: 'a watch on the ConfigMaps of the namespace',
     },
     eventToApplied: {
@@ -202,16 +210,19 @@ try {
     relayMemory: {
       what: `relay process with ${BULK} Websites (and their ${BULK * 2} owned objects: Deployment, ConfigMap) cached, after settling`,
       rssMiB: round(rssKiB / 1024),
+      heapUsedMiB: round(sumMetric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20),
+      heapTotalMiB: round(sumMetric(text, 'nodejs_heap_size_total_bytes') / 2 ** 20),
       peakRssMiB: round(hwmKiB / 1024),
     },
   };
-  writeFileSync(new URL('relay.json', results), JSON.stringify(figures, null, 2) + '\n');
+  writeFileSync(new URL(`${TAG}.json`, results), JSON.stringify(figures, null, 2) + '\n');
   writeFileSync(
-    new URL('relay.md', results),
+    new URL(`${TAG}.md`, results),
     [
       '# Relay benchmark',
       '',
-      `${figures.date}, ${figures.machine.cpus} CPUs. Command: \`${figures.command}\`.`,
+      `${figures.date}, ${figures.machine.cpus} CPUs. Command: \`${figures.command}\`.` +
+        (RELAY_NODE_FLAGS.length > 0 ? ` Relay node flags: \`${RELAY_NODE_FLAGS.join(' ')}\`.` : ''),
       '',
       '| figure | value |',
       '|---|---|',
@@ -219,6 +230,7 @@ try {
       `| event→applied p99 | ${figures.eventToApplied.p99Ms} ms |`,
       `| converge ${BULK} Websites created at once | ${figures.converge.convergeMs} ms (${figures.converge.reconciles} reconciles) |`,
       `| relay RSS with ${BULK} primaries | ${figures.relayMemory.rssMiB} MiB (peak ${figures.relayMemory.peakRssMiB} MiB) |`,
+      `| relay V8 heap used / reserved | ${figures.relayMemory.heapUsedMiB} / ${figures.relayMemory.heapTotalMiB} MiB |`,
       '',
     ].join('\n'),
   );

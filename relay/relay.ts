@@ -90,7 +90,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       ...(options.metricsHost ? { host: options.metricsHost } : {}),
       metrics: () => {
         metrics.watches.set({}, informers.active().size);
-        metrics.rss.set({}, process.memoryUsage.rss());
+        const memory = process.memoryUsage();
+        metrics.rss.set({}, memory.rss);
+        metrics.heapUsed.set({}, memory.heapUsed);
+        metrics.heapTotal.set({}, memory.heapTotal);
         return metrics.registry.render();
       },
       ready: () => manager.ready,

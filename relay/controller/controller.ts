@@ -130,6 +130,11 @@ export class Controller {
         }
       }
     }
+    if (spec.finalizer) {
+      this.#log.warn(
+        'finalizer: true is not implemented yet; deleted primaries are left to the garbage collector',
+      );
+    }
     const namespaces = spec.namespaces.length > 0 ? spec.namespaces : [undefined];
     const scopesOf = (r: ResourceInfo): KindScope[] =>
       r.namespaced
@@ -260,8 +265,9 @@ export class Controller {
       return;
     }
     const spec = this.config.spec;
-    if (primary.metadata.deletionTimestamp !== undefined && !spec.finalizer) {
-      // Being deleted and no finalizer of ours: the garbage collector removes the children.
+    if (primary.metadata.deletionTimestamp !== undefined) {
+      // Being deleted: the garbage collector removes the children. (The finalizer flow, which
+      // calls the reconciler with `finalizing`, is not implemented yet: issue 6.)
       this.queue.forget(key);
       return;
     }

@@ -233,6 +233,8 @@ export function relayMetrics(registry = new Registry()) {
     ),
     controllers: r.register(new Gauge('zeroloop_controllers', 'Running controllers.', [])),
     rss: r.register(new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', [])),
+    heapUsed: r.register(new Gauge('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes.', [])),
+    heapTotal: r.register(new Gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved, in bytes.', [])),
   };
 }
 export type RelayMetrics = ReturnType<typeof relayMetrics>;
