@@ -130,6 +130,8 @@ export class Controller {
         }
       }
     }
+    // stop() may have run while discovery was pending: acquire nothing then.
+    if (signal.aborted) return;
     if (spec.finalizer) {
       this.#log.warn(
         'finalizer: true is not implemented yet; deleted primaries are left to the garbage collector',
@@ -166,11 +168,12 @@ export class Controller {
         );
       }
     }
-    for (let i = 0; i < spec.concurrency; i++) this.#workers.push(this.#work());
+    // Workers start once every cache is synced, so no reconcile sees a half-listed world.
     await Promise.all(
       [...this.#primaryInformers, ...this.#ownedInformers].map((inf) => inf.waitForSync(signal)),
     );
-    if (signal.aborted) return;
+    if (this.#stopping.signal.aborted) return;
+    for (let i = 0; i < spec.concurrency; i++) this.#workers.push(this.#work());
     for (const informer of this.#primaryInformers)
       for (const key of informer.store.keys()) this.#enqueue(key, { type: 'primary' });
     this.#synced = true;
