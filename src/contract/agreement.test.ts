@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import ts from 'typescript';
 import { generateGuestTypes } from '../../reconcilers/pipeline/guest-types.ts';
 import * as schemas from '../protocol/schemas.ts';
-import { type Shape, type Shapes, witShapes } from './wit-shapes.ts';
+import { type Shape, type Shapes, witShapes, worldExports } from './wit-shapes.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFile(new URL(path, root), 'utf8');
@@ -185,6 +185,27 @@ export function differences(a: Shapes, b: Shapes, nameA: string, nameB: string):
 const witTsName = (name: string): string | undefined => (/^Wit[A-Z]/.test(name) ? name.slice(3) : undefined);
 const guestName = (name: string): string | undefined => (name === 'Result' ? undefined : name);
 
+/** Method names of an interface, or exported function names of a `declare module` block. */
+function declaredFunctions(text: string, container: string): string[] {
+  const file = ts.createSourceFile('x.d.ts', text, ts.ScriptTarget.ES2024, true);
+  const names: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isInterfaceDeclaration(node) && node.name.text === container) {
+      for (const m of node.members) if (ts.isMethodSignature(m)) names.push(m.name.getText());
+    } else if (
+      ts.isModuleDeclaration(node) &&
+      ts.isStringLiteral(node.name) &&
+      node.name.text === container
+    ) {
+      node.body?.forEachChild((n) => {
+        if (ts.isFunctionDeclaration(n) && n.name) names.push(n.name.text);
+      });
+    } else ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return names.sort();
+}
+
 let dir: string;
 let wit: Shapes;
 let guest: Shapes;
@@ -234,6 +255,14 @@ describe('contract agreement', () => {
 
   test('the zod schemas should carry every WIT record field, option and case', () => {
     assert.deepEqual(differences(wit, zodShapes(), 'wit/reconciler.wit', 'src/protocol/schemas.ts'), []);
+  });
+
+  test('the world should export the same functions as jco guest types and ReconcilerExports declare', async () => {
+    const exports = worldExports(await read('wit/reconciler.wit'), 'reconciler').sort();
+    assert.deepEqual(exports, ['describe', 'reconcile']);
+    const world = await readFile(join(dir, 'reconciler.d.ts'), 'utf8');
+    assert.deepEqual(declaredFunctions(world, 'zeroloop:reconciler/reconciler@0.1.0'), exports);
+    assert.deepEqual(declaredFunctions(await read('src/contract/wit.ts'), 'ReconcilerExports'), exports);
   });
 
   test('a field added to the WIT alone should be reported against each of the others', async () => {

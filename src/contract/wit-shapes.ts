@@ -68,3 +68,20 @@ export function witShapes(text: string): Shapes {
   }
   return shapes;
 }
+
+/** The functions a world exports (`export name: func(...)`), camelCased as jco names them. */
+export function worldExports(text: string, world: string): string[] {
+  const source = stripComments(text);
+  const start = new RegExp(`\\bworld\\s+${world}\\s*\\{`).exec(source);
+  if (!start) throw new Error(`no world ${world}`);
+  const open = start.index + start[0].length;
+  let depth = 1;
+  let end = open;
+  while (end < source.length && depth > 0) {
+    if (source[end] === '{') depth++;
+    if (source[end] === '}') depth--;
+    end++;
+  }
+  const body = source.slice(open, end - 1);
+  return [...body.matchAll(/\bexport\s+(%?[a-z][a-z0-9-]*)\s*:\s*func\b/g)].map((m) => camel(m[1] ?? ''));
+}
