@@ -159,3 +159,15 @@ test('deleting the Website garbage-collects its children', async () => {
     60_000,
   );
 });
+
+test('each reconcile logs the primary key and a traceparent that the worker logs too', () => {
+  const relayLines = env.logs
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.msg === 'reconciled' && l.key === `${env.namespace}/burst`);
+  assert.ok(relayLines.length > 0);
+  const workerTraces = new Set(env.worker.logLines().map((l) => l.traceparent));
+  for (const line of relayLines) {
+    assert.match(String(line.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    assert.ok(workerTraces.has(line.traceparent), `the worker logged ${String(line.traceparent)}`);
+  }
+});
