@@ -52,7 +52,7 @@ export function toolchain(): Record<string, string> {
     node: process.version,
     jco: versionOf('@bytecodealliance/jco'),
     'componentize-qjs': versionOf('componentize-qjs', '@bytecodealliance/jco'),
-    'componentize-js': versionOf('@bytecodealliance/componentize-js'),
+    'componentize-js': versionOf('@bytecodealliance/componentize-js', '@bytecodealliance/jco'),
     esbuild: versionOf('esbuild'),
     typescript: versionOf('typescript'),
   };
