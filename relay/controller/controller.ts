@@ -173,9 +173,11 @@ export class Controller {
       [...this.#primaryInformers, ...this.#ownedInformers].map((inf) => inf.waitForSync(signal)),
     );
     if (this.#stopping.signal.aborted) return;
-    for (let i = 0; i < spec.concurrency; i++) this.#workers.push(this.#work());
+    // Every existing primary once (keys already queued by the initial list deduplicate), THEN the
+    // workers: a worker takes a key synchronously, so enqueueing after would run it twice.
     for (const informer of this.#primaryInformers)
       for (const key of informer.store.keys()) this.#enqueue(key, { type: 'primary' });
+    for (let i = 0; i < spec.concurrency; i++) this.#workers.push(this.#work());
     this.#synced = true;
     this.#log.info('controller started', {
       primary: kindId(spec.primary),

@@ -69,7 +69,13 @@ test('a relay restart reconciles each existing primary once and converges, inclu
   // Exactly one startup reconcile per Website. Any other reconcile of the fresh relay was woken by
   // an owned object that really changed (the ConfigMap it rewrote, the Deployment controller's
   // status updates): there is no resync.
-  for (const name of NAMES) assert.equal(count(lines, name, 'primary'), 1, `${name}: one startup reconcile`);
+  for (const name of NAMES) {
+    assert.equal(
+      count(lines, name, 'primary'),
+      1,
+      `${name}: one startup reconcile; log since restart:\n${env.logs.slice(from).join('\n')}`,
+    );
+  }
   assert.equal(lines.length, total, 'every reconcile succeeded');
   assert.equal(
     lines.filter(([, t]) => t !== 'primary' && t !== 'owned').length,
