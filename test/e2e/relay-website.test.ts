@@ -171,3 +171,15 @@ test('each reconcile logs the primary key and a traceparent that the worker logs
     assert.ok(workerTraces.has(line.traceparent), `the worker logged ${String(line.traceparent)}`);
   }
 });
+
+test('the relay opens one watch per kind it needs, and none for Secrets', () => {
+  const scopes = [...env.relay.informers.active().keys()].sort();
+  assert.deepEqual(scopes, [
+    `apps/v1/Deployment@${env.namespace}`,
+    `examples.zeroloop.dev/v1alpha1/Website@${env.namespace}`,
+    `v1/ConfigMap@${env.namespace}`,
+    `v1/Service@${env.namespace}`,
+    `zeroloop.dev/v1alpha1/Reconciler@*?zeroloop.dev/test=${env.namespace}`,
+  ]);
+  assert.ok(scopes.every((s) => !s.startsWith('v1/Secret@')));
+});
