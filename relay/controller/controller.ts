@@ -7,7 +7,7 @@
 //   (per-key backoff, Retry-After) and requeue-after timers that the reconciler asked for enqueue;
 // - any failure leaves a Warning Event on the primary, a log line with its key and a metric, and
 //   the key is retried: it is never dropped.
-import { kindId, refOf } from '../../src/keys.ts';
+import { kindId, objectKey, refOf } from '../../src/keys.ts';
 import type { Trigger } from '../../src/protocol/schemas.ts';
 import { ApplyFailed, type Applier } from '../apply/applier.ts';
 import type { EventRecorder, EventSpec } from '../apply/events.ts';
@@ -30,6 +30,8 @@ import { ExponentialBackoff, RateLimitingQueue } from '../queue/rate-limited.ts'
 import type { InformerFactory, SharedInformer } from '../watch/informer.ts';
 import { storeKey } from '../watch/store.ts';
 import { ownedTriggers, primaryTriggers } from './predicates.ts';
+import type { ResolvedSelector } from './related.ts';
+import { matches, needId, RelatedSelectors, resolveSelectors } from './related.ts';
 
 const UID_INDEX = 'uid';
 
@@ -75,6 +77,10 @@ export class Controller {
   #labels: { reconciler: string };
   #primaryResource: ResourceInfo | undefined;
   #resources = new Map<string, ResourceInfo>();
+  /** Resources of the `reads` kinds, by kindId. */
+  #readResources = new Map<string, ResourceInfo>();
+  #related = new RelatedSelectors();
+  #relatedInformers = new Map<string, { informer: SharedInformer; scope: KindScope; off: () => void }>();
   #primaryInformers: SharedInformer[] = [];
   #ownedInformers: SharedInformer[] = [];
   #acquired: KindScope[] = [];
@@ -119,6 +125,8 @@ export class Controller {
         this.#primaryResource = await this.#d.discovery.resource(spec.primary.apiVersion, spec.primary.kind);
         for (const k of spec.owns)
           this.#resources.set(kindId(k), await this.#d.discovery.resource(k.apiVersion, k.kind));
+        for (const k of spec.reads)
+          this.#readResources.set(kindId(k), await this.#d.discovery.resource(k.apiVersion, k.kind));
         break;
       } catch (error) {
         const delay = backoff.when('discovery');
@@ -150,6 +158,7 @@ export class Controller {
       this.#unsubscribe.push(
         informer.subscribe((delta) => {
           if (primaryTriggers(delta)) this.#enqueue(storeKey(delta.object), { type: 'primary' });
+          if (delta.type === 'deleted') void this.#setRelated(storeKey(delta.object), []);
         }),
       );
     }
@@ -199,8 +208,58 @@ export class Controller {
     if (!finished)
       this.#log.warn('stop deadline passed with reconciles in flight', { inFlight: this.queue.processing });
     await Promise.all(this.#acquired.splice(0).map((s) => this.#d.informers.release(s)));
+    const related = [...this.#relatedInformers.values()];
+    this.#relatedInformers.clear();
+    await Promise.all(
+      related.map((r) => {
+        r.off();
+        return this.#d.informers.release(r.scope);
+      }),
+    );
     this.#d.metrics.queueDepth.remove(this.#labels);
     this.#d.metrics.inFlight.remove(this.#labels);
+  }
+
+  /** Replaces a primary's selectors, acquiring and releasing the shared watches they need. */
+  async #setRelated(key: string, selectors: ResolvedSelector[]): Promise<void> {
+    const { added, removed } = this.#related.set(key, selectors);
+    if (this.#stopping.signal.aborted) return;
+    for (const need of added) {
+      const scope: KindScope = { apiVersion: need.apiVersion, kind: need.kind, namespace: need.namespace };
+      const informer = this.#d.informers.acquire(scope);
+      const off = informer.subscribe((delta) => {
+        const keys = new Set(this.#related.primariesMatching(delta.object));
+        if (delta.type === 'modified')
+          for (const k of this.#related.primariesMatching(delta.old)) keys.add(k);
+        for (const k of keys) this.#enqueue(k, { type: 'related', ref: refOf(delta.object) });
+      });
+      this.#relatedInformers.set(needId(need), { informer, scope, off });
+    }
+    await Promise.all(
+      removed.map((need) => {
+        const entry = this.#relatedInformers.get(needId(need));
+        if (!entry) return Promise.resolve();
+        this.#relatedInformers.delete(needId(need));
+        entry.off();
+        return this.#d.informers.release(entry.scope);
+      }),
+    );
+  }
+
+  /** The cached objects matching a primary's selectors (each watch synced first). */
+  async #relatedOf(key: string): Promise<KObject[]> {
+    const out = new Map<string, KObject>();
+    for (const sel of this.#related.get(key)) {
+      const entry = this.#relatedInformers.get(needId({ ...sel }));
+      if (!entry) continue;
+      await entry.informer.waitForSync(this.#stopping.signal);
+      const candidates =
+        sel.name !== undefined
+          ? [entry.informer.store.get(objectKey(sel.namespace, sel.name))].filter((o) => o !== undefined)
+          : entry.informer.store.list();
+      for (const obj of candidates) if (matches(sel, obj)) out.set(`${kindId(obj)} ${storeKey(obj)}`, obj);
+    }
+    return [...out.values()];
   }
 
   #acquire(scope: KindScope): SharedInformer {
@@ -282,7 +341,8 @@ export class Controller {
     const owned = this.#owned(primary);
     let result: ReconcileResult = 'success';
     try {
-      const request = buildRequest({ primary, owned, trigger });
+      const related = await this.#relatedOf(key);
+      const request = buildRequest({ primary, owned, related, trigger });
       const callStarted = this.#clock.now();
       let response;
       try {
@@ -327,6 +387,20 @@ export class Controller {
         status: response.status,
       });
       for (const event of response.events) void this.#event(primary, event, log);
+      const selectors = resolveSelectors({
+        selectors: response.related,
+        primary,
+        reads: spec.reads,
+        namespaced: new Map([...this.#readResources].map(([id, r]) => [id, r.namespaced])),
+        namespaces: spec.namespaces,
+      });
+      if (selectors.refused.length > 0) {
+        this.#d.metrics.relatedRefused.inc(this.#labels, selectors.refused.length);
+        const message = `related selectors refused: ${selectors.refused.join('; ')}; add the kind to the Reconciler's reads or fix the reconciler`;
+        log.warn('related selectors refused', { refused: selectors.refused });
+        void this.#event(primary, { type: 'Warning', reason: 'RelatedSelectorRefused', message }, log);
+      }
+      await this.#setRelated(key, selectors.resolved);
       if (response.requeueAfterMs !== null) {
         this.queue.addAfter(key, response.requeueAfterMs);
         this.#d.metrics.requeueAfter.inc(this.#labels);
@@ -335,6 +409,7 @@ export class Controller {
       log.info('reconciled', {
         trigger: trigger.type,
         applied: applied.applied,
+        related: related.length,
         pruned: applied.pruned,
         statusWritten: applied.statusWritten,
         requeueAfterMs: response.requeueAfterMs,

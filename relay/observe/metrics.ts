@@ -231,6 +231,13 @@ export function relayMetrics(registry = new Registry()) {
         ['reconciler'],
       ),
     ),
+    relatedRefused: r.register(
+      new Counter(
+        'zeroloop_related_refused_total',
+        'Related selectors refused (kind not in reads, or out of scope).',
+        ['reconciler'],
+      ),
+    ),
     controllers: r.register(new Gauge('zeroloop_controllers', 'Running controllers.', [])),
     rss: r.register(new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', [])),
     heapUsed: r.register(new Gauge('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes.', [])),

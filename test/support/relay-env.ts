@@ -17,11 +17,15 @@ const root = new URL('../../', import.meta.url);
 export const CRDS = [
   new URL('deploy/crds/reconcilers.zeroloop.dev.yaml', root),
   new URL('reconcilers/website/crd.yaml', root),
+  new URL('reconcilers/database/crd.yaml', root),
   new URL('test/fixtures/reconcilers/faulty/crd.yaml', root),
 ];
 
 export const WEBSITE = { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Website' } as const;
 export const FAULTY = { apiVersion: 'test.zeroloop.dev/v1', kind: 'Faulty' } as const;
+export const DATABASE = { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Database' } as const;
+export const STATEFULSET = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
+export const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
 export const DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
 export const SERVICE = { apiVersion: 'v1', kind: 'Service' } as const;
 export const CONFIGMAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
@@ -32,6 +36,7 @@ export interface ReconcilerDef {
   reconciler: string;
   primary: { apiVersion: string; kind: string };
   owns: { apiVersion: string; kind: string }[];
+  reads?: { apiVersion: string; kind: string }[];
   concurrency?: number;
   timeoutSeconds?: number;
 }
@@ -41,6 +46,13 @@ export const WEBSITE_RECONCILER: ReconcilerDef = {
   reconciler: 'website',
   primary: WEBSITE,
   owns: [DEPLOYMENT, SERVICE, CONFIGMAP],
+};
+export const DATABASE_RECONCILER: ReconcilerDef = {
+  name: 'database',
+  reconciler: 'database',
+  primary: DATABASE,
+  owns: [STATEFULSET, SERVICE, CONFIGMAP],
+  reads: [POD],
 };
 export const FAULTY_RECONCILER: ReconcilerDef = {
   name: 'faulty',
@@ -128,6 +140,7 @@ export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv>
         signingSecretRef: { namespace, name: 'worker-signing', key: 'secret' },
         primary: def.primary,
         owns: def.owns,
+        reads: def.reads ?? [],
         namespaces: [namespace],
         concurrency: def.concurrency ?? 4,
         timeoutSeconds: def.timeoutSeconds ?? 10,
