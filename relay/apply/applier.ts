@@ -23,7 +23,7 @@ import { identity, isStampedBy } from './ownership.ts';
 export class ApplyFailed extends Error {
   override readonly name = 'ApplyFailed';
   readonly key: string;
-  readonly step: 'dry-run' | 'apply' | 'prune' | 'status';
+  readonly step: 'dry-run' | 'apply' | 'prune' | 'status' | 'finalizer';
   constructor(key: string, step: ApplyFailed['step'], message: string, cause?: unknown) {
     super(
       `${step} failed for ${key}: ${message}; check the reconciler's output and the relay's RBAC; retrying`,
@@ -145,6 +145,45 @@ export class Applier {
       }
     }
     return { applied: input.desired.length, pruned: stale.length, statusWritten };
+  }
+}
+
+/**
+ * Adds or removes the relay's finalizer on a primary with server-side apply under its own field
+ * manager (`zeroloop/<reconciler>-finalizer`): `metadata.finalizers` is a set, so other owners'
+ * finalizers are untouched, and applying an empty list drops only ours.
+ */
+export async function setFinalizer(
+  client: KubeClient,
+  input: {
+    key: string;
+    reconciler: string;
+    primary: KObject;
+    primaryResource: ResourceInfo;
+    finalizer: string;
+    present: boolean;
+  },
+): Promise<void> {
+  const p = input.primary;
+  try {
+    await client.request('PATCH', objectPath(input.primaryResource, p.metadata.namespace, p.metadata.name), {
+      query: { fieldManager: `zeroloop/${input.reconciler}-finalizer`, force: true },
+      body: {
+        apiVersion: p.apiVersion,
+        kind: p.kind,
+        metadata: {
+          name: p.metadata.name,
+          ...(p.metadata.namespace ? { namespace: p.metadata.namespace } : {}),
+          ...(p.metadata.uid ? { uid: p.metadata.uid } : {}),
+          finalizers: input.present ? [input.finalizer] : [],
+        },
+      },
+      contentType: APPLY,
+    });
+  } catch (error) {
+    // Already gone: nothing holds it any more.
+    if (!input.present && error instanceof KubeApiError && error.status === 404) return;
+    throw new ApplyFailed(input.key, 'finalizer', describe(error), error);
   }
 }
 

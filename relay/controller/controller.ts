@@ -9,7 +9,7 @@
 //   the key is retried: it is never dropped.
 import { kindId, objectKey, refOf } from '../../src/keys.ts';
 import type { Trigger } from '../../src/protocol/schemas.ts';
-import { ApplyFailed, type Applier } from '../apply/applier.ts';
+import { ApplyFailed, type Applier, setFinalizer } from '../apply/applier.ts';
 import type { EventRecorder, EventSpec } from '../apply/events.ts';
 import { OWNER_INDEX, ownerUids, stamp } from '../apply/ownership.ts';
 import { checkScope, ScopeRejected } from '../apply/scope.ts';
@@ -20,6 +20,7 @@ import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { newTraceparent } from '../dispatch/dispatcher.ts';
 import { DispatchError } from '../dispatch/errors.ts';
 import { buildRequest } from '../dispatch/snapshot.ts';
+import type { KubeClient } from '../kube/client.ts';
 import type { Discovery, ResourceInfo } from '../kube/discovery.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
@@ -36,6 +37,7 @@ import { matches, needId, RelatedSelectors, resolveSelectors } from './related.t
 const UID_INDEX = 'uid';
 
 export interface ControllerDeps {
+  client: KubeClient;
   discovery: Discovery;
   informers: InformerFactory;
   dispatcher: Dispatcher;
@@ -140,11 +142,6 @@ export class Controller {
     }
     // stop() may have run while discovery was pending: acquire nothing then.
     if (signal.aborted) return;
-    if (spec.finalizer) {
-      this.#log.warn(
-        'finalizer: true is not implemented yet; deleted primaries are left to the garbage collector',
-      );
-    }
     const namespaces = spec.namespaces.length > 0 ? spec.namespaces : [undefined];
     const scopesOf = (r: ResourceInfo): KindScope[] =>
       r.namespaced
@@ -329,9 +326,11 @@ export class Controller {
       return;
     }
     const spec = this.config.spec;
-    if (primary.metadata.deletionTimestamp !== undefined) {
-      // Being deleted: the garbage collector removes the children. (The finalizer flow, which
-      // calls the reconciler with `finalizing`, is not implemented yet: issue 6.)
+    const finalizer = `zeroloop.dev/${spec.reconciler}`;
+    const finalizing = primary.metadata.deletionTimestamp !== undefined;
+    const holdsFinalizer = primary.metadata.finalizers?.includes(finalizer) ?? false;
+    if (finalizing && !(spec.finalizer && holdsFinalizer)) {
+      // Being deleted without our finalizer: the garbage collector removes the children.
       this.queue.forget(key);
       return;
     }
@@ -341,8 +340,19 @@ export class Controller {
     const owned = this.#owned(primary);
     let result: ReconcileResult = 'success';
     try {
+      if (spec.finalizer && !finalizing && !holdsFinalizer) {
+        // Before the first call, so a deletion can never skip the finalizing call.
+        await setFinalizer(this.#d.client, {
+          key,
+          reconciler: spec.reconciler,
+          primary,
+          primaryResource,
+          finalizer,
+          present: true,
+        });
+      }
       const related = await this.#relatedOf(key);
-      const request = buildRequest({ primary, owned, related, trigger });
+      const request = buildRequest({ primary, owned, related, trigger, finalizing });
       const callStarted = this.#clock.now();
       let response;
       try {
@@ -401,6 +411,18 @@ export class Controller {
         void this.#event(primary, { type: 'Warning', reason: 'RelatedSelectorRefused', message }, log);
       }
       await this.#setRelated(key, selectors.resolved);
+      if (finalizing && response.finalized) {
+        await setFinalizer(this.#d.client, {
+          key,
+          reconciler: spec.reconciler,
+          primary,
+          primaryResource,
+          finalizer,
+          present: false,
+        });
+        await this.#setRelated(key, []);
+        log.info('finalized', { finalizer });
+      }
       if (response.requeueAfterMs !== null) {
         this.queue.addAfter(key, response.requeueAfterMs);
         this.#d.metrics.requeueAfter.inc(this.#labels);
@@ -410,6 +432,7 @@ export class Controller {
         trigger: trigger.type,
         applied: applied.applied,
         related: related.length,
+        finalizing,
         pruned: applied.pruned,
         statusWritten: applied.statusWritten,
         requeueAfterMs: response.requeueAfterMs,

@@ -95,3 +95,39 @@ test('a Database status follows the readiness of its matching Pods, and a non-ma
     (await statusOf('orders'))?.readyMembers === 0 ? true : undefined,
   );
 });
+
+test('deleting a Database keeps it until its StatefulSet is gone, even with the worker down meanwhile', async () => {
+  await eventually('the finalizer on orders', async () => {
+    const db = await env.kube.get(DATABASE.apiVersion, DATABASE.kind, env.namespace, 'orders');
+    return db?.metadata.finalizers?.includes('zeroloop.dev/database') ? true : undefined;
+  });
+  await env.proxy.down();
+  await env.kube.delete(DATABASE.apiVersion, DATABASE.kind, env.namespace, 'orders');
+  await sleep(3000);
+  const held = await env.kube.get(DATABASE.apiVersion, DATABASE.kind, env.namespace, 'orders');
+  assert.ok(held?.metadata.deletionTimestamp, 'still there, being deleted');
+  assert.ok(
+    await env.kube.get(STATEFULSET.apiVersion, STATEFULSET.kind, env.namespace, 'orders'),
+    'nothing deleted early while the worker is down',
+  );
+  await env.proxy.up();
+  await eventually(
+    'StatefulSet orders gone',
+    async () =>
+      (await env.kube.get(STATEFULSET.apiVersion, STATEFULSET.kind, env.namespace, 'orders')) === undefined
+        ? true
+        : undefined,
+    60_000,
+  );
+  await eventually(
+    'Database orders gone',
+    async () =>
+      (await env.kube.get(DATABASE.apiVersion, DATABASE.kind, env.namespace, 'orders')) === undefined
+        ? true
+        : undefined,
+    60_000,
+  );
+  const lines = env.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.ok(lines.some((l) => l.msg === 'finalized' && l.key === `${env.namespace}/orders`));
+  assert.ok(lines.some((l) => l.msg === 'reconcile failed' && l.result === 'worker_unavailable'));
+});

@@ -37,6 +37,7 @@ export interface ReconcilerDef {
   primary: { apiVersion: string; kind: string };
   owns: { apiVersion: string; kind: string }[];
   reads?: { apiVersion: string; kind: string }[];
+  finalizer?: boolean;
   concurrency?: number;
   timeoutSeconds?: number;
 }
@@ -53,6 +54,7 @@ export const DATABASE_RECONCILER: ReconcilerDef = {
   primary: DATABASE,
   owns: [STATEFULSET, SERVICE, CONFIGMAP],
   reads: [POD],
+  finalizer: true,
 };
 export const FAULTY_RECONCILER: ReconcilerDef = {
   name: 'faulty',
@@ -141,6 +143,7 @@ export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv>
         primary: def.primary,
         owns: def.owns,
         reads: def.reads ?? [],
+        finalizer: def.finalizer ?? false,
         namespaces: [namespace],
         concurrency: def.concurrency ?? 4,
         timeoutSeconds: def.timeoutSeconds ?? 10,
