@@ -8,7 +8,7 @@
 // - any failure leaves a Warning Event on the primary, a log line with its key and a metric, and
 //   the key is retried: it is never dropped.
 import { kindId, objectKey, refOf } from '../../src/keys.ts';
-import type { Trigger } from '../../src/protocol/schemas.ts';
+import type { ReconcileRequest, ReconcileResponse, Trigger } from '../../src/protocol/schemas.ts';
 import { ApplyFailed, type Applier, setFinalizer } from '../apply/applier.ts';
 import type { EventRecorder, EventSpec } from '../apply/events.ts';
 import { OWNER_INDEX, ownerUids, stamp } from '../apply/ownership.ts';
@@ -32,7 +32,7 @@ import type { InformerFactory, SharedInformer } from '../watch/informer.ts';
 import { storeKey } from '../watch/store.ts';
 import { ownedTriggers, primaryTriggers } from './predicates.ts';
 import type { ResolvedSelector } from './related.ts';
-import { matches, needId, RelatedSelectors, resolveSelectors } from './related.ts';
+import { matches, needId, RelatedSelectors, resolveSelectors, selectorsKey } from './related.ts';
 
 const UID_INDEX = 'uid';
 
@@ -351,32 +351,31 @@ export class Controller {
           present: true,
         });
       }
-      const related = await this.#relatedOf(key);
-      const request = buildRequest({ primary, owned, related, trigger, finalizing });
-      const callStarted = this.#clock.now();
-      let response;
-      try {
-        response = await this.#d.dispatcher.reconcile(
-          {
-            reconciler: spec.reconciler,
-            endpoint: spec.endpoint,
-            signingKey: this.config.signingKey,
-            timeoutMs: spec.timeoutSeconds * 1000,
-          },
+      // Level-triggered even for related objects: when the answer asks for selectors other than
+      // those the request was built with (first reconcile after a start, or a change), watch them
+      // and ask again with their objects before applying anything. At most one extra call.
+      let related: KObject[] = [];
+      let response: ReconcileResponse | undefined;
+      let selectors: { resolved: ResolvedSelector[]; refused: string[] } = { resolved: [], refused: [] };
+      for (let pass = 0; pass < 2; pass++) {
+        const used = selectorsKey(this.#related.get(key));
+        related = await this.#relatedOf(key);
+        response = await this.#call(
           key,
-          request,
+          buildRequest({ primary, owned, related, trigger, finalizing }),
           traceparent,
         );
-        this.#d.metrics.workerRequests.inc({ ...this.#labels, outcome: 'ok' });
-      } catch (error) {
-        this.#d.metrics.workerRequests.inc({
-          ...this.#labels,
-          outcome: error instanceof DispatchError ? error.name : 'error',
+        selectors = resolveSelectors({
+          selectors: response.related,
+          primary,
+          reads: spec.reads,
+          namespaced: new Map([...this.#readResources].map(([id, r]) => [id, r.namespaced])),
+          namespaces: spec.namespaces,
         });
-        throw error;
-      } finally {
-        this.#d.metrics.workerDuration.observe(this.#labels, (this.#clock.now() - callStarted) / 1000);
+        if (selectorsKey(selectors.resolved) === used) break;
+        await this.#setRelated(key, selectors.resolved);
       }
+      if (!response) throw new Error('no answer');
       const placed = checkScope({
         key,
         primary,
@@ -397,13 +396,6 @@ export class Controller {
         status: response.status,
       });
       for (const event of response.events) void this.#event(primary, event, log);
-      const selectors = resolveSelectors({
-        selectors: response.related,
-        primary,
-        reads: spec.reads,
-        namespaced: new Map([...this.#readResources].map(([id, r]) => [id, r.namespaced])),
-        namespaces: spec.namespaces,
-      });
       if (selectors.refused.length > 0) {
         this.#d.metrics.relatedRefused.inc(this.#labels, selectors.refused.length);
         const message = `related selectors refused: ${selectors.refused.join('; ')}; add the kind to the Reconciler's reads or fix the reconciler`;
@@ -462,6 +454,35 @@ export class Controller {
       this.#d.metrics.reconciles.inc({ ...this.#labels, result });
       this.#d.metrics.reconcileDuration.observe(this.#labels, durationMs / 1000);
       for (const observer of this.onReconcile) observer({ key, trigger, result, durationMs });
+    }
+  }
+
+  /** One worker call, with its metrics. */
+  async #call(key: string, request: ReconcileRequest, traceparent: string): Promise<ReconcileResponse> {
+    const spec = this.config.spec;
+    const callStarted = this.#clock.now();
+    try {
+      const response = await this.#d.dispatcher.reconcile(
+        {
+          reconciler: spec.reconciler,
+          endpoint: spec.endpoint,
+          signingKey: this.config.signingKey,
+          timeoutMs: spec.timeoutSeconds * 1000,
+        },
+        key,
+        request,
+        traceparent,
+      );
+      this.#d.metrics.workerRequests.inc({ ...this.#labels, outcome: 'ok' });
+      return response;
+    } catch (error) {
+      this.#d.metrics.workerRequests.inc({
+        ...this.#labels,
+        outcome: error instanceof DispatchError ? error.name : 'error',
+      });
+      throw error;
+    } finally {
+      this.#d.metrics.workerDuration.observe(this.#labels, (this.#clock.now() - callStarted) / 1000);
     }
   }
 

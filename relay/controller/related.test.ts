@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KObject } from '../kube/object.ts';
 import type { ResolvedSelector } from './related.ts';
-import { matches, needId, RelatedSelectors, resolveSelectors } from './related.ts';
+import { matches, needId, RelatedSelectors, resolveSelectors, selectorsKey } from './related.ts';
 
 const pod = (name: string, labels: Record<string, string>, namespace = 'ns'): KObject => ({
   apiVersion: 'v1',
@@ -67,4 +67,13 @@ test('related selectors should count watches across primaries and report when on
   );
   assert.deepEqual(r.delete('ns/b').removed.map(needId), ['v1/Pod@other']);
   assert.deepEqual(r.needs(), []);
+});
+
+test('selectorsKey should ignore order, and tell different selectors apart', () => {
+  const a = podsOf('a');
+  const b = { ...podsOf('b'), matchLabels: { x: '1', instance: 'b' } };
+  const bReordered = { ...podsOf('b'), matchLabels: { instance: 'b', x: '1' } };
+  assert.equal(selectorsKey([a, b]), selectorsKey([bReordered, a]));
+  assert.notEqual(selectorsKey([a]), selectorsKey([a, b]));
+  assert.notEqual(selectorsKey([]), selectorsKey([a]));
 });

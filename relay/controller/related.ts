@@ -67,6 +67,21 @@ export function resolveSelectors(input: ResolveInput): { resolved: ResolvedSelec
   return { resolved, refused };
 }
 
+/** Order-insensitive identity of a selector set, to tell whether an answer changed them. */
+export function selectorsKey(selectors: readonly ResolvedSelector[]): string {
+  return JSON.stringify(
+    selectors
+      .map((s) => [
+        s.apiVersion,
+        s.kind,
+        s.namespace ?? '',
+        s.name ?? '',
+        Object.entries(s.matchLabels).sort(),
+      ])
+      .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+  );
+}
+
 /** The watch a selector needs: its kind in its namespace (cluster-wide for cluster-scoped kinds). */
 export interface WatchNeed {
   apiVersion: string;

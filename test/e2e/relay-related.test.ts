@@ -96,6 +96,25 @@ test('a Database status follows the readiness of its matching Pods, and a non-ma
   );
 });
 
+test('after a relay restart the first request already carries the related Pods (no status flap)', async () => {
+  await setReady('orders-0', true);
+  await eventually('readyMembers 1', async () =>
+    (await statusOf('orders'))?.readyMembers === 1 ? true : undefined,
+  );
+  const from = env.logs.length;
+  await env.restartRelay();
+  const first = await eventually('the first reconcile of orders after the restart', () =>
+    Promise.resolve(
+      env.logs
+        .slice(from)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.msg === 'reconciled' && l.key === `${env.namespace}/orders`),
+    ),
+  );
+  assert.equal(first.related, 1, 'the matching Pod was in the request that was applied');
+  assert.equal((await statusOf('orders'))?.readyMembers, 1);
+});
+
 test('deleting a Database keeps it until its StatefulSet is gone, even with the worker down meanwhile', async () => {
   await eventually('the finalizer on orders', async () => {
     const db = await env.kube.get(DATABASE.apiVersion, DATABASE.kind, env.namespace, 'orders');
