@@ -6,7 +6,9 @@
 // - at start each existing primary is reconciled once; afterwards only watch deltas, failures
 //   (per-key backoff, Retry-After) and requeue-after timers that the reconciler asked for enqueue;
 // - any failure leaves a Warning Event on the primary, a log line with its key and a metric, and
-//   the key is retried: it is never dropped.
+//   the key is retried: it is never dropped;
+// - related objects: an answer's selectors decide which shared watches feed the next request and
+//   which changes wake the primary; finalizers: see relay/README.md.
 import { kindId, objectKey, refOf } from '../../src/keys.ts';
 import type { ReconcileRequest, ReconcileResponse, Trigger } from '../../src/protocol/schemas.ts';
 import { ApplyFailed, type Applier, setFinalizer } from '../apply/applier.ts';
