@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stop as stopEsbuild } from 'esbuild';
 import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
 import { createLogger } from '../relay/observe/log.ts';
 import { startRelay } from '../relay/relay.ts';
@@ -53,15 +54,17 @@ function shutdown(code: number): Promise<never> {
   return exiting;
 }
 
-let signals = 0;
+let firstSignalAt: number | undefined;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    signals++;
-    if (signals > 1) {
+    if (firstSignalAt !== undefined) {
+      // One Ctrl-C arrives twice under npm: from the terminal (the whole foreground group) and forwarded by npm.
+      if (Date.now() - firstSignalAt < 1_000) return;
       // Second signal: no more waiting. The control plane's exit hook SIGKILLs its processes.
       worker?.killNow();
       process.exit(130);
     }
+    firstSignalAt = Date.now();
     out.say(`\nzeroloop: ${signal}, stopping (again to force)…`);
     void shutdown(0);
   });
@@ -91,6 +94,8 @@ async function run(): Promise<void> {
     (async () => {
       out.say('reconcilers: building (incremental)…');
       await buildReconcilers({ log: buildProgress(out) });
+      // The pipeline's esbuild service process is not needed any more; it would outlive a quick exit.
+      await stopEsbuild();
       out.say('worker: starting wrangler dev (workerd) on 127.0.0.1…');
       const started = await startLocalWorker({ secret, dir });
       worker = started;

@@ -81,6 +81,8 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     exited: child.exited,
     stop: async () => {
       await child.stop(5_000);
+      // wrangler exits before its workerd and esbuild children: wait for the whole group.
+      await groupGone(child.pid, 3_000);
     },
     killNow: () => {
       child.killNow();
@@ -106,5 +108,29 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until no process of group `pgid` is left; SIGKILLs the rest after `graceMs`. */
+async function groupGone(pgid: number, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pgid)) {
+    if (Date.now() > deadline) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        return;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -1,75 +1,15 @@
-// Small apiserver helpers for e2e tests: apply YAML files and CRDs, create/patch/delete, wait for a condition.
+// Small apiserver helpers for e2e tests: apply (shared with npm start), create/patch/list/events, wait for a condition.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadAll } from 'js-yaml';
-import { KubeApiError, KubeClient } from '../../relay/kube/client.ts';
-import type { ResourceInfo } from '../../relay/kube/discovery.ts';
-import { Discovery, objectPath, collectionPath } from '../../relay/kube/discovery.ts';
+import { Manifests } from '../../local/kube.ts';
+import { collectionPath, objectPath } from '../../relay/kube/discovery.ts';
 import { KObject } from '../../relay/kube/object.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 
-export class TestKube {
-  readonly client: KubeClient;
-  readonly discovery: Discovery;
-
+/** Test helpers over the shared apply code of `npm start` (local/kube.ts), as field manager `e2e`. */
+export class TestKube extends Manifests {
   constructor(kubeConfig: KubeConfig) {
-    this.client = new KubeClient(kubeConfig);
-    this.discovery = new Discovery(this.client);
-  }
-
-  resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
-    return this.discovery.resource(apiVersion, kind);
-  }
-
-  /** Server-side apply (field manager `e2e`), returns the object as stored. */
-  async apply(obj: Record<string, unknown>): Promise<KObject> {
-    const o = KObject.parse(obj);
-    const r = await this.resource(o.apiVersion, o.kind);
-    return KObject.parse(
-      await this.client.request('PATCH', objectPath(r, o.metadata.namespace, o.metadata.name), {
-        query: { fieldManager: 'e2e', force: true },
-        body: o,
-        contentType: 'application/apply-patch+yaml',
-      }),
-    );
-  }
-
-  /** Applies every document of a YAML file; CRDs are waited for until Established. */
-  async applyFile(path: string | URL): Promise<KObject[]> {
-    const out: KObject[] = [];
-    for (const doc of loadAll(readFileSync(path, 'utf8'))) {
-      if (doc === null || doc === undefined) continue;
-      const obj = await this.apply(doc as Record<string, unknown>);
-      if (obj.kind === 'CustomResourceDefinition') await this.established(obj.metadata.name);
-      out.push(obj);
-    }
-    return out;
-  }
-
-  async established(crd: string): Promise<void> {
-    await eventually(`CRD ${crd} established`, async () => {
-      const obj = (await this.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, crd)) as
-        { status?: { conditions?: { type: string; status: string }[] } } | undefined;
-      return obj?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
-        ? true
-        : undefined;
-    });
-  }
-
-  async get(
-    apiVersion: string,
-    kind: string,
-    namespace: string | undefined,
-    name: string,
-  ): Promise<KObject | undefined> {
-    const r = await this.resource(apiVersion, kind);
-    try {
-      return KObject.parse(await this.client.request('GET', objectPath(r, namespace, name)));
-    } catch (error) {
-      if (error instanceof KubeApiError && error.status === 404) return undefined;
-      throw error;
-    }
+    super(kubeConfig, { fieldManager: 'e2e' });
   }
 
   async list(
@@ -111,17 +51,6 @@ export class TestKube {
         contentType: 'application/merge-patch+json',
       }),
     );
-  }
-
-  async delete(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<void> {
-    const r = await this.resource(apiVersion, kind);
-    try {
-      await this.client.request('DELETE', objectPath(r, namespace, name), {
-        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' },
-      });
-    } catch (error) {
-      if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-    }
   }
 
   /** Events whose involvedObject is `name` in `namespace`. */
