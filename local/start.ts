@@ -99,6 +99,7 @@ async function run(): Promise<void> {
       out.say('worker: starting wrangler dev (workerd) on 127.0.0.1…');
       const started = await startLocalWorker({ secret, dir });
       worker = started;
+      out.say(`worker: ready at ${started.url}`);
       session.add('the worker', () => started.stop());
       void started.exited.then(() => {
         if (exiting !== undefined) return;
@@ -113,7 +114,6 @@ async function run(): Promise<void> {
   if (session.isStopping()) return;
   const cluster = clusterResult.value;
   const local = workerResult.value;
-  out.say(`worker: ready at ${local.url}`);
 
   const descriptors = await describeWorker(local.url, secret);
   const manifests = new Manifests(cluster.kubeConfig, { fieldManager: 'zeroloop-start' });

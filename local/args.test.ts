@@ -1,0 +1,40 @@
+// Tests of npm start's command line: cluster choice, defaults, and clear errors for bad input.
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { parseStartArgs, UsageError } from './args.ts';
+
+test('parseStartArgs should start a local cluster when neither --kubeconfig nor KUBECONFIG is set', () => {
+  const options = parseStartArgs([], {});
+  assert.ok(options !== 'help');
+  assert.equal(options.kubeconfig, undefined);
+  assert.equal(options.namespace, 'zeroloop-demo');
+  assert.equal(options.keep, false);
+  assert.equal(options.verbose, false);
+  assert.match(options.logFile, /zeroloop-start-\d+\.log$/);
+});
+
+test('parseStartArgs should use KUBECONFIG (its first file), and --kubeconfig over it', () => {
+  const fromEnv = parseStartArgs([], { KUBECONFIG: ':/a/config:/b/config' });
+  assert.ok(fromEnv !== 'help');
+  assert.equal(fromEnv.kubeconfig, '/a/config');
+  const fromFlag = parseStartArgs(['--kubeconfig', 'rel/kc', '--namespace', 'demo-2', '--keep'], {
+    KUBECONFIG: '/a/config',
+  });
+  assert.ok(fromFlag !== 'help');
+  assert.equal(fromFlag.kubeconfig, resolve('rel/kc'));
+  assert.equal(fromFlag.namespace, 'demo-2');
+  assert.equal(fromFlag.keep, true);
+  const empty = parseStartArgs([], { KUBECONFIG: '' });
+  assert.ok(empty !== 'help');
+  assert.equal(empty.kubeconfig, undefined);
+});
+
+test('parseStartArgs should answer help, and refuse unknown flags and bad namespaces clearly', () => {
+  assert.equal(parseStartArgs(['--help'], {}), 'help');
+  assert.equal(parseStartArgs(['-h'], {}), 'help');
+  assert.throws(() => parseStartArgs(['--kubeconfg', 'x'], {}), UsageError);
+  assert.throws(() => parseStartArgs(['extra'], {}), UsageError);
+  assert.throws(() => parseStartArgs(['--namespace', 'Bad_Name'], {}), /must be a lowercase DNS label/);
+  assert.throws(() => parseStartArgs(['--kubeconfig', ''], {}), /needs a path/);
+});
