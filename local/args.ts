@@ -41,7 +41,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Parses argv (without node and script); returns 'help' for -h/--help. */
 export function parseStartArgs(
   argv: readonly string[],
-  env: { KUBECONFIG?: string | undefined },
+  env: Readonly<Record<string, string | undefined>>,
 ): StartOptions | 'help' {
   let values;
   try {
