@@ -439,7 +439,13 @@ export class Controller {
       const delay = this.queue.addRateLimited(key, retryAfterMs);
       if (error instanceof ScopeRejected) this.#d.metrics.scopeRejections.inc(this.#labels);
       if (error instanceof ApplyFailed) this.#d.metrics.applyErrors.inc(this.#labels);
-      log.warn('reconcile failed', { trigger: trigger.type, result, error, retryInMs: delay });
+      log.warn('reconcile failed', {
+        trigger: trigger.type,
+        result,
+        error,
+        retryInMs: delay,
+        durationMs: this.#clock.now() - started,
+      });
       const reason =
         error instanceof DispatchError
           ? error.reason
