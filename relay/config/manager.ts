@@ -20,6 +20,20 @@ export class SigningSecretUnavailable extends Error {
 }
 
 const SecretData = z.looseObject({ data: z.optional(z.record(z.string(), z.string())) });
+const ReconcilerStatus = z.looseObject({
+  observedGeneration: z.optional(z.number()),
+  conditions: z.optional(
+    z.array(
+      z.looseObject({
+        type: z.string(),
+        status: z.string(),
+        reason: z.optional(z.string()),
+        message: z.optional(z.string()),
+        lastTransitionTime: z.optional(z.string()),
+      }),
+    ),
+  ),
+});
 
 interface Running {
   controller: Controller;
@@ -113,6 +127,7 @@ export class Manager {
       const message = `invalid Reconciler ${name}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}; fix its spec`;
       this.#log.error('invalid Reconciler', { reconcilerResource: name, error: message });
       await this.#warn(raw, 'InvalidSpec', message);
+      await this.#status(raw, 'False', 'InvalidSpec', message);
       return;
     }
     let signingKey: string;
@@ -125,11 +140,9 @@ export class Manager {
         error,
         retryInMs: delay,
       });
-      await this.#warn(
-        raw,
-        'SigningSecretUnavailable',
-        error instanceof Error ? error.message : String(error),
-      );
+      const message = error instanceof Error ? error.message : String(error);
+      await this.#warn(raw, 'SigningSecretUnavailable', message);
+      await this.#status(raw, 'False', 'SigningSecretUnavailable', message);
       this.#clock.setTimer(() => {
         this.#sync(name);
       }, delay);
@@ -144,9 +157,21 @@ export class Manager {
     for (const observer of this.onController) observer(controller);
     this.#log.info('starting controller', { reconcilerResource: name, generation });
     // Not awaited: a controller waiting for its CRD must not block other Reconcilers.
-    void controller.start().catch((error: unknown) => {
-      this.#log.error('controller failed to start', { reconcilerResource: name, error });
-    });
+    void controller.start().then(
+      async () => {
+        if (!controller.synced || this.#running.get(name)?.controller !== controller) return;
+        const { spec } = parsed.data;
+        await this.#status(
+          raw,
+          'True',
+          'Running',
+          `reconciling ${spec.primary.kind} with ${spec.reconciler} at ${spec.endpoint}`,
+        );
+      },
+      (error: unknown) => {
+        this.#log.error('controller failed to start', { reconcilerResource: name, error });
+      },
+    );
   }
 
   async #stopController(name: string, running: Running, why: string): Promise<void> {
@@ -173,6 +198,49 @@ export class Manager {
     if (key.length === 0)
       throw new SigningSecretUnavailable(`Secret ${ref.namespace}/${ref.name} key ${ref.key} is empty`);
     return key;
+  }
+
+  /** Sets the Reconciler's Ready condition (server-side apply to its status), unless it already says so. */
+  async #status(obj: KObject, ready: 'True' | 'False', reason: string, message: string): Promise<void> {
+    const previous = ReconcilerStatus.safeParse(obj.status);
+    const old = previous.success ? previous.data.conditions?.find((c) => c.type === 'Ready') : undefined;
+    const generation = obj.metadata.generation;
+    if (
+      old?.status === ready &&
+      old.reason === reason &&
+      old.message === message &&
+      previous.success &&
+      previous.data.observedGeneration === generation
+    )
+      return;
+    const lastTransitionTime =
+      old?.status === ready && old.lastTransitionTime
+        ? old.lastTransitionTime
+        : new Date(this.#clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    try {
+      await this.#d.client.request(
+        'PATCH',
+        `/apis/${RECONCILER_KIND.apiVersion}/reconcilers/${encodeURIComponent(obj.metadata.name)}/status`,
+        {
+          query: { fieldManager: 'zeroloop/relay', force: true },
+          body: {
+            apiVersion: RECONCILER_KIND.apiVersion,
+            kind: RECONCILER_KIND.kind,
+            metadata: { name: obj.metadata.name },
+            status: {
+              ...(generation !== undefined ? { observedGeneration: generation } : {}),
+              conditions: [{ type: 'Ready', status: ready, reason, message, lastTransitionTime }],
+            },
+          },
+          contentType: 'application/apply-patch+yaml',
+        },
+      );
+    } catch (error) {
+      this.#log.warn('could not write the Reconciler status', {
+        reconcilerResource: obj.metadata.name,
+        error,
+      });
+    }
   }
 
   async #warn(obj: KObject, reason: string, message: string): Promise<void> {

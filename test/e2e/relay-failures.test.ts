@@ -117,3 +117,35 @@ test('a reconciler that asks for requeue-after gets exactly its timers', async (
   assert.ok((await env.metric('zeroloop_requeue_after_scheduled_total')) >= runs.length);
   await env.kube.delete(FAULTY.apiVersion, FAULTY.kind, env.namespace, 'timer');
 });
+
+test('a Reconciler shows Ready=True once running, and Ready=False with the reason when its signing Secret is missing', async () => {
+  const ready = (name: string) =>
+    eventually(`Reconciler ${name} Ready condition`, async () => {
+      const obj = await env.kube.get('zeroloop.dev/v1alpha1', 'Reconciler', undefined, name);
+      const conditions = (
+        obj?.status as { conditions?: { type: string; status: string; reason: string }[] } | undefined
+      )?.conditions;
+      return conditions?.find((c) => c.type === 'Ready');
+    });
+  const running = await ready(`${env.namespace}-faulty`);
+  assert.deepEqual([running.status, running.reason], ['True', 'Running']);
+
+  const name = `${env.namespace}-nosecret`;
+  await env.kube.apply({
+    apiVersion: 'zeroloop.dev/v1alpha1',
+    kind: 'Reconciler',
+    metadata: { name, labels: { 'zeroloop.dev/test': env.namespace } },
+    spec: {
+      reconciler: 'faulty',
+      endpoint: env.proxy.url,
+      signingSecretRef: { namespace: env.namespace, name: 'missing', key: 'secret' },
+      primary: FAULTY,
+      owns: [CONFIGMAP],
+      namespaces: [env.namespace],
+    },
+  });
+  const refused = await ready(name);
+  assert.deepEqual([refused.status, refused.reason], ['False', 'SigningSecretUnavailable']);
+  assert.equal(env.relay.manager.controllers.has(name), false, 'no controller runs without its secret');
+  await env.kube.delete('zeroloop.dev/v1alpha1', 'Reconciler', undefined, name);
+});
