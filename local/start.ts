@@ -86,11 +86,14 @@ async function run(): Promise<void> {
   out.say(`zeroloop: starting (JSON logs: ${out.logFile})`);
   const dir = await mkdtemp(join(tmpdir(), 'zeroloop-start-'));
   session.add('the temp dir', () => rm(dir, { recursive: true, force: true }));
+  // A given kubeconfig is checked first: a typo should fail before anything starts.
+  const given = opts.kubeconfig !== undefined ? fromKubeconfig(opts.kubeconfig) : undefined;
+  if (given !== undefined) out.say(`cluster: using ${given.server} from ${given.kubeconfigPath}`);
   const secret = randomBytes(32).toString('hex');
 
   // The cluster and the worker start side by side; both must be up before anything is applied.
   const [clusterResult, workerResult] = await Promise.allSettled([
-    startCluster(out),
+    given !== undefined ? Promise.resolve(given) : startCluster(out),
     (async () => {
       out.say('reconcilers: building (incremental)…');
       await buildReconcilers({ log: buildProgress(out) });
@@ -170,11 +173,6 @@ async function run(): Promise<void> {
 }
 
 async function startCluster(output: Output): Promise<LocalCluster> {
-  if (opts.kubeconfig !== undefined) {
-    const cluster = fromKubeconfig(opts.kubeconfig);
-    output.say(`cluster: using ${cluster.server} from ${opts.kubeconfig}`);
-    return cluster;
-  }
   output.say('cluster: starting the local control plane (etcd, kube-apiserver, kube-controller-manager)…');
   const started = Date.now();
   const cluster = await embeddedCluster(clusterProgress(output));
