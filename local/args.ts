@@ -14,7 +14,8 @@ Options:
   --namespace NAME    the demo namespace (default: zeroloop-demo)
   --keep              on a cluster given with --kubeconfig/$KUBECONFIG, leave the demo namespace and
                       Reconcilers in place on exit (default: delete them; CRDs always stay)
-  --log-file PATH     where every JSON log line goes (default: $TMPDIR/zeroloop-start-<pid>.log)
+  --log-file PATH     where every JSON log line goes (default: $TMPDIR/zeroloop-start-<pid>.log);
+                      wrangler dev's output goes beside it (<name>.worker.log)
   --verbose           also print every JSON log line (relay, control plane, build) to stderr
   -h, --help          print this help
 

@@ -7,6 +7,8 @@ export interface NextStepsInput {
   metricsUrl: string;
   workerUrl: string;
   logFile: string;
+  /** wrangler dev's output, the worker's own logs. */
+  workerLogFile: string;
   namespace: string;
   /** `Kind namespace/name` of the samples applied. */
   samples: readonly string[];
@@ -42,6 +44,7 @@ export function nextSteps(i: NextStepsInput): string {
     `  relay metrics: ${i.metricsUrl}`,
     `  worker:        ${i.workerUrl}`,
     `  JSON logs:     ${i.logFile}`,
+    `  worker log:    ${i.workerLogFile}`,
     '',
     'Try, in another terminal (after the export above; kubectl may need installing,',
     'e.g. `sudo apt-get install kubectl` or https://kubernetes.io/docs/tasks/tools/):',

@@ -100,7 +100,7 @@ async function run(): Promise<void> {
       // The pipeline's esbuild service process is not needed any more; it would outlive a quick exit.
       await stopEsbuild();
       out.say('worker: starting wrangler dev (workerd) on 127.0.0.1…');
-      const started = await startLocalWorker({ secret, dir });
+      const started = await startLocalWorker({ secret, dir, logPath: workerLogPath(out.logFile) });
       worker = started;
       out.say(`worker: ready at ${started.url}`);
       session.add('the worker', () => started.stop());
@@ -166,10 +166,16 @@ async function run(): Promise<void> {
       metricsUrl,
       workerUrl: local.url,
       logFile: out.logFile,
+      workerLogFile: local.logPath,
       namespace: opts.namespace,
       samples: demo.samples,
     }),
   );
+}
+
+/** wrangler's log sits beside the JSON log: `x.log` → `x.worker.log`. */
+function workerLogPath(logFile: string): string {
+  return logFile.endsWith('.log') ? `${logFile.slice(0, -4)}.worker.log` : `${logFile}.worker.log`;
 }
 
 async function startCluster(output: Output): Promise<LocalCluster> {

@@ -28,8 +28,10 @@ export interface LocalWorker {
 export interface LocalWorkerOptions {
   /** The HMAC secret the relay signs with (the worker's SIGNING_SECRET). */
   secret: string;
-  /** A private temp dir: the env file with the secret, wrangler's state and its log go there. */
+  /** A private temp dir: the env file with the secret and wrangler's state go there. */
   dir: string;
+  /** wrangler's own output (its request lines and the worker's JSON logs); kept after exit. */
+  logPath: string;
   startTimeoutMs?: number;
 }
 
@@ -42,7 +44,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   const [port = 0, inspectorPort = 0] = await freePorts(2);
   const envFile = join(options.dir, 'worker.env');
   await writeFile(envFile, `SIGNING_SECRET=${options.secret}\n`, { mode: 0o600 });
-  const logPath = join(options.dir, 'wrangler.log');
+  const logPath = options.logPath;
   const child = await startChild({
     name: 'wrangler dev',
     command: process.execPath,

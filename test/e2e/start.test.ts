@@ -11,6 +11,8 @@ import { test } from 'node:test';
 import { sharedControlPlane } from '../support/cluster.ts';
 import { eventually, TestKube } from '../support/kube.ts';
 
+const WEBSITE = { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Website' } as const;
+
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** `pid`'s start time (field 22 of /proc/pid/stat), so a reused pid is not mistaken for a survivor. */
@@ -63,7 +65,8 @@ test('npm start should show reconciles of the samples, serve its URLs, and stop 
   const kube = new TestKube(plane.kubeConfig);
   const namespace = `zl-start-${randomBytes(3).toString('hex')}`;
   const logFile = join(tmpdir(), `${namespace}.log`);
-  t.after(() => rm(logFile, { force: true }));
+  const workerLog = join(tmpdir(), `${namespace}.worker.log`);
+  t.after(() => Promise.all([rm(logFile, { force: true }), rm(workerLog, { force: true })]));
   // npm, then node local/start.ts under it: the same command a user types.
   const child = spawn('npm', ['start', '--silent', '--', '--namespace', namespace, '--log-file', logFile], {
     cwd: ROOT,
@@ -125,6 +128,14 @@ test('npm start should show reconciles of the samples, serve its URLs, and stop 
       ),
     );
   }
+  // A change made while it runs shows up as one more line for that primary.
+  const helloLines = (): number =>
+    stdout.split('\n').filter((l) => l.includes(`Website ${namespace}/hello `)).length;
+  const before = helloLines();
+  await kube.patch(WEBSITE.apiVersion, WEBSITE.kind, namespace, 'hello', { spec: { replicas: 3 } });
+  await eventually('a reconcile line for the patched Website', () =>
+    Promise.resolve(helloLines() > before ? true : undefined),
+  );
   const kubeconfig = (await printed('the kubeconfig line', /^ {2}export KUBECONFIG=(\S+)$/m))[1];
   assert.equal(kubeconfig, plane.kubeconfigPath);
   const metricsUrl = (
@@ -175,4 +186,5 @@ test('npm start should show reconciles of the samples, serve its URLs, and stop 
   );
   assert.ok(existsSync(logFile), 'the JSON log file stays for reading');
   assert.match(readFileSync(logFile, 'utf8'), /"msg":"reconciled"/);
+  assert.match(readFileSync(workerLog, 'utf8'), /POST \/v1\/reconcilers\/website\/reconcile 200/);
 });
