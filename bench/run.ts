@@ -3,7 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Cheapest first, so a failure shows early; each entry is a file in bench/. */
-const BENCHMARKS = ['build', 'reconcile-node', 'worker', 'controlplane', 'relay'] as const;
+const BENCHMARKS = [
+  'build',
+  'reconcile-node',
+  'worker',
+  'controlplane',
+  'relay-snapshot',
+  'relay-related',
+  'relay',
+] as const;
 
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));

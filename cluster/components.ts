@@ -40,8 +40,11 @@ export interface Ports {
   readonly apiserver: number;
 }
 
-/** The service CIDR; small, and only used to allocate ClusterIPs (nothing routes to them here). */
-export const SERVICE_CIDR = '10.0.0.0/24';
+/**
+ * The service CIDR, only used to allocate ClusterIPs (nothing routes to them here). A /16 holds
+ * 65k Services: a /24 ran out ("range is full") with a few hundred exposed Websites in bench:relay.
+ */
+export const SERVICE_CIDR = '10.0.0.0/16';
 
 /**
  * The controllers kube-controller-manager runs: garbage collection (ownerReference cascading) and namespace
