@@ -1,7 +1,5 @@
 // Small apiserver helpers for e2e tests: apply (shared with npm start), create/patch/list/events, wait for a condition.
-import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Manifests } from '../../local/kube.ts';
+import { Manifests, until } from '../../local/kube.ts';
 import { collectionPath, objectPath } from '../../relay/kube/discovery.ts';
 import { KObject } from '../../relay/kube/object.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -65,26 +63,11 @@ export class TestKube extends Manifests {
   }
 }
 
-/** Polls `check` until it returns something other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(
+/** Polls `check` until it returns something other than undefined, or fails after `timeoutMs` (30 s). */
+export function eventually<T>(
   what: string,
   check: () => Promise<T | undefined>,
   timeoutMs = 30_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      assert.fail(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}` : ''}`,
-      );
-    }
-    await sleep(100);
-  }
+  return until(what, check, timeoutMs);
 }
