@@ -9,10 +9,9 @@
 // A reconcile request is realistic: a primary, 10 owned and 20 related objects (~17 KB JSON), signed.
 // Writes bench/results/worker.json. Run: npm run bench:worker
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { ReconcileRequest } from '../src/protocol/schemas.ts';
-import { buildBundle, bundleModules } from '../worker/testing/bundle.ts';
+import { buildBundle, bundleSize } from '../worker/testing/bundle.ts';
 import { startBundle } from '../worker/testing/miniflare.ts';
 import { databaseRequest, websiteRequest } from '../worker/testing/realistic.ts';
 import { signedGet, signedPost } from '../worker/testing/requests.ts';
@@ -133,21 +132,9 @@ async function warm(target: Target) {
   }
 }
 
-async function bundleFigures() {
-  const { entry, wasm } = await bundleModules();
-  let raw = 0;
-  let gzip = 0;
-  for (const file of [entry, ...wasm]) {
-    const bytes = await readFile(file);
-    raw += bytes.byteLength;
-    gzip += gzipSync(bytes).byteLength;
-  }
-  return { modules: 1 + wasm.length, rawBytes: raw, gzipBytes: gzip };
-}
-
 progress('bundle.start', {});
 await buildBundle();
-const bundle = await bundleFigures();
+const bundle = await bundleSize();
 progress('bundle.done', bundle);
 // Sanity: the signed GET works against this bundle before anything is timed.
 {

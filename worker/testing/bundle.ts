@@ -1,9 +1,10 @@
 // Builds the production worker bundle with the real wrangler (`deploy --dry-run`) and lists its modules.
 import { execFile } from 'node:child_process';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where `wrangler deploy --dry-run` writes the bundle. */
@@ -33,4 +34,19 @@ export async function bundleModules(outDir = BUNDLE_DIR): Promise<{ entry: strin
     entry: join(outDir, 'index.js'),
     wasm: files.filter((f) => f.endsWith('.wasm')).map((f) => join(outDir, f)),
   };
+}
+
+/** The bundle's size as uploaded: module count, raw bytes, and gzip bytes summed per module. */
+export async function bundleSize(
+  outDir = BUNDLE_DIR,
+): Promise<{ modules: number; rawBytes: number; gzipBytes: number }> {
+  const { entry, wasm } = await bundleModules(outDir);
+  let rawBytes = 0;
+  let gzipBytes = 0;
+  for (const file of [entry, ...wasm]) {
+    const bytes = await readFile(file);
+    rawBytes += bytes.byteLength;
+    gzipBytes += gzipSync(bytes).byteLength;
+  }
+  return { modules: 1 + wasm.length, rawBytes, gzipBytes };
 }
