@@ -8,7 +8,6 @@
 // - relay RSS with those 1,000 primaries (3,000 owned objects) cached, from /proc/<pid>/status.
 // Writes bench/results/relay.json and relay.md. Run: npm run build:reconcilers && npm run bench:relay
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -19,9 +18,15 @@ import { Discovery } from '../relay/kube/discovery.ts';
 import { ApiListerWatcher } from '../relay/kube/list-watch.ts';
 import { InformerFactory } from '../relay/watch/informer.ts';
 import { TestKube } from '../test/support/kube.ts';
-import { CONFIGMAP, CRDS, DEPLOYMENT, SERVICE, sumMetric, WEBSITE } from '../test/support/relay-env.ts';
+import {
+  CONFIGMAP,
+  DEPLOYMENT,
+  prepareNamespace,
+  SERVICE,
+  sumMetric,
+  WEBSITE,
+} from '../test/support/relay-env.ts';
 import { PRODUCTION_CONFIG, startWorker } from '../worker/testing/harness.ts';
-import { TEST_SECRET } from '../worker/testing/requests.ts';
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 200);
 const BULK = Number(process.env.BENCH_BULK ?? 1000);
@@ -45,15 +50,7 @@ const plane = await startControlPlane();
 const cleanup: (() => Promise<unknown>)[] = [() => plane.stop()];
 try {
   const kube = new TestKube(plane.kubeConfig);
-  const namespace = `bench-${randomBytes(3).toString('hex')}`;
-  await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  for (const crd of CRDS) await kube.applyFile(crd);
-  await kube.create({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'worker-signing', namespace },
-    stringData: { secret: TEST_SECRET },
-  });
+  const namespace = await prepareNamespace(kube, 'bench');
   const worker = await startWorker(PRODUCTION_CONFIG);
   cleanup.push(() => worker.close());
   await kube.apply({

@@ -116,10 +116,12 @@ function withServer(kubeConfig: KubeConfig, server: string): KubeConfig {
   return copy;
 }
 
-export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv> {
-  const plane = await sharedControlPlane();
-  const kube = new TestKube(plane.kubeConfig);
-  const namespace = `zl-${options.name}-${randomBytes(3).toString('hex')}`;
+/**
+ * Creates a fresh namespace `<prefix>-<random>`, installs the CRDs the relay tests use, and puts the
+ * worker's signing secret in it as Secret `worker-signing` (key `secret`). Returns the namespace.
+ */
+export async function prepareNamespace(kube: TestKube, prefix: string): Promise<string> {
+  const namespace = `${prefix}-${randomBytes(3).toString('hex')}`;
   await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   for (const crd of CRDS) await kube.applyFile(crd);
   await kube.create({
@@ -128,6 +130,13 @@ export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv>
     metadata: { name: 'worker-signing', namespace },
     stringData: { secret: TEST_SECRET },
   });
+  return namespace;
+}
+
+export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv> {
+  const plane = await sharedControlPlane();
+  const kube = new TestKube(plane.kubeConfig);
+  const namespace = await prepareNamespace(kube, `zl-${options.name}`);
   const worker = await startWorker();
   const proxy = await startTcpProxy(worker.url);
   const selector = `zeroloop.dev/test=${namespace}`;
