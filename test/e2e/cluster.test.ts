@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiException,
   ApiextensionsV1Api,
@@ -20,6 +19,7 @@ import {
 } from '@kubernetes/client-node';
 import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import { sharedControlPlane } from '../support/cluster.ts';
+import { eventually } from '../support/kube.ts';
 import type { SharedControlPlane } from '../support/cluster.ts';
 
 const suffix = randomBytes(3).toString('hex');
@@ -27,21 +27,6 @@ const namespace = `zl-smoke-${suffix}`;
 
 let plane: SharedControlPlane;
 let core: CoreV1Api;
-
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 /** The HTTP status of a failed client call (the test fails if the call succeeds). */
 async function statusOf(call: Promise<unknown>): Promise<number> {

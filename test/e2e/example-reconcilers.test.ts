@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeApiError, KubeClient } from '../../relay/kube/client.ts';
 import type { KubeObject } from '../../src/protocol/schemas.ts';
 import type { ReconcilerExports } from '../../src/contract/wit.ts';
@@ -19,6 +18,7 @@ import {
   requestFor,
 } from '../../reconcilers/testing/component.ts';
 import { sharedControlPlane } from '../support/cluster.ts';
+import { eventually } from '../support/kube.ts';
 
 const namespace = `zl-examples-${randomBytes(3).toString('hex')}`;
 const MANAGER = 'zeroloop-e2e-examples';
@@ -48,20 +48,6 @@ async function apply(obj: KubeObject, options: { dryRun?: boolean; subresource?:
     contentType: APPLY,
     query: { fieldManager: MANAGER, force: true, ...(options.dryRun ? { dryRun: 'All' } : {}) },
   })) as KubeObject;
-}
-
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 /** Applies a CRD (idempotent: other tests may install the same one) and waits until its API is served. */
