@@ -8,10 +8,10 @@
 // - any failure leaves a Warning Event on the primary, a log line with its key and a metric, and
 //   the key is retried: it is never dropped;
 // - related objects: an answer's selectors decide which shared watches feed the next request and
-//   which changes wake the primary; finalizers: see relay/README.md.
-import { kindId, objectKey, refOf } from '../../src/keys.ts';
-import type { ReconcileRequest, ReconcileResponse, Trigger } from '../../src/protocol/schemas.ts';
-import { ApplyFailed, type Applier, setFinalizer } from '../apply/applier.ts';
+//   which changes wake the primary (related-watches.ts); finalizers: finalizer.ts, relay/README.md.
+import { kindId, refOf } from '../../src/keys.ts';
+import type { ReconcileResponse, Trigger } from '../../src/protocol/schemas.ts';
+import { ApplyFailed, type Applier, type ApplyResult } from '../apply/applier.ts';
 import type { EventRecorder, EventSpec } from '../apply/events.ts';
 import { OWNER_INDEX, ownerUids, stamp } from '../apply/ownership.ts';
 import { checkScope, ScopeRejected } from '../apply/scope.ts';
@@ -32,9 +32,15 @@ import type { BackoffOptions } from '../queue/rate-limited.ts';
 import { ExponentialBackoff, RateLimitingQueue } from '../queue/rate-limited.ts';
 import type { InformerFactory, SharedInformer } from '../watch/informer.ts';
 import { storeKey } from '../watch/store.ts';
+import { addFinalizer, type FinalizerTarget, planFinalizer, removeFinalizer } from './finalizer.ts';
 import { ownedTriggers, primaryTriggers } from './predicates.ts';
 import type { ResolvedSelector } from './related.ts';
-import { matches, needId, RelatedSelectors, resolveSelectors, selectorsKey } from './related.ts';
+import { resolveSelectors, selectorsKey } from './related.ts';
+import { RelatedWatches } from './related-watches.ts';
+import { failureEvent, type ReconcileRecord, type ReconcileResult, resultOf } from './result.ts';
+import { callWorker, type WorkerCallDeps } from './worker-call.ts';
+
+export type { ReconcileRecord, ReconcileResult } from './result.ts';
 
 const UID_INDEX = 'uid';
 
@@ -51,25 +57,12 @@ export interface ControllerDeps {
   backoff?: BackoffOptions;
 }
 
-/** A result label of `zeroloop_reconciles_total`. */
-export type ReconcileResult =
-  | 'success'
-  | 'scope_rejected'
-  | 'apply_error'
-  | 'worker_unavailable'
-  | 'worker_timeout'
-  | 'throttled'
-  | 'reconciler_error'
-  | 'reconciler_trap'
-  | 'invalid_answer'
-  | 'request_rejected'
-  | 'error';
-
-export interface ReconcileRecord {
-  key: string;
-  trigger: Trigger;
-  result: ReconcileResult;
-  durationMs: number;
+/** What one worker call (or two, when the selectors changed) answered. */
+interface Answer {
+  response: ReconcileResponse;
+  /** The related objects the last request carried. */
+  related: KObject[];
+  selectors: { resolved: ResolvedSelector[]; refused: string[] };
 }
 
 export class Controller {
@@ -79,12 +72,12 @@ export class Controller {
   #clock: Clock;
   #log: Logger;
   #labels: { reconciler: string };
+  #worker: WorkerCallDeps;
   #primaryResource: ResourceInfo | undefined;
   #resources = new Map<string, ResourceInfo>();
   /** Resources of the `reads` kinds, by kindId. */
   #readResources = new Map<string, ResourceInfo>();
-  #related = new RelatedSelectors();
-  #relatedInformers = new Map<string, { informer: SharedInformer; scope: KindScope; off: () => void }>();
+  #related: RelatedWatches;
   #primaryInformers: SharedInformer[] = [];
   #ownedInformers: SharedInformer[] = [];
   #acquired: KindScope[] = [];
@@ -110,11 +103,27 @@ export class Controller {
     });
     this.#labels = { reconciler: config.name };
     this.#log = deps.log.child({ reconciler: config.name });
+    this.#worker = {
+      config,
+      dispatcher: deps.dispatcher,
+      metrics: deps.metrics,
+      clock: this.#clock,
+      labels: this.#labels,
+    };
+    this.#related = new RelatedWatches({
+      informers: deps.informers,
+      signal: this.#stopping.signal,
+      wake: (key, ref) => {
+        this.#enqueue(key, { type: 'related', ref });
+      },
+    });
   }
 
   get synced(): boolean {
     return this.#synced;
   }
+
+  // ── lifecycle ────────────────────────────────────────────────────────────────────────────────
 
   /**
    * Resolves the kinds (retrying with backoff until they exist), starts the informers and the
@@ -123,59 +132,16 @@ export class Controller {
   async start(): Promise<void> {
     const signal = this.#stopping.signal;
     const spec = this.config.spec;
-    const backoff = new ExponentialBackoff({ baseDelayMs: 1000, maxDelayMs: 30_000 });
-    for (;;) {
-      try {
-        this.#primaryResource = await this.#d.discovery.resource(spec.primary.apiVersion, spec.primary.kind);
-        for (const k of spec.owns)
-          this.#resources.set(kindId(k), await this.#d.discovery.resource(k.apiVersion, k.kind));
-        for (const k of spec.reads)
-          this.#readResources.set(kindId(k), await this.#d.discovery.resource(k.apiVersion, k.kind));
-        break;
-      } catch (error) {
-        const delay = backoff.when('discovery');
-        this.#log.warn('kinds not available yet; retrying', { error, retryInMs: delay });
-        try {
-          await sleep(this.#clock, delay, signal);
-        } catch {
-          return;
-        }
-      }
-    }
+    const primaryResource = await this.#discover(signal);
     // stop() may have run while discovery was pending: acquire nothing then.
-    if (signal.aborted) return;
+    if (!primaryResource || signal.aborted) return;
     const namespaces = spec.namespaces.length > 0 ? spec.namespaces : [undefined];
     const scopesOf = (r: ResourceInfo): KindScope[] =>
       r.namespaced
         ? namespaces.map((namespace) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace }))
         : [r];
-
-    for (const scope of scopesOf(this.#primaryResource)) {
-      const informer = this.#acquire(scope);
-      informer.store.addIndex(UID_INDEX, (o) => (o.metadata.uid ? [o.metadata.uid] : []));
-      this.#primaryInformers.push(informer);
-      this.#unsubscribe.push(
-        informer.subscribe((delta) => {
-          if (primaryTriggers(delta)) this.#enqueue(storeKey(delta.object), { type: 'primary' });
-          if (delta.type === 'deleted') void this.#setRelated(storeKey(delta.object), []);
-        }),
-      );
-    }
-    for (const r of this.#resources.values()) {
-      for (const scope of scopesOf(r)) {
-        const informer = this.#acquire(scope);
-        informer.store.addIndex(OWNER_INDEX, ownerUids);
-        this.#ownedInformers.push(informer);
-        this.#unsubscribe.push(
-          informer.subscribe((delta) => {
-            for (const uid of ownedTriggers(delta)) {
-              const primary = this.#primaryByUid(uid);
-              if (primary) this.#enqueue(storeKey(primary), { type: 'owned', ref: refOf(delta.object) });
-            }
-          }),
-        );
-      }
-    }
+    for (const scope of scopesOf(primaryResource)) this.#watchPrimaries(scope);
+    for (const r of this.#resources.values()) for (const scope of scopesOf(r)) this.#watchOwned(scope);
     // Workers start once every cache is synced, so no reconcile sees a half-listed world.
     await Promise.all(
       [...this.#primaryInformers, ...this.#ownedInformers].map((inf) => inf.waitForSync(signal)),
@@ -207,58 +173,61 @@ export class Controller {
     if (!finished)
       this.#log.warn('stop deadline passed with reconciles in flight', { inFlight: this.queue.processing });
     await Promise.all(this.#acquired.splice(0).map((s) => this.#d.informers.release(s)));
-    const related = [...this.#relatedInformers.values()];
-    this.#relatedInformers.clear();
-    await Promise.all(
-      related.map((r) => {
-        r.off();
-        return this.#d.informers.release(r.scope);
-      }),
-    );
+    await this.#related.releaseAll();
     this.#d.metrics.queueDepth.remove(this.#labels);
     this.#d.metrics.inFlight.remove(this.#labels);
   }
 
-  /** Replaces a primary's selectors, acquiring and releasing the shared watches they need. */
-  async #setRelated(key: string, selectors: ResolvedSelector[]): Promise<void> {
-    const { added, removed } = this.#related.set(key, selectors);
-    if (this.#stopping.signal.aborted) return;
-    for (const need of added) {
-      const scope: KindScope = { apiVersion: need.apiVersion, kind: need.kind, namespace: need.namespace };
-      const informer = this.#d.informers.acquire(scope);
-      const off = informer.subscribe((delta) => {
-        const keys = new Set(this.#related.primariesMatching(delta.object));
-        if (delta.type === 'modified')
-          for (const k of this.#related.primariesMatching(delta.old)) keys.add(k);
-        for (const k of keys) this.#enqueue(k, { type: 'related', ref: refOf(delta.object) });
-      });
-      this.#relatedInformers.set(needId(need), { informer, scope, off });
+  /** Resolves the primary, owned and read kinds, retrying with backoff; undefined once stopped. */
+  async #discover(signal: AbortSignal): Promise<ResourceInfo | undefined> {
+    const spec = this.config.spec;
+    const backoff = new ExponentialBackoff({ baseDelayMs: 1000, maxDelayMs: 30_000 });
+    for (;;) {
+      try {
+        this.#primaryResource = await this.#d.discovery.resource(spec.primary.apiVersion, spec.primary.kind);
+        for (const k of spec.owns)
+          this.#resources.set(kindId(k), await this.#d.discovery.resource(k.apiVersion, k.kind));
+        for (const k of spec.reads)
+          this.#readResources.set(kindId(k), await this.#d.discovery.resource(k.apiVersion, k.kind));
+        return this.#primaryResource;
+      } catch (error) {
+        const delay = backoff.when('discovery');
+        this.#log.warn('kinds not available yet; retrying', { error, retryInMs: delay });
+        try {
+          await sleep(this.#clock, delay, signal);
+        } catch {
+          return undefined;
+        }
+      }
     }
-    await Promise.all(
-      removed.map((need) => {
-        const entry = this.#relatedInformers.get(needId(need));
-        if (!entry) return Promise.resolve();
-        this.#relatedInformers.delete(needId(need));
-        entry.off();
-        return this.#d.informers.release(entry.scope);
+  }
+
+  // ── watch: deltas → triggers ─────────────────────────────────────────────────────────────────
+
+  #watchPrimaries(scope: KindScope): void {
+    const informer = this.#acquire(scope);
+    informer.store.addIndex(UID_INDEX, (o) => (o.metadata.uid ? [o.metadata.uid] : []));
+    this.#primaryInformers.push(informer);
+    this.#unsubscribe.push(
+      informer.subscribe((delta) => {
+        if (primaryTriggers(delta)) this.#enqueue(storeKey(delta.object), { type: 'primary' });
+        if (delta.type === 'deleted') void this.#related.set(storeKey(delta.object), []);
       }),
     );
   }
 
-  /** The cached objects matching a primary's selectors (each watch synced first). */
-  async #relatedOf(key: string): Promise<KObject[]> {
-    const out = new Map<string, KObject>();
-    for (const sel of this.#related.get(key)) {
-      const entry = this.#relatedInformers.get(needId({ ...sel }));
-      if (!entry) continue;
-      await entry.informer.waitForSync(this.#stopping.signal);
-      const candidates =
-        sel.name !== undefined
-          ? [entry.informer.store.get(objectKey(sel.namespace, sel.name))].filter((o) => o !== undefined)
-          : entry.informer.store.list();
-      for (const obj of candidates) if (matches(sel, obj)) out.set(`${kindId(obj)} ${storeKey(obj)}`, obj);
-    }
-    return [...out.values()];
+  #watchOwned(scope: KindScope): void {
+    const informer = this.#acquire(scope);
+    informer.store.addIndex(OWNER_INDEX, ownerUids);
+    this.#ownedInformers.push(informer);
+    this.#unsubscribe.push(
+      informer.subscribe((delta) => {
+        for (const uid of ownedTriggers(delta)) {
+          const primary = this.#primaryByUid(uid);
+          if (primary) this.#enqueue(storeKey(primary), { type: 'owned', ref: refOf(delta.object) });
+        }
+      }),
+    );
   }
 
   #acquire(scope: KindScope): SharedInformer {
@@ -292,6 +261,8 @@ export class Controller {
     return [...out.values()];
   }
 
+  // ── queue → workers ──────────────────────────────────────────────────────────────────────────
+
   #enqueue(key: string, trigger: Trigger): void {
     if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
     this.queue.add(key);
@@ -318,6 +289,8 @@ export class Controller {
     }
   }
 
+  // ── reconcile: finalizer → dispatch → apply → related, finalized, requeue ───────────────────
+
   async #reconcile(key: string): Promise<void> {
     const trigger: Trigger = this.#triggers.get(key) ?? { type: 'primary' };
     this.#triggers.delete(key);
@@ -328,75 +301,31 @@ export class Controller {
       return;
     }
     const spec = this.config.spec;
-    const finalizer = `zeroloop.dev/${spec.reconciler}`;
-    const finalizing = primary.metadata.deletionTimestamp !== undefined;
-    const holdsFinalizer = primary.metadata.finalizers?.includes(finalizer) ?? false;
-    if (finalizing && !(spec.finalizer && holdsFinalizer)) {
+    const plan = planFinalizer(primary, spec);
+    if (plan.skip) {
       // Being deleted without our finalizer: the garbage collector removes the children.
       this.queue.forget(key);
       return;
     }
+    const { finalizing } = plan;
     const started = this.#clock.now();
     const traceparent = newTraceparent();
     const log = this.#log.child({ key, traceparent });
     const owned = this.#owned(primary);
+    const target: FinalizerTarget = { key, reconciler: spec.reconciler, primary, primaryResource };
     let result: ReconcileResult = 'success';
     try {
-      if (spec.finalizer && !finalizing && !holdsFinalizer) {
-        // Before the first call, so a deletion can never skip the finalizing call.
-        await setFinalizer(this.#d.client, {
-          key,
-          reconciler: spec.reconciler,
-          primary,
-          primaryResource,
-          finalizer,
-          present: true,
-        });
-      }
-      // Level-triggered even for related objects: when the answer asks for selectors other than
-      // those the request was built with (first reconcile after a start, or a change), watch them
-      // and ask again with their objects before applying anything. At most one extra call.
-      let related: KObject[] = [];
-      let response: ReconcileResponse | undefined;
-      let selectors: { resolved: ResolvedSelector[]; refused: string[] } = { resolved: [], refused: [] };
-      for (let pass = 0; pass < 2; pass++) {
-        const used = selectorsKey(this.#related.get(key));
-        related = await this.#relatedOf(key);
-        response = await this.#call(
-          key,
-          buildRequest({ primary, owned, related, trigger, finalizing }),
-          traceparent,
-        );
-        selectors = resolveSelectors({
-          selectors: response.related,
-          primary,
-          reads: spec.reads,
-          namespaced: new Map([...this.#readResources].map(([id, r]) => [id, r.namespaced])),
-          namespaces: spec.namespaces,
-        });
-        if (selectorsKey(selectors.resolved) === used) break;
-        await this.#setRelated(key, selectors.resolved);
-      }
-      if (!response) throw new Error('no answer');
-      const placed = checkScope({
+      // Before the first call, so a deletion can never skip the finalizing call.
+      if (plan.add) await addFinalizer(this.#d.client, target, plan);
+      const { response, related, selectors } = await this.#ask(
         key,
         primary,
-        desired: response.desired,
-        owns: spec.owns,
-        namespaced: new Map([...this.#resources].map(([id, r]) => [id, r.namespaced])),
-        namespaces: spec.namespaces,
-      });
-      const desired = placed.map((p) => stamp(p.object, primary, spec.reconciler, p.namespace));
-      const applied = await this.#d.applier.apply({
-        key,
-        reconciler: spec.reconciler,
-        primary,
-        primaryResource,
-        desired,
         owned,
-        resources: this.#resources,
-        status: response.status,
-      });
+        trigger,
+        finalizing,
+        traceparent,
+      );
+      const applied = await this.#apply(target, owned, response);
       for (const event of response.events) void this.#event(primary, event, log);
       if (selectors.refused.length > 0) {
         this.#d.metrics.relatedRefused.inc(this.#labels, selectors.refused.length);
@@ -404,18 +333,11 @@ export class Controller {
         log.warn('related selectors refused', { refused: selectors.refused });
         void this.#event(primary, { type: 'Warning', reason: 'RelatedSelectorRefused', message }, log);
       }
-      await this.#setRelated(key, selectors.resolved);
+      await this.#related.set(key, selectors.resolved);
       if (finalizing && response.finalized) {
-        await setFinalizer(this.#d.client, {
-          key,
-          reconciler: spec.reconciler,
-          primary,
-          primaryResource,
-          finalizer,
-          present: false,
-        });
-        await this.#setRelated(key, []);
-        log.info('finalized', { finalizer });
+        await removeFinalizer(this.#d.client, target, plan);
+        await this.#related.set(key, []);
+        log.info('finalized', { finalizer: plan.finalizer });
       }
       if (response.requeueAfterMs !== null) {
         this.queue.addAfter(key, response.requeueAfterMs);
@@ -433,30 +355,7 @@ export class Controller {
         durationMs: this.#clock.now() - started,
       });
     } catch (error) {
-      result = resultOf(error);
-      if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
-      const retryAfterMs = error instanceof DispatchError ? error.retryAfterMs : undefined;
-      const delay = this.queue.addRateLimited(key, retryAfterMs);
-      if (error instanceof ScopeRejected) this.#d.metrics.scopeRejections.inc(this.#labels);
-      if (error instanceof ApplyFailed) this.#d.metrics.applyErrors.inc(this.#labels);
-      log.warn('reconcile failed', {
-        trigger: trigger.type,
-        result,
-        error,
-        retryInMs: delay,
-        durationMs: this.#clock.now() - started,
-      });
-      const reason =
-        error instanceof DispatchError
-          ? error.reason
-          : error instanceof Error
-            ? error.name
-            : 'ReconcileError';
-      void this.#event(
-        primary,
-        { type: 'Warning', reason, message: error instanceof Error ? error.message : String(error) },
-        log,
-      );
+      result = this.#failed({ key, primary, trigger, error, log, started });
     } finally {
       const durationMs = this.#clock.now() - started;
       this.#d.metrics.reconciles.inc({ ...this.#labels, result });
@@ -465,33 +364,96 @@ export class Controller {
     }
   }
 
-  /** One worker call, with its metrics. */
-  async #call(key: string, request: ReconcileRequest, traceparent: string): Promise<ReconcileResponse> {
+  /**
+   * Calls the worker. Level-triggered even for related objects: when the answer asks for selectors
+   * other than those the request was built with (first reconcile after a start, or a change), watch
+   * them and ask again with their objects before applying anything. At most one extra call.
+   */
+  async #ask(
+    key: string,
+    primary: KObject,
+    owned: KObject[],
+    trigger: Trigger,
+    finalizing: boolean,
+    traceparent: string,
+  ): Promise<Answer> {
     const spec = this.config.spec;
-    const callStarted = this.#clock.now();
-    try {
-      const response = await this.#d.dispatcher.reconcile(
-        {
-          reconciler: spec.reconciler,
-          endpoint: spec.endpoint,
-          signingKey: this.config.signingKey,
-          timeoutMs: spec.timeoutSeconds * 1000,
-        },
+    let related: KObject[] = [];
+    let response: ReconcileResponse | undefined;
+    let selectors: Answer['selectors'] = { resolved: [], refused: [] };
+    for (let pass = 0; pass < 2; pass++) {
+      const used = selectorsKey(this.#related.selectorsOf(key));
+      related = await this.#related.objectsOf(key);
+      response = await callWorker(
+        this.#worker,
         key,
-        request,
+        buildRequest({ primary, owned, related, trigger, finalizing }),
         traceparent,
       );
-      this.#d.metrics.workerRequests.inc({ ...this.#labels, outcome: 'ok' });
-      return response;
-    } catch (error) {
-      this.#d.metrics.workerRequests.inc({
-        ...this.#labels,
-        outcome: error instanceof DispatchError ? error.name : 'error',
+      selectors = resolveSelectors({
+        selectors: response.related,
+        primary,
+        reads: spec.reads,
+        namespaced: new Map([...this.#readResources].map(([id, r]) => [id, r.namespaced])),
+        namespaces: spec.namespaces,
       });
-      throw error;
-    } finally {
-      this.#d.metrics.workerDuration.observe(this.#labels, (this.#clock.now() - callStarted) / 1000);
+      if (selectorsKey(selectors.resolved) === used) break;
+      await this.#related.set(key, selectors.resolved);
     }
+    if (!response) throw new Error('no answer');
+    return { response, related, selectors };
+  }
+
+  /** Scope guard → ownership stamp → the Applier (dry-run, apply, prune, status). */
+  async #apply(target: FinalizerTarget, owned: KObject[], response: ReconcileResponse): Promise<ApplyResult> {
+    const spec = this.config.spec;
+    const { key, primary, primaryResource } = target;
+    const placed = checkScope({
+      key,
+      primary,
+      desired: response.desired,
+      owns: spec.owns,
+      namespaced: new Map([...this.#resources].map(([id, r]) => [id, r.namespaced])),
+      namespaces: spec.namespaces,
+    });
+    const desired = placed.map((p) => stamp(p.object, primary, spec.reconciler, p.namespace));
+    return this.#d.applier.apply({
+      key,
+      reconciler: spec.reconciler,
+      primary,
+      primaryResource,
+      desired,
+      owned,
+      resources: this.#resources,
+      status: response.status,
+    });
+  }
+
+  /** A failed reconcile: backoff (at least Retry-After), metrics, a log line and a Warning Event. */
+  #failed(f: {
+    key: string;
+    primary: KObject;
+    trigger: Trigger;
+    error: unknown;
+    log: Logger;
+    started: number;
+  }): ReconcileResult {
+    const { key, trigger, error, log } = f;
+    const result = resultOf(error);
+    if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
+    const retryAfterMs = error instanceof DispatchError ? error.retryAfterMs : undefined;
+    const delay = this.queue.addRateLimited(key, retryAfterMs);
+    if (error instanceof ScopeRejected) this.#d.metrics.scopeRejections.inc(this.#labels);
+    if (error instanceof ApplyFailed) this.#d.metrics.applyErrors.inc(this.#labels);
+    log.warn('reconcile failed', {
+      trigger: trigger.type,
+      result,
+      error,
+      retryInMs: delay,
+      durationMs: this.#clock.now() - f.started,
+    });
+    void this.#event(f.primary, failureEvent(error), log);
+    return result;
   }
 
   async #event(primary: KObject, event: EventSpec, log: Logger): Promise<void> {
@@ -501,28 +463,4 @@ export class Controller {
       log.warn('could not record event', { reason: event.reason, error });
     }
   }
-}
-
-function resultOf(error: unknown): ReconcileResult {
-  if (error instanceof ScopeRejected) return 'scope_rejected';
-  if (error instanceof ApplyFailed) return 'apply_error';
-  if (error instanceof DispatchError) {
-    switch (error.name) {
-      case 'WorkerUnavailable':
-        return 'worker_unavailable';
-      case 'WorkerTimeout':
-        return 'worker_timeout';
-      case 'Throttled':
-        return 'throttled';
-      case 'ReconcilerFailed':
-        return 'reconciler_error';
-      case 'ReconcilerTrapped':
-        return 'reconciler_trap';
-      case 'InvalidAnswer':
-        return 'invalid_answer';
-      case 'RequestRejected':
-        return 'request_rejected';
-    }
-  }
-  return 'error';
 }

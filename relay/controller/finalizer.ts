@@ -1,0 +1,77 @@
+// The finalizer steps of a reconcile: which call a primary gets, adding `zeroloop.dev/<reconciler>` first, removing it once finalized.
+//
+// Expected flow (with `finalizer: true` on the Reconciler), for one primary:
+// 1. `planFinalizer` on every reconcile. A primary being deleted that does not hold our finalizer
+//    (or whose Reconciler has `finalizer: false`) is skipped: the garbage collector removes its
+//    children, and there is no call to make.
+// 2. `addFinalizer` when the plan says `add`: BEFORE the first worker call, so a deletion can never
+//    skip the finalizing call. It is a server-side apply with its own field manager
+//    (`zeroloop/<reconciler>-finalizer`, `metadata.finalizers` is a set), so other finalizers are kept.
+// 3. While the primary is being deleted, each reconcile is a `finalizing` call; its answer's
+//    `desired` is applied and pruned as usual.
+// 4. `removeFinalizer` once such an answer says `finalized` (and only after that answer was applied).
+//
+// Guarantees: the finalizer is only ever removed after a finalizing answer said `finalized`; any
+// failure (adding, the call, applying, removing) throws and the caller retries with backoff, so
+// nothing removes the finalizer early.
+// Caveats: removing it from a primary already gone (404) counts as done. Turning `finalizer` off
+// on a Reconciler leaves the finalizer on existing primaries and makes no more finalizing calls:
+// their deletion then waits until someone removes it. A reconciler that never answers `finalized`
+// blocks the deletion too (as with any Kubernetes finalizer).
+import { setFinalizer } from '../apply/applier.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { ResourceInfo } from '../kube/discovery.ts';
+import type { KObject } from '../kube/object.ts';
+
+/** What the finalizer means for one reconcile of a primary. */
+export interface FinalizerPlan {
+  /** `zeroloop.dev/<reconciler>`. */
+  finalizer: string;
+  /** The primary is being deleted: the call is a finalizing one. */
+  finalizing: boolean;
+  /** Being deleted without our finalizer: nothing to reconcile. */
+  skip: boolean;
+  /** The finalizer must be added before the worker call. */
+  add: boolean;
+}
+
+/** The primary a finalizer step patches. */
+export interface FinalizerTarget {
+  key: string;
+  reconciler: string;
+  primary: KObject;
+  primaryResource: ResourceInfo;
+}
+
+export function planFinalizer(
+  primary: KObject,
+  spec: { reconciler: string; finalizer: boolean },
+): FinalizerPlan {
+  const finalizer = `zeroloop.dev/${spec.reconciler}`;
+  const finalizing = primary.metadata.deletionTimestamp !== undefined;
+  const holds = primary.metadata.finalizers?.includes(finalizer) ?? false;
+  return {
+    finalizer,
+    finalizing,
+    skip: finalizing && !(spec.finalizer && holds),
+    add: spec.finalizer && !finalizing && !holds,
+  };
+}
+
+/** Adds the finalizer (step 2); throws ApplyFailed on failure. */
+export async function addFinalizer(
+  client: KubeClient,
+  target: FinalizerTarget,
+  plan: FinalizerPlan,
+): Promise<void> {
+  await setFinalizer(client, { ...target, finalizer: plan.finalizer, present: true });
+}
+
+/** Removes the finalizer (step 4); a primary already gone counts as done; throws ApplyFailed otherwise. */
+export async function removeFinalizer(
+  client: KubeClient,
+  target: FinalizerTarget,
+  plan: FinalizerPlan,
+): Promise<void> {
+  await setFinalizer(client, { ...target, finalizer: plan.finalizer, present: false });
+}

@@ -1,0 +1,60 @@
+// The outcome of one reconcile: its `zeroloop_reconciles_total` result label, the record observers get, and the failure's Event.
+import type { Trigger } from '../../src/protocol/schemas.ts';
+import { ApplyFailed } from '../apply/applier.ts';
+import type { EventSpec } from '../apply/events.ts';
+import { ScopeRejected } from '../apply/scope.ts';
+import { DispatchError } from '../dispatch/errors.ts';
+
+/** A result label of `zeroloop_reconciles_total`. */
+export type ReconcileResult =
+  | 'success'
+  | 'scope_rejected'
+  | 'apply_error'
+  | 'worker_unavailable'
+  | 'worker_timeout'
+  | 'throttled'
+  | 'reconciler_error'
+  | 'reconciler_trap'
+  | 'invalid_answer'
+  | 'request_rejected'
+  | 'error';
+
+/** What observers of `Controller.onReconcile` get after each reconcile. */
+export interface ReconcileRecord {
+  key: string;
+  trigger: Trigger;
+  result: ReconcileResult;
+  durationMs: number;
+}
+
+/** The result label of a failed reconcile. */
+export function resultOf(error: unknown): ReconcileResult {
+  if (error instanceof ScopeRejected) return 'scope_rejected';
+  if (error instanceof ApplyFailed) return 'apply_error';
+  if (error instanceof DispatchError) {
+    switch (error.name) {
+      case 'WorkerUnavailable':
+        return 'worker_unavailable';
+      case 'WorkerTimeout':
+        return 'worker_timeout';
+      case 'Throttled':
+        return 'throttled';
+      case 'ReconcilerFailed':
+        return 'reconciler_error';
+      case 'ReconcilerTrapped':
+        return 'reconciler_trap';
+      case 'InvalidAnswer':
+        return 'invalid_answer';
+      case 'RequestRejected':
+        return 'request_rejected';
+    }
+  }
+  return 'error';
+}
+
+/** The Warning Event a failed reconcile leaves on its primary. */
+export function failureEvent(error: unknown): EventSpec {
+  const reason =
+    error instanceof DispatchError ? error.reason : error instanceof Error ? error.name : 'ReconcileError';
+  return { type: 'Warning', reason, message: error instanceof Error ? error.message : String(error) };
+}

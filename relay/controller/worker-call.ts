@@ -1,0 +1,49 @@
+// One worker call of a Controller, with its `zeroloop_worker_requests_total` and duration metrics.
+import type { ReconcileRequest, ReconcileResponse } from '../../src/protocol/schemas.ts';
+import type { Clock } from '../clock.ts';
+import type { ControllerConfig } from '../config/reconciler.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import { DispatchError } from '../dispatch/errors.ts';
+import type { RelayMetrics } from '../observe/metrics.ts';
+
+export interface WorkerCallDeps {
+  config: ControllerConfig;
+  dispatcher: Dispatcher;
+  metrics: RelayMetrics;
+  clock: Clock;
+  labels: { reconciler: string };
+}
+
+/** POSTs one request to the Reconciler's worker; rejects with the dispatcher's error. */
+export async function callWorker(
+  d: WorkerCallDeps,
+  key: string,
+  request: ReconcileRequest,
+  traceparent: string,
+): Promise<ReconcileResponse> {
+  const spec = d.config.spec;
+  const callStarted = d.clock.now();
+  try {
+    const response = await d.dispatcher.reconcile(
+      {
+        reconciler: spec.reconciler,
+        endpoint: spec.endpoint,
+        signingKey: d.config.signingKey,
+        timeoutMs: spec.timeoutSeconds * 1000,
+      },
+      key,
+      request,
+      traceparent,
+    );
+    d.metrics.workerRequests.inc({ ...d.labels, outcome: 'ok' });
+    return response;
+  } catch (error) {
+    d.metrics.workerRequests.inc({
+      ...d.labels,
+      outcome: error instanceof DispatchError ? error.name : 'error',
+    });
+    throw error;
+  } finally {
+    d.metrics.workerDuration.observe(d.labels, (d.clock.now() - callStarted) / 1000);
+  }
+}
