@@ -13,7 +13,7 @@ import { kindId, refOf } from '../../src/keys.ts';
 import type { ReconcileResponse, Trigger } from '../../src/protocol/schemas.ts';
 import { ApplyFailed, type Applier, type ApplyResult } from '../apply/applier.ts';
 import type { EventRecorder, EventSpec } from '../apply/events.ts';
-import { OWNER_INDEX, ownerUids, stamp } from '../apply/ownership.ts';
+import { stamp } from '../apply/ownership.ts';
 import { checkScope, ScopeRejected } from '../apply/scope.ts';
 import type { Clock } from '../clock.ts';
 import { realClock, sleep } from '../clock.ts';
@@ -29,10 +29,12 @@ import type { KObject } from '../kube/object.ts';
 import type { Logger } from '../observe/log.ts';
 import type { RelayMetrics } from '../observe/metrics.ts';
 import type { BackoffOptions } from '../queue/rate-limited.ts';
-import { ExponentialBackoff, RateLimitingQueue } from '../queue/rate-limited.ts';
-import type { InformerFactory, SharedInformer } from '../watch/informer.ts';
-import { storeKey } from '../watch/store.ts';
+import { RateLimitingQueue } from '../queue/rate-limited.ts';
+import type { InformerFactory } from '../watch/informer.ts';
+import { type Delta, storeKey } from '../watch/store.ts';
+import { ControllerCaches } from './caches.ts';
 import { addFinalizer, type FinalizerTarget, planFinalizer, removeFinalizer } from './finalizer.ts';
+import { type ControllerKinds, discoverKinds } from './kinds.ts';
 import { ownedTriggers, primaryTriggers } from './predicates.ts';
 import type { ResolvedSelector } from './related.ts';
 import { resolveSelectors, selectorsKey } from './related.ts';
@@ -41,8 +43,6 @@ import { failureEvent, type ReconcileRecord, type ReconcileResult, resultOf } fr
 import { callWorker, type WorkerCallDeps } from './worker-call.ts';
 
 export type { ReconcileRecord, ReconcileResult } from './result.ts';
-
-const UID_INDEX = 'uid';
 
 export interface ControllerDeps {
   client: KubeClient;
@@ -73,15 +73,9 @@ export class Controller {
   #log: Logger;
   #labels: { reconciler: string };
   #worker: WorkerCallDeps;
-  #primaryResource: ResourceInfo | undefined;
-  #resources = new Map<string, ResourceInfo>();
-  /** Resources of the `reads` kinds, by kindId. */
-  #readResources = new Map<string, ResourceInfo>();
+  #kinds: ControllerKinds | undefined;
+  #caches: ControllerCaches;
   #related: RelatedWatches;
-  #primaryInformers: SharedInformer[] = [];
-  #ownedInformers: SharedInformer[] = [];
-  #acquired: KindScope[] = [];
-  #unsubscribe: (() => void)[] = [];
   #triggers = new Map<string, Trigger>();
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
@@ -110,6 +104,7 @@ export class Controller {
       clock: this.#clock,
       labels: this.#labels,
     };
+    this.#caches = new ControllerCaches(deps.informers);
     this.#related = new RelatedWatches({
       informers: deps.informers,
       signal: this.#stopping.signal,
@@ -132,39 +127,50 @@ export class Controller {
   async start(): Promise<void> {
     const signal = this.#stopping.signal;
     const spec = this.config.spec;
-    const primaryResource = await this.#discover(signal);
+    const kinds = await discoverKinds({
+      discovery: this.#d.discovery,
+      spec,
+      clock: this.#clock,
+      log: this.#log,
+      signal,
+    });
     // stop() may have run while discovery was pending: acquire nothing then.
-    if (!primaryResource || signal.aborted) return;
+    if (!kinds || signal.aborted) return;
+    this.#kinds = kinds;
     const namespaces = spec.namespaces.length > 0 ? spec.namespaces : [undefined];
     const scopesOf = (r: ResourceInfo): KindScope[] =>
       r.namespaced
         ? namespaces.map((namespace) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace }))
         : [r];
-    for (const scope of scopesOf(primaryResource)) this.#watchPrimaries(scope);
-    for (const r of this.#resources.values()) for (const scope of scopesOf(r)) this.#watchOwned(scope);
+    for (const scope of scopesOf(kinds.primary))
+      this.#caches.watchPrimaries(scope, (d) => {
+        this.#onPrimary(d);
+      });
+    for (const r of kinds.owns.values())
+      for (const scope of scopesOf(r))
+        this.#caches.watchOwned(scope, (d) => {
+          this.#onOwned(d);
+        });
     // Workers start once every cache is synced, so no reconcile sees a half-listed world.
-    await Promise.all(
-      [...this.#primaryInformers, ...this.#ownedInformers].map((inf) => inf.waitForSync(signal)),
-    );
+    await this.#caches.waitForSync(signal);
     if (this.#stopping.signal.aborted) return;
     // Every existing primary once (keys already queued by the initial list deduplicate), THEN the
     // workers: a worker takes a key synchronously, so enqueueing after would run it twice.
-    for (const informer of this.#primaryInformers)
-      for (const key of informer.store.keys()) this.#enqueue(key, { type: 'primary' });
+    for (const key of this.#caches.primaryKeys()) this.#enqueue(key, { type: 'primary' });
     for (let i = 0; i < spec.concurrency; i++) this.#workers.push(this.#work());
     this.#synced = true;
     this.#log.info('controller started', {
       primary: kindId(spec.primary),
       owns: spec.owns.map(kindId),
       namespaces: spec.namespaces,
-      primaries: this.#primaryInformers.reduce((n, i) => n + i.store.size, 0),
+      primaries: this.#caches.primaryCount,
     });
   }
 
   /** Stops taking work, lets in-flight reconciles finish within `deadlineMs`, releases the watches. */
   async stop(deadlineMs = 10_000): Promise<void> {
     this.#stopping.abort();
-    for (const off of this.#unsubscribe.splice(0)) off();
+    this.#caches.unsubscribe();
     this.queue.shutDown();
     const finished = await Promise.race([
       Promise.all(this.#workers).then(() => true),
@@ -172,93 +178,24 @@ export class Controller {
     ]);
     if (!finished)
       this.#log.warn('stop deadline passed with reconciles in flight', { inFlight: this.queue.processing });
-    await Promise.all(this.#acquired.splice(0).map((s) => this.#d.informers.release(s)));
+    await this.#caches.release();
     await this.#related.releaseAll();
     this.#d.metrics.queueDepth.remove(this.#labels);
     this.#d.metrics.inFlight.remove(this.#labels);
   }
 
-  /** Resolves the primary, owned and read kinds, retrying with backoff; undefined once stopped. */
-  async #discover(signal: AbortSignal): Promise<ResourceInfo | undefined> {
-    const spec = this.config.spec;
-    const backoff = new ExponentialBackoff({ baseDelayMs: 1000, maxDelayMs: 30_000 });
-    for (;;) {
-      try {
-        this.#primaryResource = await this.#d.discovery.resource(spec.primary.apiVersion, spec.primary.kind);
-        for (const k of spec.owns)
-          this.#resources.set(kindId(k), await this.#d.discovery.resource(k.apiVersion, k.kind));
-        for (const k of spec.reads)
-          this.#readResources.set(kindId(k), await this.#d.discovery.resource(k.apiVersion, k.kind));
-        return this.#primaryResource;
-      } catch (error) {
-        const delay = backoff.when('discovery');
-        this.#log.warn('kinds not available yet; retrying', { error, retryInMs: delay });
-        try {
-          await sleep(this.#clock, delay, signal);
-        } catch {
-          return undefined;
-        }
-      }
-    }
-  }
-
   // ── watch: deltas → triggers ─────────────────────────────────────────────────────────────────
 
-  #watchPrimaries(scope: KindScope): void {
-    const informer = this.#acquire(scope);
-    informer.store.addIndex(UID_INDEX, (o) => (o.metadata.uid ? [o.metadata.uid] : []));
-    this.#primaryInformers.push(informer);
-    this.#unsubscribe.push(
-      informer.subscribe((delta) => {
-        if (primaryTriggers(delta)) this.#enqueue(storeKey(delta.object), { type: 'primary' });
-        if (delta.type === 'deleted') void this.#related.set(storeKey(delta.object), []);
-      }),
-    );
+  #onPrimary(delta: Delta): void {
+    if (primaryTriggers(delta)) this.#enqueue(storeKey(delta.object), { type: 'primary' });
+    if (delta.type === 'deleted') void this.#related.set(storeKey(delta.object), []);
   }
 
-  #watchOwned(scope: KindScope): void {
-    const informer = this.#acquire(scope);
-    informer.store.addIndex(OWNER_INDEX, ownerUids);
-    this.#ownedInformers.push(informer);
-    this.#unsubscribe.push(
-      informer.subscribe((delta) => {
-        for (const uid of ownedTriggers(delta)) {
-          const primary = this.#primaryByUid(uid);
-          if (primary) this.#enqueue(storeKey(primary), { type: 'owned', ref: refOf(delta.object) });
-        }
-      }),
-    );
-  }
-
-  #acquire(scope: KindScope): SharedInformer {
-    this.#acquired.push(scope);
-    return this.#d.informers.acquire(scope);
-  }
-
-  #primaryByUid(uid: string): KObject | undefined {
-    for (const informer of this.#primaryInformers) {
-      const found = informer.store.byIndex(UID_INDEX, uid)[0];
-      if (found) return found;
+  #onOwned(delta: Delta): void {
+    for (const uid of ownedTriggers(delta)) {
+      const primary = this.#caches.primaryByUid(uid);
+      if (primary) this.#enqueue(storeKey(primary), { type: 'owned', ref: refOf(delta.object) });
     }
-    return undefined;
-  }
-
-  #primary(key: string): KObject | undefined {
-    for (const informer of this.#primaryInformers) {
-      const found = informer.store.get(key);
-      if (found) return found;
-    }
-    return undefined;
-  }
-
-  #owned(primary: KObject): KObject[] {
-    const uid = primary.metadata.uid;
-    if (!uid) return [];
-    const out = new Map<string, KObject>();
-    for (const informer of this.#ownedInformers)
-      for (const obj of informer.store.byIndex(OWNER_INDEX, uid))
-        out.set(`${kindId(obj)} ${storeKey(obj)}`, obj);
-    return [...out.values()];
   }
 
   // ── queue → workers ──────────────────────────────────────────────────────────────────────────
@@ -294,9 +231,9 @@ export class Controller {
   async #reconcile(key: string): Promise<void> {
     const trigger: Trigger = this.#triggers.get(key) ?? { type: 'primary' };
     this.#triggers.delete(key);
-    const primary = this.#primary(key);
-    const primaryResource = this.#primaryResource;
-    if (!primary || !primaryResource) {
+    const primary = this.#caches.primary(key);
+    const kinds = this.#kinds;
+    if (!primary || !kinds) {
       this.queue.forget(key);
       return;
     }
@@ -311,13 +248,19 @@ export class Controller {
     const started = this.#clock.now();
     const traceparent = newTraceparent();
     const log = this.#log.child({ key, traceparent });
-    const owned = this.#owned(primary);
-    const target: FinalizerTarget = { key, reconciler: spec.reconciler, primary, primaryResource };
+    const owned = this.#caches.owned(primary);
+    const target: FinalizerTarget = {
+      key,
+      reconciler: spec.reconciler,
+      primary,
+      primaryResource: kinds.primary,
+    };
     let result: ReconcileResult = 'success';
     try {
       // Before the first call, so a deletion can never skip the finalizing call.
       if (plan.add) await addFinalizer(this.#d.client, target, plan);
       const { response, related, selectors } = await this.#ask(
+        kinds,
         key,
         primary,
         owned,
@@ -325,7 +268,7 @@ export class Controller {
         finalizing,
         traceparent,
       );
-      const applied = await this.#apply(target, owned, response);
+      const applied = await this.#apply(kinds, target, owned, response);
       for (const event of response.events) void this.#event(primary, event, log);
       if (selectors.refused.length > 0) {
         this.#d.metrics.relatedRefused.inc(this.#labels, selectors.refused.length);
@@ -370,6 +313,7 @@ export class Controller {
    * them and ask again with their objects before applying anything. At most one extra call.
    */
   async #ask(
+    kinds: ControllerKinds,
     key: string,
     primary: KObject,
     owned: KObject[],
@@ -394,7 +338,7 @@ export class Controller {
         selectors: response.related,
         primary,
         reads: spec.reads,
-        namespaced: new Map([...this.#readResources].map(([id, r]) => [id, r.namespaced])),
+        namespaced: new Map([...kinds.reads].map(([id, r]) => [id, r.namespaced])),
         namespaces: spec.namespaces,
       });
       if (selectorsKey(selectors.resolved) === used) break;
@@ -405,7 +349,12 @@ export class Controller {
   }
 
   /** Scope guard → ownership stamp → the Applier (dry-run, apply, prune, status). */
-  async #apply(target: FinalizerTarget, owned: KObject[], response: ReconcileResponse): Promise<ApplyResult> {
+  async #apply(
+    kinds: ControllerKinds,
+    target: FinalizerTarget,
+    owned: KObject[],
+    response: ReconcileResponse,
+  ): Promise<ApplyResult> {
     const spec = this.config.spec;
     const { key, primary, primaryResource } = target;
     const placed = checkScope({
@@ -413,7 +362,7 @@ export class Controller {
       primary,
       desired: response.desired,
       owns: spec.owns,
-      namespaced: new Map([...this.#resources].map(([id, r]) => [id, r.namespaced])),
+      namespaced: new Map([...kinds.owns].map(([id, r]) => [id, r.namespaced])),
       namespaces: spec.namespaces,
     });
     const desired = placed.map((p) => stamp(p.object, primary, spec.reconciler, p.namespace));
@@ -424,7 +373,7 @@ export class Controller {
       primaryResource,
       desired,
       owned,
-      resources: this.#resources,
+      resources: kinds.owns,
       status: response.status,
     });
   }

@@ -1,0 +1,96 @@
+// One controller's primary and owned-object informers (primaries indexed by uid, owned objects by owner uid) and their lookups.
+import { kindId } from '../../src/keys.ts';
+import { OWNER_INDEX, ownerUids } from '../apply/ownership.ts';
+import type { KindScope } from '../kube/list-watch.ts';
+import type { KObject } from '../kube/object.ts';
+import type { DeltaHandler, InformerFactory, SharedInformer } from '../watch/informer.ts';
+import { storeKey } from '../watch/store.ts';
+
+const UID_INDEX = 'uid';
+
+/**
+ * Acquires one shared informer per primary or owned scope and subscribes the controller's
+ * handler; `unsubscribe` then `release` undo it (in that order when the controller stops, with
+ * the in-flight reconciles finishing between the two).
+ */
+export class ControllerCaches {
+  #informers: InformerFactory;
+  #primaries: SharedInformer[] = [];
+  #owned: SharedInformer[] = [];
+  #acquired: KindScope[] = [];
+  #unsubscribe: (() => void)[] = [];
+
+  constructor(informers: InformerFactory) {
+    this.#informers = informers;
+  }
+
+  watchPrimaries(scope: KindScope, handler: DeltaHandler): void {
+    const informer = this.#acquire(scope);
+    informer.store.addIndex(UID_INDEX, (o) => (o.metadata.uid ? [o.metadata.uid] : []));
+    this.#primaries.push(informer);
+    this.#unsubscribe.push(informer.subscribe(handler));
+  }
+
+  watchOwned(scope: KindScope, handler: DeltaHandler): void {
+    const informer = this.#acquire(scope);
+    informer.store.addIndex(OWNER_INDEX, ownerUids);
+    this.#owned.push(informer);
+    this.#unsubscribe.push(informer.subscribe(handler));
+  }
+
+  /** Resolves once every primary and owned cache has listed (rejects if `signal` aborts first). */
+  async waitForSync(signal: AbortSignal): Promise<void> {
+    await Promise.all([...this.#primaries, ...this.#owned].map((inf) => inf.waitForSync(signal)));
+  }
+
+  /** The keys of the primaries cached now, informer by informer. */
+  primaryKeys(): string[] {
+    return this.#primaries.flatMap((informer) => informer.store.keys());
+  }
+
+  get primaryCount(): number {
+    return this.#primaries.reduce((n, i) => n + i.store.size, 0);
+  }
+
+  primary(key: string): KObject | undefined {
+    for (const informer of this.#primaries) {
+      const found = informer.store.get(key);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  primaryByUid(uid: string): KObject | undefined {
+    for (const informer of this.#primaries) {
+      const found = informer.store.byIndex(UID_INDEX, uid)[0];
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** The cached objects a primary owns (controller ownerReference or owner label). */
+  owned(primary: KObject): KObject[] {
+    const uid = primary.metadata.uid;
+    if (!uid) return [];
+    const out = new Map<string, KObject>();
+    for (const informer of this.#owned)
+      for (const obj of informer.store.byIndex(OWNER_INDEX, uid))
+        out.set(`${kindId(obj)} ${storeKey(obj)}`, obj);
+    return [...out.values()];
+  }
+
+  /** Stops delivering deltas to the controller. */
+  unsubscribe(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+  }
+
+  /** Releases every informer acquired. */
+  async release(): Promise<void> {
+    await Promise.all(this.#acquired.splice(0).map((s) => this.#informers.release(s)));
+  }
+
+  #acquire(scope: KindScope): SharedInformer {
+    this.#acquired.push(scope);
+    return this.#informers.acquire(scope);
+  }
+}
