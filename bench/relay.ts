@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { startControlPlane } from '../cluster/index.ts';
 import { Discovery } from '../relay/kube/discovery.ts';
 import { ApiListerWatcher } from '../relay/kube/list-watch.ts';
+import { loadKubeconfigFile } from '../relay/kube/rest-config.ts';
 import { InformerFactory } from '../relay/watch/informer.ts';
 import { TestKube } from '../test/support/kube.ts';
 import {
@@ -49,7 +50,7 @@ function percentile(samples: number[], p: number): number {
 const plane = await startControlPlane();
 const cleanup: (() => Promise<unknown>)[] = [() => plane.stop()];
 try {
-  const kube = new TestKube(plane.kubeConfig);
+  const kube = new TestKube(await loadKubeconfigFile(plane.kubeconfigPath));
   const namespace = await prepareNamespace(kube, 'bench');
   const worker = await startWorker(PRODUCTION_CONFIG);
   cleanup.push(() => worker.close());

@@ -1,9 +1,10 @@
 // Picks the cluster for `npm start`: the one a kubeconfig names, or an embedded local control plane.
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ensureBinaries, startControlPlane } from '../cluster/index.ts';
 import type { ControlPlane } from '../cluster/index.ts';
 import type { Logger as ClusterLogger } from '../cluster/log.ts';
+import type { RestConfig } from '../relay/kube/rest-config.ts';
+import { loadKubeconfigFile } from '../relay/kube/rest-config.ts';
 
 /** The kubeconfig cannot be used. */
 export class KubeconfigUnusable extends Error {
@@ -11,30 +12,28 @@ export class KubeconfigUnusable extends Error {
 }
 
 export interface LocalCluster {
-  kubeConfig: KubeConfig;
+  restConfig: RestConfig;
   kubeconfigPath: string;
   server: string;
   /** The control plane we started, or undefined for a given cluster. */
   plane: ControlPlane | undefined;
 }
 
-export function fromKubeconfig(path: string): LocalCluster {
+export async function fromKubeconfig(path: string): Promise<LocalCluster> {
   if (!existsSync(path)) {
     throw new KubeconfigUnusable(
       `kubeconfig ${path} does not exist; unset KUBECONFIG to start a local cluster`,
     );
   }
-  const kubeConfig = new KubeConfig();
+  let restConfig: RestConfig;
   try {
-    kubeConfig.loadFromFile(path);
+    restConfig = await loadKubeconfigFile(path);
   } catch (error) {
     throw new KubeconfigUnusable(
       `kubeconfig ${path}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  const server = kubeConfig.getCurrentCluster()?.server;
-  if (server === undefined) throw new KubeconfigUnusable(`kubeconfig ${path} has no current context/cluster`);
-  return { kubeConfig, kubeconfigPath: path, server, plane: undefined };
+  return { restConfig, kubeconfigPath: path, server: restConfig.server, plane: undefined };
 }
 
 /**
@@ -44,5 +43,6 @@ export function fromKubeconfig(path: string): LocalCluster {
 export async function embeddedCluster(logger: ClusterLogger): Promise<LocalCluster> {
   const binaries = await ensureBinaries({ logger });
   const plane = await startControlPlane({ logger, binaries, handleSignals: false });
-  return { kubeConfig: plane.kubeConfig, kubeconfigPath: plane.kubeconfigPath, server: plane.server, plane };
+  const restConfig = await loadKubeconfigFile(plane.kubeconfigPath);
+  return { restConfig, kubeconfigPath: plane.kubeconfigPath, server: plane.server, plane };
 }

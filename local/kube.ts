@@ -1,12 +1,12 @@
 // Applies manifests to a cluster (server-side apply, YAML files, CRDs waited until Established); shared with e2e tests.
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
 import { KubeApiError, KubeClient } from '../relay/kube/client.ts';
 import type { ResourceInfo } from '../relay/kube/discovery.ts';
 import { Discovery, objectPath } from '../relay/kube/discovery.ts';
 import { KObject } from '../relay/kube/object.ts';
+import type { RestConfig } from '../relay/kube/rest-config.ts';
 
 /** A step of applying manifests failed; names the object and what to do. */
 export class ApplyManifestFailed extends Error {
@@ -38,8 +38,8 @@ export class Manifests {
   readonly discovery: Discovery;
   readonly #fieldManager: string;
 
-  constructor(kubeConfig: KubeConfig, options: ManifestsOptions) {
-    this.client = new KubeClient(kubeConfig);
+  constructor(restConfig: RestConfig, options: ManifestsOptions) {
+    this.client = new KubeClient(restConfig);
     this.discovery = new Discovery(this.client);
     this.#fieldManager = options.fieldManager;
   }

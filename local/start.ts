@@ -87,7 +87,7 @@ async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'zeroloop-start-'));
   session.add('the temp dir', () => rm(dir, { recursive: true, force: true }));
   // A given kubeconfig is checked first: a typo should fail before anything starts.
-  const given = opts.kubeconfig !== undefined ? fromKubeconfig(opts.kubeconfig) : undefined;
+  const given = opts.kubeconfig !== undefined ? await fromKubeconfig(opts.kubeconfig) : undefined;
   if (given !== undefined) out.say(`cluster: using ${given.server} from ${given.kubeconfigPath}`);
   const secret = randomBytes(32).toString('hex');
 
@@ -119,7 +119,7 @@ async function run(): Promise<void> {
   const local = workerResult.value;
 
   const descriptors = await describeWorker(local.url, secret);
-  const manifests = new Manifests(cluster.kubeConfig, { fieldManager: 'zeroloop-start' });
+  const manifests = new Manifests(cluster.restConfig, { fieldManager: 'zeroloop-start' });
   const demo = await applyDemo({
     manifests,
     namespace: opts.namespace,
@@ -133,7 +133,7 @@ async function run(): Promise<void> {
   if (session.isStopping()) return;
 
   const relay = await startRelay({
-    kubeConfig: cluster.kubeConfig,
+    restConfig: cluster.restConfig,
     metricsPort: 0,
     metricsHost: '127.0.0.1',
     reconcilerSelector: demo.selector,

@@ -1,18 +1,16 @@
 // The relay's entry point: loads the kubeconfig, starts the relay, stops it gracefully on SIGTERM/SIGINT.
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadRestConfig } from './kube/rest-config.ts';
 import { createLogger, parseLevel } from './observe/log.ts';
 import { startRelay } from './relay.ts';
 
 const log = createLogger({ level: parseLevel(process.env.LOG_LEVEL) });
-const kubeConfig = new KubeConfig();
-// In a Pod: the service account; elsewhere: $KUBECONFIG or ~/.kube/config.
-if (process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG) kubeConfig.loadFromCluster();
-else kubeConfig.loadFromDefault();
+// $KUBECONFIG, else in a Pod the service account, else ~/.kube/config.
+const restConfig = await loadRestConfig(process.env);
 
 const port = Number(process.env.METRICS_PORT ?? '9090');
 const deadlineMs = Number(process.env.SHUTDOWN_DEADLINE_MS ?? '20000');
 const relay = await startRelay({
-  kubeConfig,
+  restConfig,
   metricsPort: Number.isInteger(port) && port >= 0 ? port : 9090,
   metricsHost: process.env.METRICS_HOST ?? '0.0.0.0',
   log,

@@ -1,5 +1,4 @@
 // Assembles a relay (client, informers, dispatcher, applier, manager, metrics server) and stops it gracefully.
-import type { KubeConfig } from '@kubernetes/client-node';
 import { Applier } from './apply/applier.ts';
 import { EventRecorder } from './apply/events.ts';
 import type { Clock } from './clock.ts';
@@ -8,6 +7,7 @@ import { Dispatcher } from './dispatch/dispatcher.ts';
 import { KubeClient } from './kube/client.ts';
 import { Discovery } from './kube/discovery.ts';
 import { ApiListerWatcher } from './kube/list-watch.ts';
+import type { RestConfig } from './kube/rest-config.ts';
 import type { Logger } from './observe/log.ts';
 import { createLogger } from './observe/log.ts';
 import type { RelayMetrics } from './observe/metrics.ts';
@@ -18,7 +18,8 @@ import type { BackoffOptions } from './queue/rate-limited.ts';
 import { InformerFactory, scopeId } from './watch/informer.ts';
 
 export interface RelayOptions {
-  kubeConfig: KubeConfig;
+  /** How to reach the apiserver: `loadRestConfig(process.env)` or `loadKubeconfigFile(path)` (kube/rest-config.ts). */
+  restConfig: RestConfig;
   /** Port of /metrics, /healthz, /readyz; 0 picks a free one; undefined serves nothing. */
   metricsPort?: number;
   metricsHost?: string;
@@ -44,7 +45,7 @@ export interface Relay {
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const log = options.log ?? createLogger();
   const metrics = relayMetrics();
-  const client = new KubeClient(options.kubeConfig);
+  const client = new KubeClient(options.restConfig);
   const discovery = new Discovery(client);
   const informers = new InformerFactory({
     listerWatcherFor: (scope) =>
@@ -109,6 +110,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     stop: async (deadlineMs = 10_000) => {
       await manager.stop(deadlineMs);
       await informers.stopAll();
+      await client.close();
       await server?.close();
       log.info('relay stopped');
     },

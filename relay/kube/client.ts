@@ -1,15 +1,18 @@
 // A thin REST client for the apiserver: authenticated JSON requests, line streams for watches, typed errors.
-import type { KubeConfig } from '@kubernetes/client-node';
-import { HttpMethod, RequestContext } from '@kubernetes/client-node';
+//
+// Failures without an answer (status 0: reset, GOAWAY, timeout) renew the connection, so the next
+// call opens a fresh one. Bodies over the apiserver's 3 MiB limit are refused before sending.
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import { fetch } from 'undici';
+import type { ConnectionOptions } from './connection.ts';
+import { Connection } from './connection.ts';
 import { Status } from './object.ts';
+import type { RestConfig } from './rest-config.ts';
 
 /** The apiserver answered with a non-2xx status. `status` 0 means no answer (network failure). */
 export class KubeApiError extends Error {
-  override readonly name = 'KubeApiError';
+  override readonly name: string = 'KubeApiError';
   readonly method: string;
   readonly path: string;
   readonly status: number;
@@ -36,6 +39,37 @@ export class KubeApiError extends Error {
   }
 }
 
+/** The apiserver's limit on a request body (kube-apiserver's MaxRequestBodyBytes). */
+export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+
+/** A request body over the apiserver's 3 MiB limit was refused here, before sending (it would fail there, or worse). */
+export class RequestBodyTooLarge extends KubeApiError {
+  override readonly name = 'RequestBodyTooLarge';
+  readonly bytes: number;
+  constructor(method: string, path: string, bytes: number) {
+    super({
+      method,
+      path,
+      status: 413,
+      reason: 'RequestEntityTooLarge',
+      message:
+        `request body of ${bytes} bytes is over the apiserver's ${MAX_REQUEST_BODY_BYTES}-byte limit; not sent. ` +
+        'Make the object smaller (move bulk data out of it, or split it into several objects)',
+    });
+    this.bytes = bytes;
+  }
+}
+
+/** What the client tells its observers: every answer (status 0 = none) and every watch line. */
+export interface KubeClientHooks {
+  /** A request finished: `status` is the HTTP status, 0 when no answer came. `verb` is the method, or WATCH. */
+  onCall?: (verb: string, status: number) => void;
+  /** A watch delivered a line (an event or a bookmark): the apiserver is alive. */
+  onWatchActivity?: () => void;
+  /** The connection was replaced after a network failure. */
+  onRenew?: ConnectionOptions['onRenew'];
+}
+
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
@@ -46,27 +80,43 @@ export interface RequestOptions {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export class KubeClient {
-  readonly kubeConfig: KubeConfig;
-  readonly server: string;
-  #dispatcher: Dispatcher | undefined;
-  #dispatcherReady = false;
-  readonly defaultTimeoutMs: number;
+export interface KubeClientOptions {
+  timeoutMs?: number;
+  hooks?: KubeClientHooks;
+  /** Builds the undici Agent; tests inject a fake. */
+  agentFor?: ConnectionOptions['agentFor'];
+}
 
-  constructor(kubeConfig: KubeConfig, options: { timeoutMs?: number } = {}) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster: set current-context');
-    this.kubeConfig = kubeConfig;
-    this.server = cluster.server.replace(/\/$/, '');
+export class KubeClient {
+  readonly config: RestConfig;
+  readonly server: string;
+  readonly defaultTimeoutMs: number;
+  readonly #connection: Connection;
+  readonly #hooks: KubeClientHooks;
+
+  constructor(config: RestConfig, options: KubeClientOptions = {}) {
+    this.config = config;
+    this.server = config.server;
     this.defaultTimeoutMs = options.timeoutMs ?? 30_000;
+    this.#hooks = options.hooks ?? {};
+    this.#connection = new Connection(config, {
+      ...(options.hooks?.onRenew ? { onRenew: options.hooks.onRenew } : {}),
+      ...(options.agentFor ? { agentFor: options.agentFor } : {}),
+    });
   }
 
   /** Sends one request and returns the parsed JSON answer (or undefined for an empty body). */
   async request(method: Method, path: string, options: RequestOptions = {}): Promise<unknown> {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? this.defaultTimeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const response = await this.#send(method, path, options, signal);
-    const text = await response.text();
+    const { response, generation } = await this.#send(method, method, path, options, signal);
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (cause) {
+      throw this.#noAnswer(method, method, path, generation, signal, cause);
+    }
+    this.#hooks.onCall?.(method, response.status);
     if (!response.ok)
       throw errorFrom(method, path, response.status, text, response.headers.get('retry-after'));
     return text.length === 0 ? undefined : (JSON.parse(text) as unknown);
@@ -78,56 +128,100 @@ export class KubeClient {
     query: RequestOptions['query'],
     signal: AbortSignal,
   ): Promise<AsyncIterable<string>> {
-    const response = await this.#send('GET', path, { query: query ?? {} }, signal);
+    const { response, generation } = await this.#send('WATCH', 'GET', path, { query: query ?? {} }, signal);
+    this.#hooks.onCall?.('WATCH', response.status);
     if (!response.ok || !response.body) {
       throw errorFrom(
         'GET',
         path,
         response.status,
-        await response.text(),
+        await response.text().catch(() => ''),
         response.headers.get('retry-after'),
       );
     }
-    return createInterface({ input: Readable.fromWeb(response.body), crlfDelay: Infinity });
+    const lines = createInterface({ input: Readable.fromWeb(response.body), crlfDelay: Infinity });
+    return this.#observed(lines, path, generation, signal);
   }
 
-  async #send(method: Method, path: string, options: RequestOptions, signal: AbortSignal) {
+  /** Closes the connection (the relay is stopping). */
+  close(): Promise<void> {
+    return this.#connection.close();
+  }
+
+  async *#observed(
+    lines: AsyncIterable<string>,
+    path: string,
+    generation: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<string> {
+    try {
+      for await (const line of lines) {
+        this.#hooks.onWatchActivity?.();
+        yield line;
+      }
+    } catch (cause) {
+      throw this.#noAnswer('WATCH', 'GET', path, generation, signal, cause);
+    }
+  }
+
+  async #send(verb: string, method: Method, path: string, options: RequestOptions, signal: AbortSignal) {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(options.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const ctx = new RequestContext(url.toString(), HttpMethod.GET);
-    await this.kubeConfig.applySecurityAuthentication(ctx);
-    // client-node builds a new undici Agent per call; keep the first so connections are reused.
-    if (!this.#dispatcherReady) {
-      this.#dispatcher = ctx.getDispatcher();
-      this.#dispatcherReady = true;
-    }
-    const headers: Record<string, string> = { ...ctx.getHeaders(), accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const authorization = this.#connection.authorization();
+    if (authorization !== undefined) headers.authorization = authorization;
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
+      const bytes = Buffer.byteLength(body);
+      if (bytes > MAX_REQUEST_BODY_BYTES) throw new RequestBodyTooLarge(method, path, bytes);
       headers['content-type'] = options.contentType ?? 'application/json';
     }
+    const { dispatcher, generation } = this.#connection.current();
     try {
-      return await fetch(url, {
+      const response = await fetch(url, {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
         signal,
-        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
+        dispatcher,
       });
+      return { response, generation };
     } catch (cause) {
-      if (signal.aborted && signal.reason instanceof DOMException && signal.reason.name === 'AbortError')
-        throw cause;
-      throw new KubeApiError({
-        method,
-        path,
-        status: 0,
-        message: cause instanceof Error ? cause.message : String(cause),
-        cause,
-      });
+      throw this.#noAnswer(verb, method, path, generation, signal, cause);
     }
   }
+
+  /**
+   * A call got no (complete) answer. The caller's own abort passes through untouched; anything else
+   * (reset, GOAWAY, socket error, our timeout) is a KubeApiError with status 0 and renews the connection.
+   */
+  #noAnswer(
+    verb: string,
+    method: Method,
+    path: string,
+    generation: number,
+    signal: AbortSignal,
+    cause: unknown,
+  ): unknown {
+    if (signal.aborted && !isTimeout(signal.reason)) return cause;
+    const message = describe(cause);
+    this.#hooks.onCall?.(verb, 0);
+    this.#connection.renew(generation, `${verb} ${path}: ${message}`);
+    return new KubeApiError({ method, path, status: 0, message, cause });
+  }
+}
+
+function isTimeout(reason: unknown): boolean {
+  return reason instanceof DOMException && reason.name === 'TimeoutError';
+}
+
+/** The innermost useful message: undici wraps socket errors as `fetch failed` with a cause. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${describe(error.cause)}` : '';
+  return `${error.message}${cause}`;
 }
 
 function errorFrom(method: string, path: string, status: number, text: string, retryAfter: string | null) {

@@ -88,7 +88,7 @@ async function statusOf(promise: Promise<unknown>): Promise<number> {
 
 before(async () => {
   const plane = await sharedControlPlane();
-  kube = new KubeClient(plane.kubeConfig);
+  kube = new KubeClient(plane.restConfig);
   await kube.request('POST', '/api/v1/namespaces', {
     body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
   });

@@ -13,7 +13,7 @@ test('the relay process becomes ready and shuts down gracefully on SIGTERM', asy
   const plane = await sharedControlPlane();
   const [reconcilerCrd] = CRDS;
   assert.ok(reconcilerCrd);
-  await new TestKube(plane.kubeConfig).applyFile(reconcilerCrd);
+  await new TestKube(plane.restConfig).applyFile(reconcilerCrd);
   const child = spawn(process.execPath, [fileURLToPath(new URL('../../relay/main.ts', import.meta.url))], {
     env: {
       ...process.env,

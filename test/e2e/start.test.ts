@@ -62,7 +62,7 @@ function descendants(root: number): Map<number, string> {
 
 test('npm start should show reconciles of the samples, serve its URLs, and stop cleanly on SIGINT', async (t) => {
   const plane = await sharedControlPlane();
-  const kube = new TestKube(plane.kubeConfig);
+  const kube = new TestKube(plane.restConfig);
   const namespace = `zl-start-${randomBytes(3).toString('hex')}`;
   const logFile = join(tmpdir(), `${namespace}.log`);
   const workerLog = join(tmpdir(), `${namespace}.worker.log`);

@@ -9,13 +9,17 @@
 // Tests never read KUBECONFIG: a developer's real cluster must not receive test traffic.
 import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane } from '../../cluster/index.ts';
+import type { RestConfig } from '../../relay/kube/rest-config.ts';
+import { loadKubeconfigFile } from '../../relay/kube/rest-config.ts';
 
 /** The environment variable carrying the shared control plane's kubeconfig path. */
 export const SHARED_KUBECONFIG_ENV = 'ZEROLOOP_KUBECONFIG';
 
 export interface SharedControlPlane {
   readonly kubeconfigPath: string;
-  /** A fresh KubeConfig (callers may mutate their copy). */
+  /** How to reach it, for the relay's KubeClient (relay/kube/client.ts), which every e2e test uses. */
+  readonly restConfig: RestConfig;
+  /** A fresh client-node KubeConfig, for the tests that exercise the cluster through client-node itself. */
   readonly kubeConfig: KubeConfig;
   readonly server: string;
 }
@@ -29,9 +33,8 @@ export async function sharedControlPlane(): Promise<SharedControlPlane> {
     fromSetup !== undefined && fromSetup !== '' ? { kubeconfigPath: fromSetup } : await ownPlane();
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
-  const server = kubeConfig.getCurrentCluster()?.server;
-  if (server === undefined) throw new Error(`${kubeconfigPath} has no current cluster`);
-  return { kubeconfigPath, kubeConfig, server };
+  const restConfig = await loadKubeconfigFile(kubeconfigPath);
+  return { kubeconfigPath, restConfig, kubeConfig, server: restConfig.server };
 }
 
 function ownPlane(): Promise<{ kubeconfigPath: string; server: string }> {

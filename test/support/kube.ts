@@ -2,12 +2,12 @@
 import { Manifests, until } from '../../local/kube.ts';
 import { collectionPath, objectPath } from '../../relay/kube/discovery.ts';
 import { KObject } from '../../relay/kube/object.ts';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { RestConfig } from '../../relay/kube/rest-config.ts';
 
 /** Test helpers over the shared apply code of `npm start` (local/kube.ts), as field manager `e2e`. */
 export class TestKube extends Manifests {
-  constructor(kubeConfig: KubeConfig) {
-    super(kubeConfig, { fieldManager: 'e2e' });
+  constructor(restConfig: RestConfig) {
+    super(restConfig, { fieldManager: 'e2e' });
   }
 
   async list(

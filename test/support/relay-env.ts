@@ -1,6 +1,6 @@
 // An e2e environment for relay tests: real control plane, real worker in workerd, and the relay, in a fresh namespace.
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
+import { withServer } from '../../relay/kube/rest-config.ts';
 import { createLogger } from '../../relay/observe/log.ts';
 import type { Relay } from '../../relay/relay.ts';
 import { startRelay } from '../../relay/relay.ts';
@@ -102,20 +102,6 @@ export interface RelayEnvOptions {
   apiserverProxy?: boolean;
 }
 
-/** A copy of `kubeConfig` whose current cluster's server is `server`. */
-function withServer(kubeConfig: KubeConfig, server: string): KubeConfig {
-  const copy = new KubeConfig();
-  copy.loadFromString(kubeConfig.exportConfig());
-  const current = copy.getCurrentCluster();
-  copy.loadFromOptions({
-    clusters: copy.clusters.map((c) => (c.name === current?.name ? { ...c, server } : c)),
-    users: copy.users,
-    contexts: copy.contexts,
-    currentContext: copy.currentContext,
-  });
-  return copy;
-}
-
 /**
  * Creates a fresh namespace `<prefix>-<random>`, installs the CRDs the relay tests use, and puts the
  * worker's signing secret in it as Secret `worker-signing` (key `secret`). Returns the namespace.
@@ -135,7 +121,7 @@ export async function prepareNamespace(kube: TestKube, prefix: string): Promise<
 
 export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv> {
   const plane = await sharedControlPlane();
-  const kube = new TestKube(plane.kubeConfig);
+  const kube = new TestKube(plane.restConfig);
   const namespace = await prepareNamespace(kube, `zl-${options.name}`);
   const worker = await startWorker();
   const proxy = await startTcpProxy(worker.url);
@@ -161,12 +147,12 @@ export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv>
   }
   const logs: string[] = [];
   const apiserverProxy = options.apiserverProxy ? await startTcpProxy(new URL(plane.server)) : undefined;
-  const relayKubeConfig = apiserverProxy
-    ? withServer(plane.kubeConfig, apiserverProxy.url.replace('http:', 'https:'))
-    : plane.kubeConfig;
+  const relayRestConfig = apiserverProxy
+    ? withServer(plane.restConfig, apiserverProxy.url.replace('http:', 'https:'))
+    : plane.restConfig;
   const start = async (): Promise<Relay> => {
     const relay = await startRelay({
-      kubeConfig: relayKubeConfig,
+      restConfig: relayRestConfig,
       metricsPort: 0,
       reconcilerSelector: selector,
       backoff: { baseDelayMs: 200, maxDelayMs: 4000 },
