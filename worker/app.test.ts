@@ -2,11 +2,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorBody } from '../src/protocol/errors.ts';
+import { MAX_JSON_DEPTH } from '../src/protocol/routes.ts';
 import { DescriptorList, ReconcileResponse } from '../src/protocol/schemas.ts';
 import { createApp } from './app.ts';
 import { discardLog, type LogLine } from './log.ts';
 import { standInRegistry, type StandInStats } from './testing/stand-in-registry.ts';
-import { configMaps, sampleRequest, signedGet, signedPost, TEST_SECRET } from './testing/requests.ts';
+import {
+  configMaps,
+  nestedBody,
+  sampleRequest,
+  signedGet,
+  signedPost,
+  TEST_SECRET,
+} from './testing/requests.ts';
 
 const env = { SIGNING_SECRET: TEST_SECRET };
 const PATH = '/v1/reconcilers/stand-in/reconcile';
@@ -100,6 +108,35 @@ describe('worker app (stand-in registry)', () => {
     assert.match(error.message, /owned: /);
     assert.match(error.message, /trigger/);
     assert.equal(stats.calls, 0);
+  });
+
+  test('a number JSON cannot hold (1e400) is 400 number_out_of_range naming the field, before the component', async () => {
+    const { app, stats } = setup();
+    const body = JSON.stringify(sampleRequest({ spec: { mode: 'ok', size: 1 } })).replace(
+      '"size":1',
+      '"size":1e400',
+    );
+    const response = await app.request(PATH, await signedPost(body), env);
+    assert.equal(response.status, 400);
+    const error = await errorOf(response);
+    assert.equal(error.code, 'number_out_of_range');
+    assert.match(error.message, /at primary\.spec\.size \(1e400\)/);
+    assert.equal(stats.instances, 0, 'nothing was instantiated');
+  });
+
+  test('nesting deeper than MAX_JSON_DEPTH is 400 nesting_too_deep; at the limit it reaches the component', async () => {
+    const { app, stats } = setup();
+    const refused = await app.request(PATH, await signedPost(nestedBody(MAX_JSON_DEPTH + 1)), env);
+    assert.equal(refused.status, 400);
+    const error = await errorOf(refused);
+    assert.equal(error.code, 'nesting_too_deep');
+    assert.match(error.message, /deeper than 100 levels \(at primary\.spec\.deep\.a\.a\.a\.…/);
+    assert.equal(stats.instances, 0, 'nothing was instantiated');
+    const accepted = await app.request(PATH, await signedPost(nestedBody(MAX_JSON_DEPTH)), env);
+    assert.equal(accepted.status, 200);
+    const tenThousand = await app.request(PATH, await signedPost(nestedBody(10_000)), env);
+    assert.equal((await errorOf(tenThousand)).code, 'nesting_too_deep');
+    assert.equal(stats.calls, 1);
   });
 
   test('wit err is 422 reconciler_error carrying the reconciler message', async () => {

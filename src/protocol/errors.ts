@@ -4,6 +4,8 @@ import * as z from 'zod/mini';
 /** Stable error codes; clients switch on these, never on messages. */
 export const ERROR_STATUS = {
   bad_request: 400,
+  nesting_too_deep: 400,
+  number_out_of_range: 400,
   unauthorized: 401,
   not_found: 404,
   payload_too_large: 413,
@@ -26,5 +28,11 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /** Whether a failed call may succeed when retried with the same input. */
 export function isRetryable(code: ErrorCode): boolean {
-  return code !== 'not_found' && code !== 'bad_request' && code !== 'payload_too_large';
+  return (
+    code !== 'not_found' &&
+    code !== 'bad_request' &&
+    code !== 'nesting_too_deep' &&
+    code !== 'number_out_of_range' &&
+    code !== 'payload_too_large'
+  );
 }

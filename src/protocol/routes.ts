@@ -14,3 +14,10 @@ export const HEADERS = {
 
 /** Largest request body the worker accepts, in bytes. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Deepest nesting of objects and arrays the worker accepts in a request body (`{}` is depth 1). Real
+ * Kubernetes objects stay far below it (a Deployment's deepest field sits at about 10, 12 inside a
+ * request); deeper JSON overflows a stack on its way into a component.
+ */
+export const MAX_JSON_DEPTH = 100;

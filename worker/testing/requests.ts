@@ -30,6 +30,17 @@ export function sampleRequest(options: SampleOptions = {}): ReconcileRequest {
   };
 }
 
+/**
+ * A request body whose deepest value sits `depth` levels down (the request, `primary` and `spec` are
+ * the first three), under `primary.spec.deep.a.a…`. Built as text: JSON.stringify overflows Node's stack
+ * on very deep values.
+ */
+export function nestedBody(depth: number, spec: Record<string, unknown> = { mode: 'ok' }): string {
+  const levels = depth - 3;
+  const deep = '{"a":'.repeat(levels - 1) + '{}' + '}'.repeat(levels - 1);
+  return JSON.stringify(sampleRequest({ spec: { ...spec, deep: 0 } })).replace('"deep":0', `"deep":${deep}`);
+}
+
 /** `count` ConfigMaps of about `bytes` each, named `<prefix>-<i>`. */
 export function configMaps(prefix: string, count: number, namespace = 'default', bytes = 200): KubeObject[] {
   return Array.from({ length: count }, (_, i) => ({

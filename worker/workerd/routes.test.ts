@@ -2,11 +2,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ErrorBody, type ErrorCode } from '../../src/protocol/errors.ts';
-import { MAX_BODY_BYTES } from '../../src/protocol/routes.ts';
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../../src/protocol/routes.ts';
 import { signHeaders } from '../../src/signing.ts';
 import { DescriptorList, ReconcileResponse } from '../../src/protocol/schemas.ts';
 import { startWorker, type RunningWorker } from '../testing/harness.ts';
-import { configMaps, sampleRequest, signedGet, signedPost, TEST_SECRET } from '../testing/requests.ts';
+import {
+  configMaps,
+  nestedBody,
+  sampleRequest,
+  signedGet,
+  signedPost,
+  TEST_SECRET,
+} from '../testing/requests.ts';
 
 const FAULTY = '/v1/reconcilers/faulty/reconcile';
 let worker: RunningWorker;
@@ -115,6 +122,35 @@ describe('worker in workerd: error codes, one request each', () => {
       'bad_request',
     );
     assert.match(message, /finalizing/);
+  });
+
+  test('400 number_out_of_range: 1e400 is refused naming the field, and no component runs', async () => {
+    worker.clearLogs();
+    const body = JSON.stringify(faulty({ mode: 'ok', size: 1 }, 'infinite')).replace(
+      '"size":1',
+      '"size":1e400',
+    );
+    const message = await expectError(
+      await worker.fetch(FAULTY, await signedPost(body)),
+      400,
+      'number_out_of_range',
+    );
+    assert.match(message, /at primary\.spec\.size \(1e400\)/);
+    const line = worker.logLines().find((l) => l.msg === 'request');
+    assert.equal(line?.reconcileMs, undefined, 'the component was not called');
+  });
+
+  test('400 nesting_too_deep: 10,000 levels are refused before the component; at the limit the component answers', async () => {
+    worker.clearLogs();
+    const message = await expectError(
+      await worker.fetch(FAULTY, await signedPost(nestedBody(10_000))),
+      400,
+      'nesting_too_deep',
+    );
+    assert.match(message, new RegExp(`deeper than ${MAX_JSON_DEPTH} levels`));
+    const atLimit = await worker.fetch(FAULTY, await signedPost(nestedBody(MAX_JSON_DEPTH)));
+    assert.equal(atLimit.status, 200, await atLimit.clone().text());
+    assert.deepEqual(instantiations('faulty'), [], 'no trap, no rebuild');
   });
 
   test('401 unauthorized: unsigned', async () => {
