@@ -1,14 +1,24 @@
-// Applies a checked response: server-side apply of each desired object, prune, status subresource, Events.
+// Applies a checked response: adoption guard, server-side apply of what changed, prune, status subresource.
 //
 // Order and guarantees:
-// 1. every desired object is first applied with dryRun=All; if any fails, nothing is written
-//    (a bad object never leaves a half-applied response);
-// 2. then each is applied for real (field manager `zeroloop/<reconciler>`, force);
-// 3. owned objects the relay stamped for this primary that are no longer desired are deleted
-//    (with a uid precondition, so a re-created namesake is never touched);
-// 4. `status`, when given and different from the cached one, is applied to the status subresource.
-// A write that changes nothing does not change the resourceVersion, so it produces no watch
-// event and no further reconcile.
+// 1. each desired object is classified against the cache: an existing object the relay did not
+//    create for this primary and reconciler is REFUSED (never adopted; the rest is applied); one
+//    whose live copy already holds the intent is UNCHANGED and costs no request (intent.ts);
+//    the rest are writes;
+// 2. when the writes are several, or create anything, they are first applied with dryRun=All; if
+//    any fails nothing is written (a bad object never leaves a half-applied response). A create
+//    whose dry-run shows the object already exists (the cache had not seen it yet) is re-checked
+//    against the apiserver and refused unless the relay stamped it. A single update needs no
+//    dry-run: it succeeds or fails whole;
+// 3. the writes are applied for real (field manager `zeroloop/<reconciler>`, force), and the
+//    resourceVersion each returns is reported, so the controller can recognise its own echo;
+// 4. then, in parallel: owned objects the relay stamped for this primary and reconciler that are no
+//    longer desired are deleted (with a uid precondition, so a re-created namesake is never
+//    touched), and `status`, when given and different from the cached one, is applied to the
+//    status subresource.
+// Caveat: the adoption guard reads the relay's cache, and the dry-run narrows the window to the
+// milliseconds between the dry-run and the apply; an object created by someone else inside that
+// window can still be taken over.
 import { isDeepStrictEqual } from 'node:util';
 import { kindId } from '../../src/keys.ts';
 import type { JsonObject } from '../../src/protocol/schemas.ts';
@@ -16,8 +26,9 @@ import type { KubeClient } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import { objectPath } from '../kube/discovery.ts';
-import type { KObject } from '../kube/object.ts';
-import { identity, isStampedBy } from './ownership.ts';
+import { KObject } from '../kube/object.ts';
+import { unchanged } from './intent.ts';
+import { identity, isStampedBy, OWNER_LABEL, RECONCILER_LABEL } from './ownership.ts';
 
 /** A write to the apiserver failed; nothing after the failing step ran. */
 export class ApplyFailed extends Error {
@@ -41,22 +52,45 @@ export interface ApplyInput {
   reconciler: string;
   primary: KObject;
   primaryResource: ResourceInfo;
-  /** Stamped, scope-checked objects. */
+  /** Stamped, scope-checked objects, each carrying its intent annotation. */
   desired: KObject[];
   /** What the cache holds as owned by this primary now (prune candidates). */
   owned: KObject[];
+  /** The cached object of the same kind, namespace and name, whoever owns it. */
+  live: (obj: KObject) => KObject | undefined;
   /** Resources of the owned kinds, by kindId. */
   resources: ReadonlyMap<string, ResourceInfo>;
   status: JsonObject | null;
 }
 
+/** A desired object the relay did not apply because it belongs to someone else. */
+export interface Refusal {
+  /** `identity()` of the object. */
+  object: string;
+  reason: string;
+}
+
 export interface ApplyResult {
+  /** Objects written (created or changed). */
   applied: number;
+  /** Desired objects whose live copy already held the intent: no request sent. */
+  unchanged: number;
   pruned: number;
   statusWritten: boolean;
+  refused: Refusal[];
+  /** identity → the resourceVersion each write returned (the watch echoes it back). */
+  written: Map<string, string>;
+  /** uids of the objects pruned (the watch echoes their deletion). */
+  prunedUids: string[];
 }
 
 const APPLY = 'application/apply-patch+yaml';
+
+interface Write {
+  object: KObject;
+  /** The cache holds no object of this identity. */
+  create: boolean;
+}
 
 export class Applier {
   #client: KubeClient;
@@ -66,86 +100,182 @@ export class Applier {
   }
 
   async apply(input: ApplyInput): Promise<ApplyResult> {
-    const fieldManager = `zeroloop/${input.reconciler}`;
-    const put = (obj: KObject, dryRun: boolean) => {
-      const r = input.resources.get(kindId(obj));
-      if (!r) throw new Error(`no resource known for ${kindId(obj)}`);
-      return this.#client.request('PATCH', objectPath(r, obj.metadata.namespace, obj.metadata.name), {
-        query: { fieldManager, force: true, ...(dryRun ? { dryRun: 'All' } : {}) },
-        body: obj,
-        contentType: APPLY,
-      });
-    };
-
-    for (const step of ['dry-run', 'apply'] as const) {
-      const results = await Promise.allSettled(
-        input.desired.map(async (o) => {
-          try {
-            await put(o, step === 'dry-run');
-          } catch (error) {
-            throw new Error(`${identity(o)}: ${describe(error)}`, { cause: error });
-          }
-        }),
-      );
-      const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
-      if (failures.length > 0) {
-        throw new ApplyFailed(input.key, step, failures.map((e) => e.message).join('; '), failures[0]?.cause);
+    const uid = input.primary.metadata.uid ?? '';
+    const refused: Refusal[] = [];
+    let writes: Write[] = [];
+    let same = 0;
+    for (const object of input.desired) {
+      const live = input.live(object);
+      if (live && !isStampedBy(live, uid, input.reconciler)) {
+        refused.push({ object: identity(object), reason: foreignOwner(live) });
+      } else if (unchanged(object, live)) {
+        same++;
+      } else {
+        writes.push({ object, create: !live });
       }
     }
+
+    if (writes.length > 1 || writes.some((w) => w.create)) {
+      const previews = await this.#allOrNothing(input, 'dry-run', writes);
+      const existing = writes.filter((w, i) => w.create && previews[i]?.metadata.resourceVersion);
+      for (const w of existing) {
+        const reason = await this.#foreign(input, w.object, uid);
+        if (reason !== undefined) refused.push({ object: identity(w.object), reason });
+      }
+      const refusedIds = new Set(refused.map((r) => r.object));
+      writes = writes.filter((w) => !refusedIds.has(identity(w.object)));
+    }
+
+    const written = new Map<string, string>();
+    const results = await this.#allOrNothing(input, 'apply', writes);
+    writes.forEach((w, i) => {
+      const rv = results[i]?.metadata.resourceVersion;
+      if (rv) written.set(identity(w.object), rv);
+    });
 
     const wanted = new Set(input.desired.map(identity));
-    const uid = input.primary.metadata.uid ?? '';
-    const stale = input.owned.filter((o) => isStampedBy(o, uid) && !wanted.has(identity(o)));
-    for (const obj of stale) {
-      const r = input.resources.get(kindId(obj));
-      if (!r) continue;
-      try {
-        await this.#client.request('DELETE', objectPath(r, obj.metadata.namespace, obj.metadata.name), {
-          body: {
-            apiVersion: 'v1',
-            kind: 'DeleteOptions',
-            propagationPolicy: 'Background',
-            preconditions: { uid: obj.metadata.uid },
-          },
-        });
-      } catch (error) {
-        if (error instanceof KubeApiError && (error.status === 404 || error.status === 409)) continue;
-        throw new ApplyFailed(input.key, 'prune', `${identity(obj)}: ${describe(error)}`, error);
-      }
-    }
-
-    let statusWritten = false;
-    if (input.status !== null && !isDeepStrictEqual(input.primary.status, input.status)) {
-      const p = input.primary;
-      try {
-        await this.#client.request(
-          'PATCH',
-          objectPath(input.primaryResource, p.metadata.namespace, p.metadata.name, 'status'),
-          {
-            query: { fieldManager, force: true },
-            body: {
-              apiVersion: p.apiVersion,
-              kind: p.kind,
-              metadata: {
-                name: p.metadata.name,
-                ...(p.metadata.namespace ? { namespace: p.metadata.namespace } : {}),
-              },
-              status: input.status,
-            },
-            contentType: APPLY,
-          },
-        );
-        statusWritten = true;
-      } catch (error) {
-        const hint =
-          error instanceof KubeApiError && error.status === 404
-            ? ' (does the CRD enable the status subresource?)'
-            : '';
-        throw new ApplyFailed(input.key, 'status', describe(error) + hint, error);
-      }
-    }
-    return { applied: input.desired.length, pruned: stale.length, statusWritten };
+    const stale = input.owned.filter(
+      (o) => isStampedBy(o, uid, input.reconciler) && !wanted.has(identity(o)),
+    );
+    const [prunedUids, statusWritten] = await Promise.all([this.#prune(input, stale), this.#status(input)]);
+    return {
+      applied: writes.length,
+      unchanged: same,
+      pruned: prunedUids.length,
+      statusWritten,
+      refused,
+      written,
+      prunedUids,
+    };
   }
+
+  /** Applies every write (dry-run or for real) in parallel; throws ApplyFailed listing every failure. */
+  async #allOrNothing(
+    input: ApplyInput,
+    step: 'dry-run' | 'apply',
+    writes: Write[],
+  ): Promise<(KObject | undefined)[]> {
+    const fieldManager = `zeroloop/${input.reconciler}`;
+    const results = await Promise.allSettled(
+      writes.map(async ({ object }) => {
+        try {
+          const r = this.#resource(input, object);
+          const answer = await this.#client.request(
+            'PATCH',
+            objectPath(r, object.metadata.namespace, object.metadata.name),
+            {
+              query: { fieldManager, force: true, ...(step === 'dry-run' ? { dryRun: 'All' } : {}) },
+              body: object,
+              contentType: APPLY,
+            },
+          );
+          const parsed = KObject.safeParse(answer);
+          return parsed.success ? parsed.data : undefined;
+        } catch (error) {
+          throw new Error(`${identity(object)}: ${describe(error)}`, { cause: error });
+        }
+      }),
+    );
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    if (failures.length > 0) {
+      throw new ApplyFailed(input.key, step, failures.map((e) => e.message).join('; '), failures[0]?.cause);
+    }
+    return results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+  }
+
+  /** Why an object the cache had not seen may not be applied (read from the apiserver), or undefined if it is ours. */
+  async #foreign(input: ApplyInput, object: KObject, uid: string): Promise<string | undefined> {
+    const r = this.#resource(input, object);
+    try {
+      const live = KObject.parse(
+        await this.#client.request('GET', objectPath(r, object.metadata.namespace, object.metadata.name)),
+      );
+      return isStampedBy(live, uid, input.reconciler) ? undefined : foreignOwner(live);
+    } catch (error) {
+      // Gone since the dry-run: creating it adopts nothing.
+      if (error instanceof KubeApiError && error.status === 404) return undefined;
+      throw new ApplyFailed(input.key, 'dry-run', `${identity(object)}: ${describe(error)}`, error);
+    }
+  }
+
+  /** Deletes the stale objects; returns the uids deleted (or already gone). */
+  async #prune(input: ApplyInput, stale: KObject[]): Promise<string[]> {
+    const results = await Promise.allSettled(
+      stale.map(async (obj) => {
+        const r = input.resources.get(kindId(obj));
+        if (!r) return undefined;
+        try {
+          await this.#client.request('DELETE', objectPath(r, obj.metadata.namespace, obj.metadata.name), {
+            body: {
+              apiVersion: 'v1',
+              kind: 'DeleteOptions',
+              propagationPolicy: 'Background',
+              preconditions: { uid: obj.metadata.uid },
+            },
+          });
+        } catch (error) {
+          if (error instanceof KubeApiError && (error.status === 404 || error.status === 409))
+            return undefined;
+          throw new ApplyFailed(input.key, 'prune', `${identity(obj)}: ${describe(error)}`, error);
+        }
+        return obj.metadata.uid;
+      }),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results.flatMap((r) => (r.status === 'fulfilled' && r.value !== undefined ? [r.value] : []));
+  }
+
+  /** Applies `status` to the status subresource when it differs from the cached one. */
+  async #status(input: ApplyInput): Promise<boolean> {
+    if (input.status === null || isDeepStrictEqual(input.primary.status, input.status)) return false;
+    const p = input.primary;
+    try {
+      await this.#client.request(
+        'PATCH',
+        objectPath(input.primaryResource, p.metadata.namespace, p.metadata.name, 'status'),
+        {
+          query: { fieldManager: `zeroloop/${input.reconciler}`, force: true },
+          body: {
+            apiVersion: p.apiVersion,
+            kind: p.kind,
+            metadata: {
+              name: p.metadata.name,
+              ...(p.metadata.namespace ? { namespace: p.metadata.namespace } : {}),
+            },
+            status: input.status,
+          },
+          contentType: APPLY,
+        },
+      );
+      return true;
+    } catch (error) {
+      const hint =
+        error instanceof KubeApiError && error.status === 404
+          ? ' (does the CRD enable the status subresource?)'
+          : '';
+      throw new ApplyFailed(input.key, 'status', describe(error) + hint, error);
+    }
+  }
+
+  #resource(input: ApplyInput, obj: KObject): ResourceInfo {
+    const r = input.resources.get(kindId(obj));
+    if (!r) throw new Error(`no resource known for ${kindId(obj)}`);
+    return r;
+  }
+}
+
+/** Who an existing object belongs to, as the AdoptionRefused message says it. */
+function foreignOwner(live: KObject): string {
+  const labels = live.metadata.labels ?? {};
+  const controller = live.metadata.ownerReferences?.find((r) => r.controller === true);
+  const owner =
+    labels[OWNER_LABEL] !== undefined
+      ? `stamped by zeroloop for owner ${labels[OWNER_LABEL]} (reconciler ${labels[RECONCILER_LABEL] ?? '?'})`
+      : controller
+        ? `controlled by ${controller.kind} ${controller.name}`
+        : 'created by someone else';
+  return `${identity(live)} already exists and was not created by the relay for this primary (${owner}); rename the object in the reconciler, or delete the existing one`;
 }
 
 /**

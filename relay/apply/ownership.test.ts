@@ -10,14 +10,15 @@ const primary: KObject = {
   metadata: { name: 'site', namespace: 'team-a', uid: 'uid-1' },
 };
 
-test('stamp should set the controller ownerReference, owner labels and namespace', () => {
-  const out = stamp(
+test("stamp should set the controller ownerReference, owner labels and namespace, and strip the answer's ownership", () => {
+  const { object: out, stripped } = stamp(
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: {
         name: 'cfg',
-        labels: { app: 'site' },
+        labels: { app: 'site', [OWNER_LABEL]: 'forged', 'zeroloop.dev/other': 'x' },
+        annotations: { note: 'kept', 'zeroloop.dev/intent': 'forged' },
         resourceVersion: '12',
         managedFields: [],
         ownerReferences: [
@@ -37,8 +38,15 @@ test('stamp should set the controller ownerReference, owner labels and namespace
     [RECONCILER_LABEL]: 'website',
   });
   assert.equal(out.metadata.namespace, 'team-a');
+  assert.deepEqual(out.metadata.annotations, { note: 'kept' });
+  assert.deepEqual(stripped, [
+    'ownerReference Other/o',
+    'ownerReference Keep/k',
+    `label ${OWNER_LABEL}`,
+    'label zeroloop.dev/other',
+    'annotation zeroloop.dev/intent',
+  ]);
   assert.deepEqual(out.metadata.ownerReferences, [
-    { apiVersion: 'x/v1', kind: 'Keep', name: 'k', uid: 'keep' },
     {
       apiVersion: 'examples.zeroloop.dev/v1alpha1',
       kind: 'Website',
@@ -52,7 +60,9 @@ test('stamp should set the controller ownerReference, owner labels and namespace
   assert.equal('managedFields' in out.metadata, false);
   assert.deepEqual(out.data, { a: '1' });
   assert.deepEqual(ownerUids(out), ['uid-1']);
-  assert.equal(isStampedBy(out, 'uid-1'), true);
+  assert.equal(isStampedBy(out, 'uid-1', 'website'), true);
+  assert.equal(isStampedBy(out, 'uid-1', 'another'), false, 'another Reconciler of the same primary');
+  assert.equal(isStampedBy(out, 'uid-2', 'website'), false, 'another primary');
 });
 
 test('ownerUids should find owners by controller reference or by label', () => {
@@ -77,7 +87,8 @@ test('ownerUids should find owners by controller reference or by label', () => {
   assert.deepEqual(ownerUids(byRef), ['u9']);
   assert.deepEqual(ownerUids(byLabel), ['u8']);
   assert.deepEqual(ownerUids(notController), []);
-  assert.equal(isStampedBy(byRef, 'u9'), false, 'only stamped objects are prunable');
+  assert.equal(isStampedBy(byRef, 'u9', 'website'), false, 'only stamped objects are prunable');
+  assert.equal(isStampedBy(byLabel, 'u8', 'website'), false, 'both owner labels are needed');
 });
 
 test('stamp should refuse a primary without uid', () => {

@@ -2,15 +2,21 @@
 //
 // Owner labels (decision, documented in relay/README.md):
 //   zeroloop.dev/owner: <primary uid>       (a uid fits a label value; names may not)
-//   zeroloop.dev/reconciler: <reconciler>   (which field manager wrote it)
+//   zeroloop.dev/reconciler: <reconciler>   (which Reconciler wrote it; two Reconcilers of one
+//                                            primary kind keep their children apart by it)
+// Ownership is the relay's, never the reconciler's: `ownerReferences` and every `zeroloop.dev/`
+// label or annotation in an answer are stripped (and reported) before the relay stamps its own.
 // An object is owned by a primary when its controller ownerReference or its owner label names the
-// primary's uid. Only objects carrying the owner label are ever pruned: an object someone else
-// created with an ownerReference is passed to the reconciler, but never deleted by the relay.
+// primary's uid. Only objects carrying BOTH owner labels for this primary and this reconciler are
+// ever updated or pruned: anything else is someone else's, and is never adopted.
 import type { KubeObject } from '../../src/protocol/schemas.ts';
 import type { KObject, OwnerReference } from '../kube/object.ts';
 
 export const OWNER_LABEL = 'zeroloop.dev/owner';
 export const RECONCILER_LABEL = 'zeroloop.dev/reconciler';
+/** Hash of the intent last applied (see intent.ts): lets a restarted relay skip unchanged writes. */
+export const INTENT_ANNOTATION = 'zeroloop.dev/intent';
+const RESERVED_PREFIX = 'zeroloop.dev/';
 
 /** Index name of the store index "owner uid → objects". */
 export const OWNER_INDEX = 'owner';
@@ -38,9 +44,16 @@ export function ownerUids(obj: KObject): string[] {
   return [...out];
 }
 
-/** Whether the relay stamped `obj` for `primaryUid`, so that it may prune it. */
-export function isStampedBy(obj: KObject, primaryUid: string): boolean {
-  return obj.metadata.labels?.[OWNER_LABEL] === primaryUid;
+/** Whether the relay created `obj` for this primary and this reconciler, so that it may update or prune it. */
+export function isStampedBy(obj: KObject, primaryUid: string, reconciler: string): boolean {
+  const labels = obj.metadata.labels;
+  return labels?.[OWNER_LABEL] === primaryUid && labels[RECONCILER_LABEL] === reconciler;
+}
+
+/** Whether `obj` was stamped by some other Reconciler than `reconciler` (its children are not ours). */
+export function stampedByOther(obj: KObject, reconciler: string): boolean {
+  const other = obj.metadata.labels?.[RECONCILER_LABEL];
+  return other !== undefined && other !== reconciler;
 }
 
 const SERVER_FIELDS = [
@@ -52,38 +65,54 @@ const SERVER_FIELDS = [
   'selfLink',
 ];
 
+/** A stamped object, and what the relay removed from the reconciler's version of it. */
+export interface Stamped {
+  object: KObject;
+  /** `ownerReferences`, `zeroloop.dev/` labels and annotations the answer tried to set. */
+  stripped: string[];
+}
+
+function withoutReserved(map: unknown, what: string, stripped: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((map ?? {}) as Record<string, string>)) {
+    if (k.startsWith(RESERVED_PREFIX)) stripped.push(`${what} ${k}`);
+    else out[k] = v;
+  }
+  return out;
+}
+
 /**
- * A copy of `desired` ready for server-side apply: namespace defaulted, owner labels set, the
- * controller ownerReference pointing at `primary` (replacing any controller reference the
- * reconciler set; other references are kept), server-populated fields removed.
+ * A copy of `desired` ready for server-side apply: namespace defaulted, server-populated fields
+ * removed, the answer's ownerReferences and `zeroloop.dev/` labels/annotations stripped, then the
+ * owner labels and the one controller ownerReference pointing at `primary` set by the relay.
  */
 export function stamp(
   desired: KubeObject,
   primary: KObject,
   reconciler: string,
   namespace: string | undefined,
-): KObject {
+): Stamped {
+  const stripped: string[] = [];
   const meta = Object.fromEntries(
     Object.entries(desired.metadata as Record<string, unknown>).filter(([k]) => !SERVER_FIELDS.includes(k)),
   );
-  const labels = { ...(meta.labels as Record<string, string> | undefined) };
+  const refs = (meta.ownerReferences as OwnerReference[] | undefined) ?? [];
+  for (const r of refs) stripped.push(`ownerReference ${r.kind}/${r.name}`);
+  const labels = withoutReserved(meta.labels, 'label', stripped);
   labels[OWNER_LABEL] = controllerRef(primary).uid;
   labels[RECONCILER_LABEL] = reconciler;
-  const others = ((meta.ownerReferences as OwnerReference[] | undefined) ?? []).filter(
-    (r) => r.controller !== true,
-  );
-  const out: KObject = {
-    ...desired,
-    metadata: {
-      ...meta,
-      name: desired.metadata.name,
-      labels,
-      ownerReferences: [...others, controllerRef(primary)],
-    },
+  const annotations = withoutReserved(meta.annotations, 'annotation', stripped);
+  const metadata: KObject['metadata'] = {
+    ...meta,
+    name: desired.metadata.name,
+    labels,
+    ownerReferences: [controllerRef(primary)],
   };
-  if (namespace !== undefined) out.metadata.namespace = namespace;
-  else delete out.metadata.namespace;
-  return out;
+  if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
+  else delete metadata.annotations;
+  if (namespace !== undefined) metadata.namespace = namespace;
+  else delete metadata.namespace;
+  return { object: { ...desired, metadata }, stripped };
 }
 
 /** `apps/v1/Deployment ns/name`: identity of an object across kinds. */

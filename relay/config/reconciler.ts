@@ -13,6 +13,27 @@ const nonEmpty = z.string().check(z.minLength(1));
 export const KindRef = z.object({ apiVersion: nonEmpty, kind: nonEmpty });
 export type KindRef = z.infer<typeof KindRef>;
 
+/**
+ * Bounds on what one answer may make the relay do. A limit hit rejects the answer (nothing applied,
+ * a Warning Event naming the limit, retried with backoff), except Events beyond the cap, which are
+ * dropped and counted, and requeue-after, which is clamped. Keep in step with the CRD.
+ */
+export const AnswerLimits = z.object({
+  /** Bytes of the worker's answer, enforced while reading it (the apiserver refuses bodies over 3 MiB). */
+  maxAnswerBytes: z._default(z.int().check(z.minimum(1024), z.maximum(3 * 1024 * 1024)), 1024 * 1024),
+  /** Objects in `desired`. */
+  maxDesiredObjects: z._default(z.int().check(z.minimum(0), z.maximum(1000)), 100),
+  /** Bytes of `status` as JSON. */
+  maxStatusBytes: z._default(z.int().check(z.minimum(64), z.maximum(1024 * 1024)), 64 * 1024),
+  /** Events recorded from one answer; the rest are dropped and counted. */
+  maxEventsPerAnswer: z._default(z.int().check(z.minimum(0), z.maximum(100)), 10),
+  /** A shorter requeue-after is raised to this (no hot loops). */
+  minRequeueAfterSeconds: z._default(z.number().check(z.minimum(0.1), z.maximum(3600)), 1),
+  /** A longer requeue-after is lowered to this. */
+  maxRequeueAfterSeconds: z._default(z.number().check(z.minimum(1), z.maximum(7 * 86400)), 86400),
+});
+export type AnswerLimits = z.infer<typeof AnswerLimits>;
+
 /** `spec` of a Reconciler. Keep in step with deploy/crds/reconcilers.zeroloop.dev.yaml. */
 export const ReconcilerSpec = z.object({
   /** The reconciler's name at the worker: `POST {endpoint}/v1/reconcilers/{reconciler}/reconcile`. */
@@ -35,6 +56,8 @@ export const ReconcilerSpec = z.object({
   timeoutSeconds: z._default(z.number().check(z.positive(), z.maximum(300)), 10),
   /** Hold a `zeroloop.dev/<reconciler>` finalizer on primaries (finalizer flow: issue 6). */
   finalizer: z._default(z.boolean(), false),
+  /** Bounds on each answer (defaults above). */
+  limits: z._default(AnswerLimits, () => AnswerLimits.parse({})),
 });
 export type ReconcilerSpec = z.infer<typeof ReconcilerSpec>;
 

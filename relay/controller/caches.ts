@@ -1,6 +1,6 @@
 // One controller's primary and owned-object informers (primaries indexed by uid, owned objects by owner uid) and their lookups.
 import { kindId } from '../../src/keys.ts';
-import { OWNER_INDEX, ownerUids } from '../apply/ownership.ts';
+import { OWNER_INDEX, ownerUids, stampedByOther } from '../apply/ownership.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { DeltaHandler, InformerFactory, SharedInformer } from '../watch/informer.ts';
@@ -68,15 +68,31 @@ export class ControllerCaches {
     return undefined;
   }
 
-  /** The cached objects a primary owns (controller ownerReference or owner label). */
-  owned(primary: KObject): KObject[] {
+  /**
+   * The cached objects a primary owns (controller ownerReference or owner label), less those
+   * another Reconciler of the same primary stamped: their children are kept apart.
+   */
+  owned(primary: KObject, reconciler: string): KObject[] {
     const uid = primary.metadata.uid;
     if (!uid) return [];
     const out = new Map<string, KObject>();
     for (const informer of this.#owned)
       for (const obj of informer.store.byIndex(OWNER_INDEX, uid))
-        out.set(`${kindId(obj)} ${storeKey(obj)}`, obj);
+        if (!stampedByOther(obj, reconciler)) out.set(`${kindId(obj)} ${storeKey(obj)}`, obj);
     return [...out.values()];
+  }
+
+  /** The cached object of `obj`'s kind, namespace and name, whoever owns it. */
+  live(obj: KObject): KObject | undefined {
+    const key = storeKey(obj);
+    for (const informer of this.#owned) {
+      const s = informer.scope;
+      if (s.apiVersion !== obj.apiVersion || s.kind !== obj.kind) continue;
+      if (s.namespace !== undefined && s.namespace !== obj.metadata.namespace) continue;
+      const found = informer.store.get(key);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** Stops delivering deltas to the controller. */

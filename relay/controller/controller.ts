@@ -1,10 +1,13 @@
 // Runs one Reconciler: informers → triggers → work queue → dispatcher → scope guard → applier, with no resync.
 //
-// Guarantees (DESIGN.md, relay semantics):
+// Guarantees (relay/README.md, "Guarantees"):
 // - level-triggered: each call carries the primary and its owned objects as the cache holds them;
 // - one reconcile at a time per primary, events during it coalesce into exactly one more;
 // - at start each existing primary is reconciled once; afterwards only watch deltas, failures
 //   (per-key backoff, Retry-After) and requeue-after timers that the reconciler asked for enqueue;
+// - one reconcile per change: the watch events of the relay's own writes wake nothing (echoes.ts),
+//   and writes that would change nothing are not sent (apply/intent.ts);
+// - an answer is bounded (limits.ts) and never adopts: ownership is the relay's (apply/ownership.ts);
 // - any failure leaves a Warning Event on the primary, a log line with its key and a metric, and
 //   the key is retried: it is never dropped;
 // - related objects: an answer's selectors decide which shared watches feed the next request and
@@ -13,7 +16,8 @@ import { kindId, refOf } from '../../src/keys.ts';
 import type { ReconcileResponse, Trigger } from '../../src/protocol/schemas.ts';
 import { ApplyFailed, type Applier, type ApplyResult } from '../apply/applier.ts';
 import type { EventRecorder, EventSpec } from '../apply/events.ts';
-import { stamp } from '../apply/ownership.ts';
+import { identity, stamp, stampedByOther } from '../apply/ownership.ts';
+import { withIntent } from '../apply/intent.ts';
 import { checkScope, ScopeRejected } from '../apply/scope.ts';
 import type { Clock } from '../clock.ts';
 import { realClock, sleep } from '../clock.ts';
@@ -33,6 +37,9 @@ import { RateLimitingQueue } from '../queue/rate-limited.ts';
 import type { InformerFactory } from '../watch/informer.ts';
 import { type Delta, storeKey } from '../watch/store.ts';
 import { ControllerCaches } from './caches.ts';
+import { Echoes } from './echoes.ts';
+import { FlapDetector } from './flapping.ts';
+import { AnswerLimitExceeded, bound } from './limits.ts';
 import { addFinalizer, type FinalizerTarget, planFinalizer, removeFinalizer } from './finalizer.ts';
 import { type ControllerKinds, discoverKinds } from './kinds.ts';
 import { ownedTriggers, primaryTriggers } from './predicates.ts';
@@ -57,6 +64,13 @@ export interface ControllerDeps {
   backoff?: BackoffOptions;
 }
 
+/** A watch delta that may wake primaries, judged once its primaries' reconciles are done. */
+interface Wake {
+  delta: Delta;
+  keys: string[];
+  trigger: Trigger;
+}
+
 /** What one worker call (or two, when the selectors changed) answered. */
 interface Answer {
   response: ReconcileResponse;
@@ -77,6 +91,10 @@ export class Controller {
   #caches: ControllerCaches;
   #related: RelatedWatches;
   #triggers = new Map<string, Trigger>();
+  #echoes = new Echoes();
+  #flaps = new FlapDetector();
+  /** Primaries being reconciled → wakes that arrived meanwhile (judged after the apply). */
+  #inFlight = new Map<string, Wake[]>();
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
   #synced = false;
@@ -108,8 +126,8 @@ export class Controller {
     this.#related = new RelatedWatches({
       informers: deps.informers,
       signal: this.#stopping.signal,
-      wake: (key, ref) => {
-        this.#enqueue(key, { type: 'related', ref });
+      wake: (keys, delta) => {
+        this.#judge({ delta, keys, trigger: { type: 'related', ref: refOf(delta.object) } });
       },
     });
   }
@@ -187,22 +205,51 @@ export class Controller {
   // ── watch: deltas → triggers ─────────────────────────────────────────────────────────────────
 
   #onPrimary(delta: Delta): void {
-    if (primaryTriggers(delta)) this.#enqueue(storeKey(delta.object), { type: 'primary' });
-    if (delta.type === 'deleted') void this.#related.set(storeKey(delta.object), []);
+    const key = storeKey(delta.object);
+    if (primaryTriggers(delta)) this.#enqueue(key, { type: 'primary' });
+    if (delta.type === 'deleted') {
+      void this.#related.set(key, []);
+      if (this.#flaps.forget(key)) this.#d.metrics.flapping.dec(this.#labels);
+    }
   }
 
   #onOwned(delta: Delta): void {
+    // Another Reconciler of the same primary kind stamped it: its children are not ours.
+    if (stampedByOther(delta.object, this.config.spec.reconciler)) return;
+    const keys: string[] = [];
     for (const uid of ownedTriggers(delta)) {
       const primary = this.#caches.primaryByUid(uid);
-      if (primary) this.#enqueue(storeKey(primary), { type: 'owned', ref: refOf(delta.object) });
+      if (primary) keys.push(storeKey(primary));
     }
+    if (keys.length > 0) this.#judge({ delta, keys, trigger: { type: 'owned', ref: refOf(delta.object) } });
+    else if (delta.type === 'deleted') this.#echoes.forget([delta.object]);
+  }
+
+  /**
+   * Enqueues the primaries a delta wakes, unless it is the echo of the relay's own write. While
+   * one of them is being reconciled the delta is held: the apply's answer (the resourceVersion to
+   * recognise) may come after the watch event.
+   */
+  #judge(wake: Wake): void {
+    const held = wake.keys.map((k) => this.#inFlight.get(k)).find((w) => w !== undefined);
+    if (held) {
+      held.push(wake);
+      return;
+    }
+    if (this.#echoes.isEcho(wake.delta)) {
+      this.#d.metrics.echoesSuppressed.inc(this.#labels);
+      return;
+    }
+    for (const key of wake.keys) this.#enqueue(key, wake.trigger);
   }
 
   // ── queue → workers ──────────────────────────────────────────────────────────────────────────
 
   #enqueue(key: string, trigger: Trigger): void {
     if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
-    this.queue.add(key);
+    // A flapping primary waits out its backoff before each reconcile.
+    if (this.#flaps.isFlapping(key)) this.queue.addRateLimited(key);
+    else this.queue.add(key);
     this.#d.metrics.queueDepth.set(this.#labels, this.queue.length);
   }
 
@@ -212,6 +259,7 @@ export class Controller {
       if (key === undefined) return;
       this.#d.metrics.queueDepth.set(this.#labels, this.queue.length);
       this.#d.metrics.inFlight.inc(this.#labels);
+      this.#inFlight.set(key, []);
       try {
         await this.#reconcile(key);
       } catch (error) {
@@ -219,6 +267,9 @@ export class Controller {
         this.#log.error('unexpected reconcile failure', { key, error });
         this.queue.addRateLimited(key);
       } finally {
+        const held = this.#inFlight.get(key) ?? [];
+        this.#inFlight.delete(key);
+        for (const wake of held) this.#judge(wake);
         this.#d.metrics.inFlight.dec(this.#labels);
         this.queue.done(key);
         this.#d.metrics.queueDepth.set(this.#labels, this.queue.length);
@@ -248,7 +299,7 @@ export class Controller {
     const started = this.#clock.now();
     const traceparent = newTraceparent();
     const log = this.#log.child({ key, traceparent });
-    const owned = this.#caches.owned(primary);
+    const owned = this.#caches.owned(primary, spec.reconciler);
     const target: FinalizerTarget = {
       key,
       reconciler: spec.reconciler,
@@ -268,8 +319,17 @@ export class Controller {
         finalizing,
         traceparent,
       );
-      const applied = await this.#apply(kinds, target, owned, response);
-      for (const event of response.events) void this.#event(primary, event, log);
+      const bounded = bound(key, response, spec.limits);
+      const applied = await this.#apply(kinds, target, owned, response, log);
+      this.#echoes.expect(applied.written, applied.prunedUids);
+      this.#d.metrics.writesSkipped.inc(this.#labels, applied.unchanged);
+      for (const event of bounded.events) void this.#event(primary, event, log);
+      if (bounded.droppedEvents > 0) {
+        this.#d.metrics.eventsDropped.inc({ ...this.#labels, reason: 'answer_cap' }, bounded.droppedEvents);
+        const message = `${bounded.droppedEvents} more Events in this answer were dropped: spec.limits.maxEventsPerAnswer is ${spec.limits.maxEventsPerAnswer}`;
+        void this.#event(primary, { type: 'Warning', reason: 'TooManyEvents', message }, log);
+      }
+      this.#flapped(key, primary, applied.applied + applied.pruned > 0, log);
       if (selectors.refused.length > 0) {
         this.#d.metrics.relatedRefused.inc(this.#labels, selectors.refused.length);
         const message = `related selectors refused: ${selectors.refused.join('; ')}; add the kind to the Reconciler's reads or fix the reconciler`;
@@ -282,14 +342,20 @@ export class Controller {
         await this.#related.set(key, []);
         log.info('finalized', { finalizer: plan.finalizer });
       }
-      if (response.requeueAfterMs !== null) {
-        this.queue.addAfter(key, response.requeueAfterMs);
+      if (bounded.requeueClamped) this.#d.metrics.requeueClamped.inc(this.#labels);
+      const flapping = this.#flaps.isFlapping(key);
+      if (bounded.requeueAfterMs !== null) {
+        if (flapping) this.queue.addRateLimited(key);
+        else this.queue.addAfter(key, bounded.requeueAfterMs);
         this.#d.metrics.requeueAfter.inc(this.#labels);
       }
-      this.queue.forget(key);
+      // A flapping primary keeps its backoff, so its next wake waits longer.
+      if (!flapping) this.queue.forget(key);
       log.info('reconciled', {
         trigger: trigger.type,
         applied: applied.applied,
+        unchanged: applied.unchanged,
+        refused: applied.refused.length,
         related: related.length,
         finalizing,
         pruned: applied.pruned,
@@ -300,6 +366,8 @@ export class Controller {
     } catch (error) {
       result = this.#failed({ key, primary, trigger, error, log, started });
     } finally {
+      // Deleted while in flight: release the related watches this reconcile may have set.
+      if (!this.#caches.primary(key)) await this.#related.set(key, []);
       const durationMs = this.#clock.now() - started;
       this.#d.metrics.reconciles.inc({ ...this.#labels, result });
       this.#d.metrics.reconcileDuration.observe(this.#labels, durationMs / 1000);
@@ -348,12 +416,13 @@ export class Controller {
     return { response, related, selectors };
   }
 
-  /** Scope guard → ownership stamp → the Applier (dry-run, apply, prune, status). */
+  /** Scope guard → ownership stamp (reported when it strips) → the Applier → refusals reported. */
   async #apply(
     kinds: ControllerKinds,
     target: FinalizerTarget,
     owned: KObject[],
     response: ReconcileResponse,
+    log: Logger,
   ): Promise<ApplyResult> {
     const spec = this.config.spec;
     const { key, primary, primaryResource } = target;
@@ -365,17 +434,49 @@ export class Controller {
       namespaced: new Map([...kinds.owns].map(([id, r]) => [id, r.namespaced])),
       namespaces: spec.namespaces,
     });
-    const desired = placed.map((p) => stamp(p.object, primary, spec.reconciler, p.namespace));
-    return this.#d.applier.apply({
+    const stamped = placed.map((p) => stamp(p.object, primary, spec.reconciler, p.namespace));
+    const stripped = stamped.flatMap((s) =>
+      s.stripped.length > 0 ? [`${identity(s.object)}: ${s.stripped.join(', ')}`] : [],
+    );
+    if (stripped.length > 0) {
+      this.#d.metrics.ownershipStripped.inc(this.#labels);
+      const message = `the relay sets ownership itself; removed from the answer: ${stripped.join('; ')}`;
+      log.warn('ownership fields stripped', { stripped });
+      void this.#event(primary, { type: 'Warning', reason: 'OwnershipFieldsStripped', message }, log);
+    }
+    const result = await this.#d.applier.apply({
       key,
       reconciler: spec.reconciler,
       primary,
       primaryResource,
-      desired,
+      desired: stamped.map((s) => withIntent(s.object)),
       owned,
+      live: (obj) => this.#caches.live(obj),
       resources: kinds.owns,
       status: response.status,
     });
+    for (const refusal of result.refused) {
+      this.#d.metrics.adoptionsRefused.inc(this.#labels);
+      log.warn('adoption refused', { object: refusal.object, reason: refusal.reason });
+      void this.#event(primary, { type: 'Warning', reason: 'AdoptionRefused', message: refusal.reason }, log);
+    }
+    return result;
+  }
+
+  /** Records whether the reconcile wrote; reports a primary that starts or stops flapping. */
+  #flapped(key: string, primary: KObject, wrote: boolean, log: Logger): void {
+    const transition = this.#flaps.record(key, primary.metadata.generation, wrote);
+    if (transition === 'started') {
+      this.#d.metrics.flapping.inc(this.#labels);
+      const message =
+        'every recent reconcile changed what the relay writes while the primary did not change (a reconciler ' +
+        'whose output is not stable, or another controller fighting over a field); its reconciles are slowed down';
+      log.warn('primary flapping', {});
+      void this.#event(primary, { type: 'Warning', reason: 'Flapping', message }, log);
+    } else if (transition === 'stopped') {
+      this.#d.metrics.flapping.dec(this.#labels);
+      log.info('primary no longer flapping', {});
+    }
   }
 
   /** A failed reconcile: backoff (at least Retry-After), metrics, a log line and a Warning Event. */
@@ -394,6 +495,8 @@ export class Controller {
     const delay = this.queue.addRateLimited(key, retryAfterMs);
     if (error instanceof ScopeRejected) this.#d.metrics.scopeRejections.inc(this.#labels);
     if (error instanceof ApplyFailed) this.#d.metrics.applyErrors.inc(this.#labels);
+    if (error instanceof AnswerLimitExceeded)
+      this.#d.metrics.limitRejections.inc({ ...this.#labels, limit: error.limit });
     log.warn('reconcile failed', {
       trigger: trigger.type,
       result,
@@ -407,7 +510,9 @@ export class Controller {
 
   async #event(primary: KObject, event: EventSpec, log: Logger): Promise<void> {
     try {
-      await this.#d.recorder.record(primary, event);
+      const recorded = await this.#d.recorder.record(primary, event);
+      if (recorded === 'rate-limited')
+        this.#d.metrics.eventsDropped.inc({ ...this.#labels, reason: 'rate_limited' });
     } catch (error) {
       log.warn('could not record event', { reason: event.reason, error });
     }

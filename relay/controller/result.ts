@@ -4,6 +4,8 @@ import { ApplyFailed } from '../apply/applier.ts';
 import type { EventSpec } from '../apply/events.ts';
 import { ScopeRejected } from '../apply/scope.ts';
 import { DispatchError } from '../dispatch/errors.ts';
+import { AnswerLimitExceeded } from './limits.ts';
+import { RelatedWatchNotSynced } from './related-watches.ts';
 
 /** A result label of `zeroloop_reconciles_total`. */
 export type ReconcileResult =
@@ -17,6 +19,8 @@ export type ReconcileResult =
   | 'reconciler_trap'
   | 'invalid_answer'
   | 'request_rejected'
+  | 'limit_exceeded'
+  | 'related_not_synced'
   | 'error';
 
 /** What observers of `Controller.onReconcile` get after each reconcile. */
@@ -31,6 +35,8 @@ export interface ReconcileRecord {
 export function resultOf(error: unknown): ReconcileResult {
   if (error instanceof ScopeRejected) return 'scope_rejected';
   if (error instanceof ApplyFailed) return 'apply_error';
+  if (error instanceof AnswerLimitExceeded) return 'limit_exceeded';
+  if (error instanceof RelatedWatchNotSynced) return 'related_not_synced';
   if (error instanceof DispatchError) {
     switch (error.name) {
       case 'WorkerUnavailable':

@@ -216,6 +216,34 @@ export function relayMetrics(registry = new Registry()) {
       new Counter('zeroloop_relists_total', 'Re-lists after 410 Gone or a watch failure, by kind.', ['kind']),
     ),
     watches: r.register(new Gauge('zeroloop_watches', 'Open shared watches.', [])),
+    watchStalls: r.register(
+      new Counter(
+        'zeroloop_watch_stalls_total',
+        'Watches that delivered neither events nor bookmarks within the stall bound; resumed, by kind.',
+        ['kind'],
+      ),
+    ),
+    apiserverErrors: r.register(
+      new Counter(
+        'zeroloop_apiserver_errors_total',
+        'Apiserver calls without a 2xx answer, by verb (method, or WATCH) and code class (network, 4xx, 5xx).',
+        ['verb', 'code'],
+      ),
+    ),
+    apiserverReconnects: r.register(
+      new Counter(
+        'zeroloop_apiserver_reconnects_total',
+        'Connections to the apiserver replaced after a network failure or a stalled watch.',
+        [],
+      ),
+    ),
+    apiserverReachable: r.register(
+      new Gauge(
+        'zeroloop_apiserver_reachable',
+        '1 while the apiserver answers; 0 once calls and watches have failed for longer than the bound.',
+        [],
+      ),
+    ),
     applyErrors: r.register(
       new Counter('zeroloop_apply_errors_total', 'Failed applies, prunes or status writes.', ['reconciler']),
     ),
@@ -235,6 +263,61 @@ export function relayMetrics(registry = new Registry()) {
       new Counter(
         'zeroloop_related_refused_total',
         'Related selectors refused (kind not in reads, or out of scope).',
+        ['reconciler'],
+      ),
+    ),
+    adoptionsRefused: r.register(
+      new Counter(
+        'zeroloop_adoptions_refused_total',
+        'Desired objects not applied because they exist and the relay did not create them for that primary.',
+        ['reconciler'],
+      ),
+    ),
+    ownershipStripped: r.register(
+      new Counter(
+        'zeroloop_ownership_fields_stripped_total',
+        'Answers whose ownerReferences or zeroloop.dev/ labels or annotations the relay removed.',
+        ['reconciler'],
+      ),
+    ),
+    limitRejections: r.register(
+      new Counter('zeroloop_answer_limit_rejections_total', 'Answers rejected by a limit, by limit.', [
+        'reconciler',
+        'limit',
+      ]),
+    ),
+    eventsDropped: r.register(
+      new Counter(
+        'zeroloop_events_dropped_total',
+        'Events not recorded: beyond the per-answer cap, or rate-limited per primary.',
+        ['reconciler', 'reason'],
+      ),
+    ),
+    requeueClamped: r.register(
+      new Counter(
+        'zeroloop_requeue_after_clamped_total',
+        'requeue-after values raised to the minimum or lowered to the maximum.',
+        ['reconciler'],
+      ),
+    ),
+    echoesSuppressed: r.register(
+      new Counter(
+        'zeroloop_echoes_suppressed_total',
+        "Watch events of the relay's own writes that woke nothing.",
+        ['reconciler'],
+      ),
+    ),
+    writesSkipped: r.register(
+      new Counter(
+        'zeroloop_writes_skipped_total',
+        'Desired objects whose live copy already held the intent: no request sent.',
+        ['reconciler'],
+      ),
+    ),
+    flapping: r.register(
+      new Gauge(
+        'zeroloop_flapping_primaries',
+        'Primaries whose answers keep changing what they apply with no change of their own; slowed down.',
         ['reconciler'],
       ),
     ),

@@ -113,12 +113,17 @@ test('applier should apply with its field manager, then prune only stamped objec
   assert.ok(await kube.get('v1', 'ConfigMap', namespace, 'other-reconciler'));
   const keep = await kube.get('v1', 'ConfigMap', namespace, 'keep');
   assert.deepEqual(keep?.data, { a: '2' });
-  assert.equal(result.written.get(identity(cm('keep'))), keep?.metadata.resourceVersion, 'reports the echo to expect');
+  assert.equal(
+    result.written.get(identity(cm('keep'))),
+    keep.metadata.resourceVersion,
+    'reports the echo to expect',
+  );
 });
 
 test('applier should send no request when the live objects already hold the intent, and take a drift back', async () => {
   const applier = new Applier({ client: kube.client });
-  const desired = [cm('steady-a', { a: '1' }), cm('steady-b', { b: '1' })];
+  const steadyB = cm('steady-b', { b: '1' });
+  const desired = [cm('steady-a', { a: '1' }), steadyB];
   const first = await applier.apply(await input(desired));
   assert.equal(first.applied, 2);
   const before = await cache();
@@ -126,7 +131,10 @@ test('applier should send no request when the live objects already hold the inte
   assert.deepEqual([again.applied, again.unchanged, again.written.size], [0, 2, 0]);
   const after = await cache();
   for (const d of desired)
-    assert.equal(after.get(identity(d))?.metadata.resourceVersion, before.get(identity(d))?.metadata.resourceVersion);
+    assert.equal(
+      after.get(identity(d))?.metadata.resourceVersion,
+      before.get(identity(d))?.metadata.resourceVersion,
+    );
 
   // Another field manager changes a field the relay manages: the next apply takes it back (force).
   await kube.patch('v1', 'ConfigMap', namespace, 'steady-a', { data: { a: 'drifted' } });
@@ -135,7 +143,7 @@ test('applier should send no request when the live objects already hold the inte
   assert.deepEqual((await kube.get('v1', 'ConfigMap', namespace, 'steady-a'))?.data, { a: '1' });
 
   // A field dropped from the answer changes the intent: it is applied, and the field removed.
-  const fewer = await applier.apply(await input([cm('steady-a', {}), desired[1] as KObject]));
+  const fewer = await applier.apply(await input([cm('steady-a', {}), steadyB]));
   assert.equal(fewer.applied, 1);
   assert.deepEqual((await kube.get('v1', 'ConfigMap', namespace, 'steady-a'))?.data ?? {}, {});
 });
@@ -154,7 +162,7 @@ test('applier should refuse to adopt an object someone else created, and apply t
   assert.equal(result.applied, 1);
   const users = await kube.get('v1', 'ConfigMap', namespace, 'users');
   assert.deepEqual(users?.data, { precious: 'yes' }, "the user's object is untouched");
-  assert.equal(users?.metadata.labels?.[OWNER_LABEL], undefined, 'and carries no owner label');
+  assert.equal(users.metadata.labels?.[OWNER_LABEL], undefined, 'and carries no owner label');
   assert.deepEqual((await kube.get('v1', 'ConfigMap', namespace, 'mine'))?.data, { m: '1' });
 });
 
@@ -175,7 +183,11 @@ test('applier should refuse an object its cache had not seen yet when the apiser
 
 test("applier should refuse a sibling primary's child", async () => {
   const applier = new Applier({ client: kube.client });
-  const sibling = await kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'sibling', namespace } });
+  const sibling = await kube.create({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'sibling', namespace },
+  });
   const siblingApplier = { ...(await input([cm('siblings-child', { s: '1' }, sibling)])), primary: sibling };
   assert.equal((await applier.apply(siblingApplier)).applied, 1);
   const result = await applier.apply(await input([cm('siblings-child', { s: 'stolen' })]));
@@ -183,5 +195,5 @@ test("applier should refuse a sibling primary's child", async () => {
   assert.match(result.refused[0]?.reason ?? '', /stamped by zeroloop for owner/);
   const child = await kube.get('v1', 'ConfigMap', namespace, 'siblings-child');
   assert.deepEqual(child?.data, { s: '1' });
-  assert.equal(child?.metadata.labels?.[OWNER_LABEL], sibling.metadata.uid);
+  assert.equal(child.metadata.labels?.[OWNER_LABEL], sibling.metadata.uid);
 });
