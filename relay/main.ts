@@ -9,12 +9,21 @@ const restConfig = await loadRestConfig(process.env);
 
 const port = Number(process.env.METRICS_PORT ?? '9090');
 const deadlineMs = Number(process.env.SHUTDOWN_DEADLINE_MS ?? '20000');
+/** A positive integer from the environment, or undefined (the relay's default) when unset or invalid. */
+function positiveMs(name: string): number | undefined {
+  const value = Number(process.env[name] ?? '');
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+const watchStallMs = positiveMs('WATCH_STALL_MS');
+const apiserverUnreachableAfterMs = positiveMs('APISERVER_UNREACHABLE_AFTER_MS');
 const relay = await startRelay({
   restConfig,
   metricsPort: Number.isInteger(port) && port >= 0 ? port : 9090,
   metricsHost: process.env.METRICS_HOST ?? '0.0.0.0',
   log,
   ...(process.env.RECONCILER_SELECTOR ? { reconcilerSelector: process.env.RECONCILER_SELECTOR } : {}),
+  ...(watchStallMs !== undefined ? { watchStallMs } : {}),
+  ...(apiserverUnreachableAfterMs !== undefined ? { apiserverUnreachableAfterMs } : {}),
 });
 
 let stopping = false;

@@ -6,6 +6,7 @@ import { Manager } from './config/manager.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { KubeClient } from './kube/client.ts';
 import { Discovery } from './kube/discovery.ts';
+import { ApiHealth, codeClass } from './kube/health.ts';
 import { ApiListerWatcher } from './kube/list-watch.ts';
 import type { RestConfig } from './kube/rest-config.ts';
 import type { Logger } from './observe/log.ts';
@@ -30,12 +31,18 @@ export interface RelayOptions {
   watchTimeoutSeconds?: number;
   /** Run only the Reconciler resources matching this label selector. */
   reconcilerSelector?: string;
+  /** A watch silent (no event, no bookmark) this long is aborted and resumed; default 90 000 (watch/watcher.ts). */
+  watchStallMs?: number;
+  /** /readyz answers 503 once apiserver calls and watches have failed for longer than this; default 30 000. */
+  apiserverUnreachableAfterMs?: number;
 }
 
 export interface Relay {
   manager: Manager;
   metrics: RelayMetrics;
   informers: InformerFactory;
+  /** Whether the apiserver answers now (feeds /readyz). */
+  apiserver: ApiHealth;
   /** Base URL of the observe server, when one runs. */
   url: string | undefined;
   /** Graceful stop: no new work, in-flight reconciles finish within `deadlineMs`, watches closed. */
@@ -45,7 +52,27 @@ export interface Relay {
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const log = options.log ?? createLogger();
   const metrics = relayMetrics();
-  const client = new KubeClient(options.restConfig);
+  const apiserver = new ApiHealth({
+    ...(options.apiserverUnreachableAfterMs !== undefined
+      ? { unreachableAfterMs: options.apiserverUnreachableAfterMs }
+      : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const client = new KubeClient(options.restConfig, {
+    hooks: {
+      onCall: (verb, status) => {
+        apiserver.record(verb, status);
+        if (status === 0 || status >= 400) metrics.apiserverErrors.inc({ verb, code: codeClass(status) });
+      },
+      onWatchActivity: () => {
+        apiserver.succeeded();
+      },
+      onRenew: (reason) => {
+        metrics.apiserverReconnects.inc();
+        log.warn('apiserver connection replaced after a failure', { reason });
+      },
+    },
+  });
   const discovery = new Discovery(client);
   const informers = new InformerFactory({
     listerWatcherFor: (scope) =>
@@ -58,6 +85,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
           : {}),
       }),
     ...(options.clock ? { clock: options.clock } : {}),
+    stallMs: options.watchStallMs,
     hooks: {
       onListed: (scope, relist) => {
         if (relist) metrics.relists.inc({ kind: scopeId(scope) });
@@ -67,6 +95,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       },
       onError: (scope, error) => {
         log.warn('watch failed; backing off', { kind: scopeId(scope), error });
+      },
+      onStall: (scope, silentMs) => {
+        metrics.watchStalls.inc({ kind: scopeId(scope) });
+        log.warn('watch stalled (no event or bookmark); resuming on a fresh connection', {
+          kind: scopeId(scope),
+          silentMs,
+        });
       },
     },
   });
@@ -95,9 +130,18 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         metrics.rss.set({}, memory.rss);
         metrics.heapUsed.set({}, memory.heapUsed);
         metrics.heapTotal.set({}, memory.heapTotal);
+        metrics.apiserverReachable.set({}, apiserver.now().reachable ? 1 : 0);
         return metrics.registry.render();
       },
-      ready: () => manager.ready,
+      ready: () => {
+        if (!manager.ready) return { ready: false, reason: 'caches not synced yet' };
+        const now = apiserver.now();
+        if (now.reachable) return { ready: true };
+        return {
+          ready: false,
+          reason: `apiserver calls and watches failing for ${String(now.failingForMs)} ms (last: ${now.lastFailure ?? '?'})`,
+        };
+      },
     });
   }
   manager.start();
@@ -106,6 +150,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     manager,
     metrics,
     informers,
+    apiserver,
     url: server?.url,
     stop: async (deadlineMs = 10_000) => {
       await manager.stop(deadlineMs);

@@ -20,3 +20,17 @@ test('observe server should serve /metrics, /healthz and a /readyz that follows 
     await server.close();
   }
 });
+
+test('observe server /readyz should print why it is not ready', async () => {
+  let answer = { ready: false, reason: 'apiserver unreachable for 31000 ms' };
+  const server = await startObserveServer({ port: 0, metrics: () => '', ready: () => answer });
+  try {
+    const response = await fetch(`${server.url}/readyz`);
+    assert.equal(response.status, 503);
+    assert.equal(await response.text(), 'not ready: apiserver unreachable for 31000 ms\n');
+    answer = { ready: true, reason: '' };
+    assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
+  } finally {
+    await server.close();
+  }
+});

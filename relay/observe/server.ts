@@ -1,13 +1,19 @@
-// The relay's HTTP endpoints: /metrics (Prometheus text), /healthz (process alive), /readyz (caches synced).
+// The relay's HTTP endpoints: /metrics (Prometheus text), /healthz (process alive), /readyz (synced and apiserver reachable).
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** Readiness with the reason it is missing, which /readyz prints for the operator. */
+export interface Readiness {
+  ready: boolean;
+  reason?: string | undefined;
+}
 
 export interface ObserveServerOptions {
   port: number;
   host?: string;
   metrics: () => string;
-  ready: () => boolean;
+  ready: () => boolean | Readiness;
 }
 
 export interface ObserveServer {
@@ -27,10 +33,11 @@ export async function startObserveServer(options: ObserveServerOptions): Promise
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
-      const ready = options.ready();
+      const answer = options.ready();
+      const { ready, reason } = typeof answer === 'boolean' ? { ready: answer, reason: undefined } : answer;
       res
         .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
-        .end(ready ? 'ready\n' : 'not ready\n');
+        .end(ready ? 'ready\n' : `not ready${reason ? `: ${reason}` : ''}\n`);
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }

@@ -7,14 +7,15 @@ import type { Clock } from '../clock.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { Delta } from './store.ts';
 import { Store } from './store.ts';
-import type { ListerWatcher } from './watcher.ts';
+import type { ListerWatcher, RestartReason } from './watcher.ts';
 import { Watcher } from './watcher.ts';
 
 export type DeltaHandler = (delta: Delta) => void;
 
 export interface InformerHooks {
   onListed?: (scope: KindScope, relist: boolean) => void;
-  onRestart?: (scope: KindScope, reason: 'closed' | 'gone' | 'error') => void;
+  onRestart?: (scope: KindScope, reason: RestartReason) => void;
+  onStall?: (scope: KindScope, silentMs: number) => void;
   onError?: (scope: KindScope, error: unknown) => void;
 }
 
@@ -39,6 +40,8 @@ export class SharedInformer {
     listerWatcher: ListerWatcher;
     clock?: Clock;
     hooks?: InformerHooks;
+    /** The watch stall bound (Watcher's `stallMs`). */
+    stallMs?: number | undefined;
   }) {
     this.scope = options.scope;
     const hooks = options.hooks ?? {};
@@ -57,6 +60,8 @@ export class SharedInformer {
         }
       },
       onRestart: (reason) => hooks.onRestart?.(this.scope, reason),
+      onStall: (silentMs) => hooks.onStall?.(this.scope, silentMs),
+      ...(options.stallMs !== undefined ? { stallMs: options.stallMs } : {}),
       onError: (error) => hooks.onError?.(this.scope, error),
     });
   }
@@ -104,14 +109,18 @@ export class InformerFactory {
   #listerWatcherFor: (scope: KindScope) => ListerWatcher;
   #clock: Clock | undefined;
   #hooks: InformerHooks;
+  #stallMs: number | undefined;
   #informers = new Map<string, { informer: SharedInformer; refs: number }>();
 
   constructor(options: {
     listerWatcherFor: (scope: KindScope) => ListerWatcher;
     clock?: Clock;
     hooks?: InformerHooks;
+    /** Abort and resume a watch silent for this long (default 90 s, watcher.ts). */
+    stallMs?: number | undefined;
   }) {
     this.#listerWatcherFor = options.listerWatcherFor;
+    this.#stallMs = options.stallMs;
     this.#clock = options.clock;
     this.#hooks = options.hooks ?? {};
   }
@@ -125,6 +134,7 @@ export class InformerFactory {
         scope,
         listerWatcher: this.#listerWatcherFor(scope),
         hooks: this.#hooks,
+        stallMs: this.#stallMs,
         ...(this.#clock ? { clock: this.#clock } : {}),
       });
       entry = { informer, refs: 0 };

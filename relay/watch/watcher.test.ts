@@ -187,3 +187,81 @@ test('watcher should treat a watch that closes at once as a failure and back off
   assert.equal(lw.listCalls, 2);
   await w.stop();
 });
+
+/** Lists once, then each watch stays open until aborted; the test pushes events into the open watch. */
+class SilentListerWatcher implements ListerWatcher {
+  listCalls = 0;
+  watchFrom: string[] = [];
+  abortReasons: unknown[] = [];
+  push: ((e: WatchEvent) => void) | undefined;
+  list() {
+    this.listCalls++;
+    return Promise.resolve({ items: [cm('a', '1')], resourceVersion: '10' });
+  }
+  async watch(rv: string, signal: AbortSignal, onEvent: (e: WatchEvent) => void): Promise<WatchEnd> {
+    this.watchFrom.push(rv);
+    this.push = onEvent;
+    await untilAborted(signal);
+    this.abortReasons.push(signal.reason);
+    return 'closed';
+  }
+}
+
+function startSilent(clock: FakeClock, stallMs?: number) {
+  const lw = new SilentListerWatcher();
+  const stalls: number[] = [];
+  const restarts: string[] = [];
+  const controller = new AbortController();
+  const watcher = new Watcher({
+    listerWatcher: lw,
+    store: new Store(),
+    clock,
+    onDelta: () => undefined,
+    onStall: (silentMs) => stalls.push(silentMs),
+    onRestart: (r) => restarts.push(r),
+    ...(stallMs !== undefined ? { stallMs } : {}),
+  });
+  const done = watcher.run(controller.signal);
+  return { lw, stalls, restarts, watcher, stop: () => (controller.abort(), done) };
+}
+
+test('watcher should abort a silent watch after the stall bound and resume from its resourceVersion, without re-listing', async () => {
+  const clock = new FakeClock();
+  const w = startSilent(clock);
+  await flush();
+  await clock.advance(89_999);
+  assert.deepEqual(w.stalls, [], 'silent for less than the default 90 s bound');
+  await clock.advance(1);
+  assert.deepEqual(w.stalls, [90_000]);
+  assert.deepEqual(w.restarts, ['stalled']);
+  assert.deepEqual(w.lw.watchFrom, ['10', '10']);
+  assert.equal(w.lw.listCalls, 1, 'a stall resumes, it does not re-list');
+  const reason = w.lw.abortReasons[0];
+  assert.ok(
+    reason instanceof DOMException && reason.name === 'TimeoutError',
+    'the client renews its connection on a TimeoutError',
+  );
+  assert.equal(w.watcher.state.phase, 'watching');
+  await w.stop();
+});
+
+test('watcher should count bookmarks and events as activity that postpones a stall', async () => {
+  const clock = new FakeClock();
+  const w = startSilent(clock, 30_000);
+  await flush();
+  await clock.advance(20_000);
+  w.lw.push?.({ type: 'BOOKMARK', resourceVersion: '15' });
+  await clock.advance(20_000);
+  w.lw.push?.({ type: 'ADDED', object: cm('b', '16') });
+  await clock.advance(29_999);
+  assert.deepEqual(w.stalls, [], 'each delivery restarts the bound');
+  await clock.advance(1);
+  assert.deepEqual(w.stalls, [30_000]);
+  assert.deepEqual(w.lw.watchFrom, ['10', '16'], 'resumed from the last event seen');
+  await clock.advance(30_000);
+  assert.deepEqual(w.stalls, [30_000, 30_000], 'a resumed watch that stays silent stalls again');
+  assert.deepEqual(w.lw.watchFrom, ['10', '16', '16']);
+  assert.equal(w.lw.listCalls, 1);
+  await w.stop();
+  assert.equal(clock.pendingTimers, 0, 'stopping leaves no stall timer behind');
+});

@@ -5,7 +5,12 @@
 // the last resourceVersion → 410 Gone, or an error, leads to a re-list (after a backoff for
 // errors) whose result is DIFFED against the store: only new, changed (resourceVersion differs) or
 // disappeared objects are emitted. Nothing is ever re-emitted on a timer.
-import type { Clock } from '../clock.ts';
+//
+// Stalls: a watch that delivers neither events nor bookmarks for `stallMs` (the apiserver sends a
+// bookmark about once a minute to every watch served from its watch cache) is assumed dead though
+// its connection is open. It is aborted with a TimeoutError, which the KubeClient treats as a
+// network failure (fresh connection, error counted), and resumed from its last resourceVersion.
+import type { Clock, Timer } from '../clock.ts';
 import { realClock, sleep } from '../clock.ts';
 import type { KObject } from '../kube/object.ts';
 import { ExponentialBackoff } from '../queue/rate-limited.ts';
@@ -50,13 +55,23 @@ export interface WatcherOptions {
   /** Called after each successful list (the first one marks the cache synced). */
   onListed?: (relist: boolean) => void;
   /** Called when a watch ends and a new one will start: why. */
-  onRestart?: (reason: 'closed' | 'gone' | 'error') => void;
+  onRestart?: (reason: RestartReason) => void;
+  /** Called when a watch is aborted as stalled (before it resumes), with how long it was silent. */
+  onStall?: (silentMs: number) => void;
   onError?: (error: unknown) => void;
   clock?: Clock;
   backoff?: { baseDelayMs?: number; maxDelayMs?: number };
   /** A watch closed faster than this counts as a failure (protects against a tight reconnect loop). */
   minWatchMs?: number;
+  /** A watch silent (no event, no bookmark) for this long is aborted and resumed. Default 90 s. */
+  stallMs?: number;
 }
+
+/** Why a watch ended and another starts. */
+export type RestartReason = 'closed' | 'gone' | 'error' | 'stalled';
+
+/** Default stall bound: the apiserver's bookmark cadence (1 min, kube-apiserver 1.35) plus 30 s of slack. */
+export const DEFAULT_STALL_MS = 90_000;
 
 export class Watcher {
   #o: WatcherOptions;
@@ -97,11 +112,15 @@ export class Watcher {
       case 'watching': {
         let rv = state.resourceVersion;
         const started = this.#clock.now();
+        const stall = this.#stallGuard(signal);
         try {
-          const end = await this.#o.listerWatcher.watch(rv, signal, (event) => {
+          const end = await this.#o.listerWatcher.watch(rv, stall.signal, (event) => {
+            stall.active();
             rv = this.#apply(event) ?? rv;
           });
+          stall.cancel();
           if (signal.aborted) return { phase: 'stopped' };
+          if (stall.stalled) return this.#stalled(stall.silentMs, rv);
           this.#o.onRestart?.(end);
           if (end === 'gone') return { phase: 'listing', relist: true };
           if (this.#clock.now() - started < (this.#o.minWatchMs ?? 1000)) {
@@ -110,7 +129,9 @@ export class Watcher {
           this.#backoff.forget('list');
           return { phase: 'watching', resourceVersion: rv };
         } catch (error) {
+          stall.cancel();
           if (signal.aborted) return { phase: 'stopped' };
+          if (stall.stalled) return this.#stalled(stall.silentMs, rv);
           this.#o.onRestart?.('error');
           return this.#failed(error, signal);
         }
@@ -125,6 +146,47 @@ export class Watcher {
       case 'stopped':
         return state;
     }
+  }
+
+  /** A stalled watch resumes from where it was: no re-list, no backoff (the bound already spaces retries). */
+  #stalled(silentMs: number, resourceVersion: string): WatcherState {
+    this.#o.onStall?.(silentMs);
+    this.#o.onRestart?.('stalled');
+    return { phase: 'watching', resourceVersion };
+  }
+
+  /**
+   * Aborts the watch attempt once it has been silent for `stallMs`. One timer per attempt, re-armed
+   * only when it fires early (activity just records the time), so a burst of events costs no timers.
+   */
+  #stallGuard(outer: AbortSignal) {
+    const stallMs = this.#o.stallMs ?? DEFAULT_STALL_MS;
+    const attempt = new AbortController();
+    let last = this.#clock.now();
+    let timer: Timer | undefined;
+    const guard = {
+      signal: AbortSignal.any([outer, attempt.signal]),
+      stalled: false,
+      silentMs: 0,
+      active: () => {
+        last = this.#clock.now();
+      },
+      cancel: () => {
+        timer?.cancel();
+      },
+    };
+    const check = (): void => {
+      const silent = this.#clock.now() - last;
+      if (silent < stallMs) {
+        timer = this.#clock.setTimer(check, stallMs - silent);
+        return;
+      }
+      guard.stalled = true;
+      guard.silentMs = silent;
+      attempt.abort(new DOMException(`watch delivered nothing for ${String(silent)} ms`, 'TimeoutError'));
+    };
+    timer = this.#clock.setTimer(check, stallMs);
+    return guard;
   }
 
   #failed(error: unknown, signal: AbortSignal): WatcherState {
