@@ -90,7 +90,7 @@ export class RelatedWatches {
       const candidates =
         sel.name !== undefined
           ? [entry.informer.store.get(objectKey(sel.namespace, sel.name))].filter((o) => o !== undefined)
-          : entry.informer.store.list();
+          : entry.informer.store.byLabels(sel.matchLabels, sel.namespace);
       for (const obj of candidates) if (matches(sel, obj)) out.set(`${kindId(obj)} ${storeKey(obj)}`, obj);
     }
     return [...out.values()];

@@ -7,9 +7,20 @@ import { collectionPath } from './discovery.ts';
 import { KObject, ListMeta, Status } from './object.ts';
 
 const ListResponse = z.looseObject({ metadata: ListMeta, items: z.array(z.unknown()) });
-/** Drops managedFields: large, never used by the relay or reconcilers (client-go's TransformFunc idea). */
-function trim(obj: KObject): KObject {
+/** kubectl's copy of the whole last applied manifest: often the largest annotation, never used by the relay. */
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops what is large and never used by the relay or reconcilers, at ingest (client-go's TransformFunc
+ * idea): managedFields and kubectl's last-applied-configuration annotation.
+ */
+export function trim(obj: KObject): KObject {
   if ('managedFields' in obj.metadata) delete obj.metadata.managedFields;
+  const annotations = obj.metadata.annotations;
+  if (annotations && LAST_APPLIED in annotations) {
+    Reflect.deleteProperty(annotations, LAST_APPLIED);
+    if (Object.keys(annotations).length === 0) delete obj.metadata.annotations;
+  }
   return obj;
 }
 

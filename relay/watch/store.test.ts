@@ -74,3 +74,45 @@ test('store addIndex should file objects already present', () => {
   s.addIndex('app', (o) => (o.metadata.labels?.app ? [o.metadata.labels.app] : []));
   assert.equal(s.byIndex('app', 'x').length, 1);
 });
+
+test('store byLabels should find objects carrying every label pair, following label changes and deletes', () => {
+  const s = new Store();
+  s.upsert(cm('a', '1', { labels: { app: 'db', tier: 'x' } }));
+  s.upsert(cm('b', '1', { labels: { app: 'db' } }));
+  s.upsert(cm('c', '1', { labels: { app: 'web', tier: 'x' } }));
+  const names = (objs: KObject[]) => objs.map((o) => o.metadata.name).sort();
+  assert.deepEqual(names(s.byLabels({ app: 'db' })), ['a', 'b']);
+  assert.deepEqual(names(s.byLabels({ app: 'db', tier: 'x' })), ['a']);
+  assert.deepEqual(names(s.byLabels({ app: 'nope' })), []);
+  assert.deepEqual(names(s.byLabels({})), ['a', 'b', 'c'], 'an empty selector matches everything');
+  s.upsert(cm('b', '2', { labels: { app: 'web' } }));
+  s.delete('ns/a');
+  s.upsert(cm('d', '1', { labels: { app: 'db' } }));
+  assert.deepEqual(names(s.byLabels({ app: 'db' })), ['d']);
+  assert.deepEqual(names(s.byLabels({ app: 'web' })), ['b', 'c']);
+});
+
+test('store byLabels should keep to the namespace when one is given', () => {
+  const s = new Store();
+  s.upsert(cm('a', '1', { labels: { app: 'db' } }));
+  s.upsert({
+    ...cm('a', '1', { labels: { app: 'db' } }),
+    metadata: { name: 'a', namespace: 'other', resourceVersion: '1', labels: { app: 'db' } },
+  });
+  assert.deepEqual(
+    s.byLabels({ app: 'db' }, 'other').map((o) => o.metadata.namespace),
+    ['other'],
+  );
+  assert.equal(s.byLabels({}, 'ns').length, 1);
+  assert.equal(s.byLabels({ app: 'db' }).length, 2);
+});
+
+test('store should hold each object once: byLabels, byIndex and get return the same instance', () => {
+  const s = new Store();
+  s.addIndex('app', (o) => (o.metadata.labels?.app ? [o.metadata.labels.app] : []));
+  const obj = cm('a', '1', { labels: { app: 'db' } });
+  s.upsert(obj);
+  assert.equal(s.get('ns/a'), obj);
+  assert.equal(s.byIndex('app', 'db')[0], obj);
+  assert.equal(s.byLabels({ app: 'db' })[0], obj);
+});

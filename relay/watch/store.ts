@@ -1,6 +1,9 @@
 // Caches objects in memory, keyed `namespace/name`, with secondary indexes (client-go's Store/Indexer).
+//
+// Each object is held once, in `#items`; indexes (named ones and the label index) hold only keys.
 import { objectKey } from '../../src/keys.ts';
 import type { KObject } from '../kube/object.ts';
+import { LabelIndex } from './label-index.ts';
 
 /** A change to the store, as seen by subscribers. */
 export type Delta =
@@ -20,6 +23,8 @@ export class Store {
   #indexers = new Map<string, IndexFunc>();
   /** index name → index value → keys */
   #indices = new Map<string, Map<string, Set<string>>>();
+  /** Built on the first `byLabels` call: stores nobody selects by label pay nothing for it. */
+  #labels: LabelIndex | undefined;
 
   get size(): number {
     return this.#items.size;
@@ -57,6 +62,30 @@ export class Store {
     return out;
   }
 
+  /**
+   * Objects whose labels include every pair of `matchLabels` (equality, as a wit `selector`), and
+   * that are in `namespace` when one is given. An empty selector returns every object (of the
+   * namespace). Served from a label index, so the cost follows the matches, not the store's size.
+   */
+  byLabels(matchLabels: Readonly<Record<string, string>>, namespace?: string): KObject[] {
+    if (!this.#labels) {
+      this.#labels = new LabelIndex();
+      for (const [key, obj] of this.#items) this.#labels.add(key, obj);
+    }
+    const keys = this.#labels.keysMatching(matchLabels);
+    const out: KObject[] = [];
+    if (keys === undefined) {
+      for (const obj of this.#items.values())
+        if (namespace === undefined || obj.metadata.namespace === namespace) out.push(obj);
+      return out;
+    }
+    for (const key of keys) {
+      const obj = this.#items.get(key);
+      if (obj && (namespace === undefined || obj.metadata.namespace === namespace)) out.push(obj);
+    }
+    return out;
+  }
+
   /** Inserts or replaces; returns the delta, or undefined when the resourceVersion is unchanged. */
   upsert(obj: KObject): Delta | undefined {
     const key = storeKey(obj);
@@ -69,6 +98,7 @@ export class Store {
     if (old) this.#unfile(key, old);
     this.#items.set(key, obj);
     for (const [name, fn] of this.#indexers) this.#file(name, fn, key, obj);
+    this.#labels?.add(key, obj);
     return old ? { type: 'modified', object: obj, old } : { type: 'added', object: obj };
   }
 
@@ -111,6 +141,7 @@ export class Store {
   }
 
   #unfile(key: string, obj: KObject): void {
+    this.#labels?.remove(key, obj);
     for (const [name, fn] of this.#indexers) {
       const index = this.#indices.get(name);
       if (!index) continue;
