@@ -47,7 +47,8 @@ import type { ResolvedSelector } from './related.ts';
 import { resolveSelectors, selectorsKey } from './related.ts';
 import { RelatedWatches } from './related-watches.ts';
 import { failureEvent, type ReconcileRecord, type ReconcileResult, resultOf } from './result.ts';
-import { callWorker, type WorkerCallDeps } from './worker-call.ts';
+import { callWorker, probeWorker, type WorkerCallDeps } from './worker-call.ts';
+import { WorkerGate } from './worker-gate.ts';
 
 export type { ReconcileRecord, ReconcileResult } from './result.ts';
 
@@ -95,6 +96,7 @@ export class Controller {
   #flaps = new FlapDetector();
   /** Primaries being reconciled → wakes that arrived meanwhile (judged after the apply). */
   #inFlight = new Map<string, Wake[]>();
+  #gate: WorkerGate;
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
   #synced = false;
@@ -123,6 +125,19 @@ export class Controller {
       labels: this.#labels,
     };
     this.#caches = new ControllerCaches(deps.informers);
+    this.#gate = new WorkerGate({
+      clock: this.#clock,
+      probe: () => probeWorker(config.spec.endpoint),
+      release: (keys) => {
+        this.#log.info('worker reachable again; releasing parked primaries', { parked: keys.length });
+        for (const key of keys) this.queue.add(key);
+      },
+      onChange: (open) => {
+        this.#d.metrics.workerReachable.set(this.#labels, open ? 1 : 0);
+        if (!open) this.#log.warn('worker unreachable; parking primaries and probing it', {});
+      },
+    });
+    deps.metrics.workerReachable.set(this.#labels, 1);
     this.#related = new RelatedWatches({
       informers: deps.informers,
       signal: this.#stopping.signal,
@@ -188,6 +203,7 @@ export class Controller {
   /** Stops taking work, lets in-flight reconciles finish within `deadlineMs`, releases the watches. */
   async stop(deadlineMs = 10_000): Promise<void> {
     this.#stopping.abort();
+    this.#gate.stop();
     this.#caches.unsubscribe();
     this.queue.shutDown();
     const finished = await Promise.race([
@@ -200,6 +216,7 @@ export class Controller {
     await this.#related.releaseAll();
     this.#d.metrics.queueDepth.remove(this.#labels);
     this.#d.metrics.inFlight.remove(this.#labels);
+    this.#d.metrics.workerReachable.remove(this.#labels);
   }
 
   // ── watch: deltas → triggers ─────────────────────────────────────────────────────────────────
@@ -293,6 +310,12 @@ export class Controller {
     if (plan.skip) {
       // Being deleted without our finalizer: the garbage collector removes the children.
       this.queue.forget(key);
+      return;
+    }
+    if (!this.#gate.open) {
+      // The worker is down: hold the key (and its trigger) until a probe sees it answer.
+      this.#triggers.set(key, trigger);
+      this.#gate.park(key);
       return;
     }
     const { finalizing } = plan;
@@ -492,6 +515,7 @@ export class Controller {
     const result = resultOf(error);
     if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
     const retryAfterMs = error instanceof DispatchError ? error.retryAfterMs : undefined;
+    if (error instanceof DispatchError && error.name === 'WorkerUnavailable') this.#gate.down();
     const delay = this.queue.addRateLimited(key, retryAfterMs);
     if (error instanceof ScopeRejected) this.#d.metrics.scopeRejections.inc(this.#labels);
     if (error instanceof ApplyFailed) this.#d.metrics.applyErrors.inc(this.#labels);

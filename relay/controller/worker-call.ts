@@ -1,4 +1,6 @@
-// One worker call of a Controller, with its `zeroloop_worker_requests_total` and duration metrics.
+// One worker call of a Controller, with its `zeroloop_worker_requests_total` and duration metrics; the worker's health probe.
+import { fetch } from 'undici';
+import { ROUTES } from '../../src/protocol/routes.ts';
 import type { ReconcileRequest, ReconcileResponse } from '../../src/protocol/schemas.ts';
 import type { Clock } from '../clock.ts';
 import type { ControllerConfig } from '../config/reconciler.ts';
@@ -45,5 +47,18 @@ export async function callWorker(
     throw error;
   } finally {
     d.metrics.workerDuration.observe(d.labels, (d.clock.now() - callStarted) / 1000);
+  }
+}
+
+/** Whether the worker answers its health check (unsigned; no reconciler runs). */
+export async function probeWorker(endpoint: string, timeoutMs = 2000): Promise<boolean> {
+  try {
+    const response = await fetch(endpoint.replace(/\/$/, '') + ROUTES.health, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
   }
 }

@@ -244,34 +244,6 @@ export function relayMetrics(registry = new Registry()) {
         [],
       ),
     ),
-    watchStalls: r.register(
-      new Counter(
-        'zeroloop_watch_stalls_total',
-        'Watches that delivered neither events nor bookmarks within the stall bound; resumed, by kind.',
-        ['kind'],
-      ),
-    ),
-    apiserverErrors: r.register(
-      new Counter(
-        'zeroloop_apiserver_errors_total',
-        'Apiserver calls without a 2xx answer, by verb (method, or WATCH) and code class (network, 4xx, 5xx).',
-        ['verb', 'code'],
-      ),
-    ),
-    apiserverReconnects: r.register(
-      new Counter(
-        'zeroloop_apiserver_reconnects_total',
-        'Connections to the apiserver replaced after a network failure or a stalled watch.',
-        [],
-      ),
-    ),
-    apiserverReachable: r.register(
-      new Gauge(
-        'zeroloop_apiserver_reachable',
-        '1 while the apiserver answers; 0 once calls and watches have failed for longer than the bound.',
-        [],
-      ),
-    ),
     applyErrors: r.register(
       new Counter('zeroloop_apply_errors_total', 'Failed applies, prunes or status writes.', ['reconciler']),
     ),
@@ -346,6 +318,13 @@ export function relayMetrics(registry = new Registry()) {
       new Gauge(
         'zeroloop_flapping_primaries',
         'Primaries whose answers keep changing what they apply with no change of their own; slowed down.',
+        ['reconciler'],
+      ),
+    ),
+    workerReachable: r.register(
+      new Gauge(
+        'zeroloop_worker_reachable',
+        '1 while the worker answers; 0 while calls cannot reach it (keys parked, worker probed).',
         ['reconciler'],
       ),
     ),

@@ -36,21 +36,28 @@ function logLines(name: string, msg: string): Record<string, unknown>[] {
     .filter((l) => l.key === `${env.namespace}/${name}` && l.msg === msg);
 }
 
-test('with the worker down the relay retries with backoff and converges once the worker is back', async () => {
+test('with the worker down the relay parks its primaries, probes the worker, and converges as soon as it is back', async () => {
   await env.proxy.down();
   await env.kube.create(faulty('down', { mode: 'ok' }));
   const message = await warning('down', 'WorkerUnavailable');
   assert.match(message, /ECONNREFUSED|refused|other side closed|fetch failed/);
-  await eventually('two failed attempts', () =>
-    Promise.resolve(logLines('down', 'reconcile failed').length >= 2 ? true : undefined),
+  await eventually('the worker marked unreachable', async () =>
+    (await env.metric('zeroloop_worker_reachable')) === 0 ? true : undefined,
   );
-  const failures = logLines('down', 'reconcile failed').map((l) => l.retryInMs as number);
-  assert.ok((failures[1] ?? 0) > (failures[0] ?? 0), `backoff grows: ${failures.join(', ')}`);
+  // Parked, not spinning: no further reconcile reaches for the worker while it is down.
+  const failed = logLines('down', 'reconcile failed').length;
+  await sleep(2000);
+  assert.equal(logLines('down', 'reconcile failed').length, failed, 'no retries while the worker is down');
   assert.equal(await configMap('down-faulty'), undefined);
-  assert.ok((await env.metric('zeroloop_reconciles_total', { result: 'worker_unavailable' })) >= 2);
+  assert.ok((await env.metric('zeroloop_reconciles_total', { result: 'worker_unavailable' })) >= 1);
+  const back = Date.now();
   await env.proxy.up();
   const cm = await eventually('ConfigMap down-faulty', () => configMap('down-faulty'), 30_000);
+  const afterMs = Date.now() - back;
+  console.log(`worker-down: converged ${afterMs} ms after the worker came back`);
+  assert.ok(afterMs < 10_000, `converged within 10 s of the worker's return (took ${afterMs} ms)`);
   assert.deepEqual(cm.data, { mode: 'ok' });
+  assert.equal(await env.metric('zeroloop_worker_reachable'), 1);
 });
 
 test('a 422 from the reconciler applies nothing and leaves a Warning Event', async () => {
@@ -100,7 +107,6 @@ test('a reconciler that asks for requeue-after gets exactly its timers', async (
   await eventually('first reconcile of timer', () =>
     Promise.resolve(logLines('timer', 'reconciled').length > 0 ? true : undefined),
   );
-  // The first reconcile creates the ConfigMap, whose creation wakes the primary once more (owned).
   await sleep(1500);
   const start = logLines('timer', 'reconciled').length;
   await sleep(5500);
