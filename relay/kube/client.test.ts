@@ -191,3 +191,34 @@ test('kube client streams should report each line as watch activity', () =>
       await kube.close();
     },
   ));
+
+test('kube client should renew the connection when a stream is aborted as stalled (a TimeoutError)', () =>
+  withServer(
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"type":"BOOKMARK"}\n'); // then silence, connection open
+    },
+    async (config) => {
+      const { kube, agents, calls } = client(config);
+      const stall = new AbortController();
+      const lines = await kube.stream('/api/v1/pods', { watch: true }, stall.signal);
+      const seen: string[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const line of lines) {
+            seen.push(line);
+            stall.abort(new DOMException('watch delivered nothing for 90000 ms', 'TimeoutError'));
+          }
+        })(),
+        (error: unknown) => {
+          assert.ok(error instanceof KubeApiError);
+          assert.equal(error.status, 0);
+          return true;
+        },
+      );
+      assert.equal(seen.length, 1);
+      assert.equal(agents.length, 2, 'a stalled stream leaves its connection behind');
+      assert.deepEqual(calls, ['WATCH 200', 'WATCH 0']);
+      await kube.close();
+    },
+  ));

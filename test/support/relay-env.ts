@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { withServer } from '../../relay/kube/rest-config.ts';
 import { createLogger } from '../../relay/observe/log.ts';
-import type { Relay } from '../../relay/relay.ts';
+import type { Relay, RelayOptions } from '../../relay/relay.ts';
 import { startRelay } from '../../relay/relay.ts';
 import type { RunningWorker } from '../../worker/testing/harness.ts';
 import { startWorker } from '../../worker/testing/harness.ts';
@@ -100,6 +100,8 @@ export interface RelayEnvOptions {
   reconcilers: ReconcilerDef[];
   /** Route the relay's apiserver traffic through a TCP proxy (`env.apiserverProxy`) so a test can cut it. */
   apiserverProxy?: boolean;
+  /** Relay options a test tunes (watch timeouts and stall bound, readiness bound). */
+  relayOptions?: Pick<RelayOptions, 'watchTimeoutSeconds' | 'watchStallMs' | 'apiserverUnreachableAfterMs'>;
 }
 
 /**
@@ -156,6 +158,7 @@ export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv>
       metricsPort: 0,
       reconcilerSelector: selector,
       backoff: { baseDelayMs: 200, maxDelayMs: 4000 },
+      ...options.relayOptions,
       log: createLogger({
         level: 'debug',
         write: (line) => {
