@@ -26,16 +26,17 @@ const ORIGIN = 'http://worker.local';
 interface Target {
   name: string;
   path: string;
-  /** A fresh init per call (a signed body may be reused: the worker keeps no nonce). */
+  /** A fresh init per call: the worker refuses a signed request it has already accepted. */
   init: () => Promise<{ method: string; body?: string; headers?: Record<string, string> }>;
   requestBytes: number;
 }
 
 function reconcileTarget(name: string, request: ReconcileRequest): Target {
+  const path = `/v1/reconcilers/${name}/reconcile`;
   return {
     name,
-    path: `/v1/reconcilers/${name}/reconcile`,
-    init: () => signedPost(request),
+    path,
+    init: () => signedPost(path, request),
     requestBytes: Buffer.byteLength(JSON.stringify(request)),
   };
 }

@@ -20,7 +20,8 @@ export class DescribeFailed extends Error {
 
 /** GET /v1/reconcilers (signed): what the worker runs, validated. */
 export async function describeWorker(workerUrl: string, secret: string): Promise<Descriptor[]> {
-  const response = await fetch(new URL(ROUTES.list, workerUrl), { headers: await signHeaders(secret, '') });
+  const headers = await signHeaders({ secret, method: 'GET', path: ROUTES.list, body: '' });
+  const response = await fetch(new URL(ROUTES.list, workerUrl), { headers });
   const text = await response.text();
   if (!response.ok) {
     throw new DescribeFailed(`GET ${ROUTES.list} answered ${String(response.status)}: ${text.slice(0, 300)}`);

@@ -26,7 +26,7 @@ export interface LocalWorker {
 }
 
 export interface LocalWorkerOptions {
-  /** The HMAC secret the relay signs with (the worker's SIGNING_SECRET). */
+  /** The HMAC secret the relay signs with (the worker's SIGNING_SECRET, key id `default`). */
   secret: string;
   /** A private temp dir: the env file with the secret and wrangler's state go there. */
   dir: string;
@@ -43,7 +43,8 @@ export interface LocalWorkerOptions {
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const [port = 0, inspectorPort = 0] = await freePorts(2);
   const envFile = join(options.dir, 'worker.env');
-  await writeFile(envFile, `SIGNING_SECRET=${options.secret}\n`, { mode: 0o600 });
+  // One key, `default`; SIGNING_KEYS is declared too (wrangler.toml), so it gets no entries rather than a warning.
+  await writeFile(envFile, `SIGNING_SECRET=${options.secret}\nSIGNING_KEYS={}\n`, { mode: 0o600 });
   const logPath = options.logPath;
   const child = await startChild({
     name: 'wrangler dev',

@@ -41,7 +41,7 @@ describe('worker app (stand-in registry)', () => {
   test('POST reconcile returns the validated answer, with Server-Timing', async () => {
     const { app, stats } = setup();
     const request = sampleRequest({ owned: configMaps('own', 2), related: configMaps('rel', 3) });
-    const response = await app.request(PATH, await signedPost(request), env);
+    const response = await app.request(PATH, await signedPost(PATH, request), env);
     assert.equal(response.status, 200);
     const body = ReconcileResponse.parse(await response.json());
     assert.equal(body.desired[0]?.metadata.name, 'sample-out');
@@ -72,7 +72,7 @@ describe('worker app (stand-in registry)', () => {
     const { app } = setup();
     const response = await app.request(
       '/v1/reconcilers/nope/reconcile',
-      await signedPost(sampleRequest()),
+      await signedPost('/v1/reconcilers/nope/reconcile', sampleRequest()),
       env,
     );
     assert.equal(response.status, 404);
@@ -90,7 +90,7 @@ describe('worker app (stand-in registry)', () => {
 
   test('a body that is not JSON is 400 bad_request', async () => {
     const { app, stats } = setup();
-    const response = await app.request(PATH, await signedPost('{not json'), env);
+    const response = await app.request(PATH, await signedPost(PATH, '{not json'), env);
     assert.equal(response.status, 400);
     const error = await errorOf(response);
     assert.equal(error.code, 'bad_request');
@@ -101,7 +101,7 @@ describe('worker app (stand-in registry)', () => {
   test('a request that breaks the schema is 400 naming the fields', async () => {
     const { app, stats } = setup();
     const request = { ...sampleRequest(), trigger: { type: 'sometimes' }, owned: 'none' };
-    const response = await app.request(PATH, await signedPost(request), env);
+    const response = await app.request(PATH, await signedPost(PATH, request), env);
     assert.equal(response.status, 400);
     const error = await errorOf(response);
     assert.equal(error.code, 'bad_request');
@@ -116,7 +116,7 @@ describe('worker app (stand-in registry)', () => {
       '"size":1',
       '"size":1e400',
     );
-    const response = await app.request(PATH, await signedPost(body), env);
+    const response = await app.request(PATH, await signedPost(PATH, body), env);
     assert.equal(response.status, 400);
     const error = await errorOf(response);
     assert.equal(error.code, 'number_out_of_range');
@@ -126,22 +126,26 @@ describe('worker app (stand-in registry)', () => {
 
   test('nesting deeper than MAX_JSON_DEPTH is 400 nesting_too_deep; at the limit it reaches the component', async () => {
     const { app, stats } = setup();
-    const refused = await app.request(PATH, await signedPost(nestedBody(MAX_JSON_DEPTH + 1)), env);
+    const refused = await app.request(PATH, await signedPost(PATH, nestedBody(MAX_JSON_DEPTH + 1)), env);
     assert.equal(refused.status, 400);
     const error = await errorOf(refused);
     assert.equal(error.code, 'nesting_too_deep');
     assert.match(error.message, /deeper than 100 levels \(at primary\.spec\.deep\.a\.a\.a\.…/);
     assert.equal(stats.instances, 0, 'nothing was instantiated');
-    const accepted = await app.request(PATH, await signedPost(nestedBody(MAX_JSON_DEPTH)), env);
+    const accepted = await app.request(PATH, await signedPost(PATH, nestedBody(MAX_JSON_DEPTH)), env);
     assert.equal(accepted.status, 200);
-    const tenThousand = await app.request(PATH, await signedPost(nestedBody(10_000)), env);
+    const tenThousand = await app.request(PATH, await signedPost(PATH, nestedBody(10_000)), env);
     assert.equal((await errorOf(tenThousand)).code, 'nesting_too_deep');
     assert.equal(stats.calls, 1);
   });
 
   test('wit err is 422 reconciler_error carrying the reconciler message', async () => {
     const { app } = setup();
-    const response = await app.request(PATH, await signedPost(sampleRequest({ spec: { mode: 'err' } })), env);
+    const response = await app.request(
+      PATH,
+      await signedPost(PATH, sampleRequest({ spec: { mode: 'err' } })),
+      env,
+    );
     assert.equal(response.status, 422);
     const error = await errorOf(response);
     assert.equal(error.code, 'reconciler_error');
@@ -150,10 +154,14 @@ describe('worker app (stand-in registry)', () => {
 
   test('a trap is 500 reconciler_trap, and the next call gets a fresh instance', async () => {
     const { app, stats, lines } = setup();
-    const trap = await app.request(PATH, await signedPost(sampleRequest({ spec: { mode: 'trap' } })), env);
+    const trap = await app.request(
+      PATH,
+      await signedPost(PATH, sampleRequest({ spec: { mode: 'trap' } })),
+      env,
+    );
     assert.equal(trap.status, 500);
     assert.equal((await errorOf(trap)).code, 'reconciler_trap');
-    const next = await app.request(PATH, await signedPost(sampleRequest()), env);
+    const next = await app.request(PATH, await signedPost(PATH, sampleRequest()), env);
     assert.equal(next.status, 200);
     assert.equal(stats.instances, 2);
     const generations = lines.flatMap((l) => (l.msg === 'instantiate' ? [l.generation] : []));
@@ -164,21 +172,25 @@ describe('worker app (stand-in registry)', () => {
     const { app, stats } = setup();
     const response = await app.request(
       PATH,
-      await signedPost(sampleRequest({ spec: { mode: 'throw' } })),
+      await signedPost(PATH, sampleRequest({ spec: { mode: 'throw' } })),
       env,
     );
     assert.equal(response.status, 500);
     const error = await errorOf(response);
     assert.equal(error.code, 'reconciler_trap');
     assert.match(error.message, /TypeError: not a payload/);
-    await app.request(PATH, await signedPost(sampleRequest()), env);
+    await app.request(PATH, await signedPost(PATH, sampleRequest()), env);
     assert.equal(stats.instances, 2);
   });
 
   test('an answer that breaks the protocol is 502 invalid_answer and is not passed on', async () => {
     const { app } = setup();
     for (const mode of ['invalid', 'not-json']) {
-      const response = await app.request(PATH, await signedPost(sampleRequest({ spec: { mode } })), env);
+      const response = await app.request(
+        PATH,
+        await signedPost(PATH, sampleRequest({ spec: { mode } })),
+        env,
+      );
       assert.equal(response.status, 502, mode);
       const body = (await response.json()) as Record<string, unknown>;
       assert.deepEqual(Object.keys(body), ['error'], 'only the error, never the answer');
@@ -196,7 +208,7 @@ describe('worker app (stand-in registry)', () => {
     for (let i = 0; i < 2; i++) {
       const response = await app.request(
         '/v1/reconcilers/broken/reconcile',
-        await signedPost(sampleRequest()),
+        await signedPost('/v1/reconcilers/broken/reconcile', sampleRequest()),
         env,
       );
       assert.equal(response.status, 500);
@@ -209,7 +221,9 @@ describe('worker app (stand-in registry)', () => {
   test('writes one JSON log line per request with reconciler, primary, outcome and traceparent', async () => {
     const { app, lines } = setup();
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const init = await signedPost(sampleRequest({ spec: { mode: 'err' } }), TEST_SECRET, { traceparent });
+    const init = await signedPost(PATH, sampleRequest({ spec: { mode: 'err' } }), {
+      headers: { traceparent },
+    });
     await app.request(PATH, init, env);
     const requests = lines.filter((l) => l.msg === 'request');
     assert.equal(requests.length, 1);

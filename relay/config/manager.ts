@@ -1,5 +1,6 @@
 // Watches Reconciler resources and starts, restarts or stops one Controller for each, without a relay restart.
 import * as z from 'zod/mini';
+import { KEY_ID_PATTERN } from '../../src/signing.ts';
 import type { EventRecorder } from '../apply/events.ts';
 import type { Clock } from '../clock.ts';
 import { realClock } from '../clock.ts';
@@ -19,6 +20,8 @@ export class SigningSecretUnavailable extends Error {
   override readonly name = 'SigningSecretUnavailable';
 }
 
+/** The signing Secret's optional entry naming the key's id at the worker (src/signing.ts). */
+const SIGNING_KEY_ID_ENTRY = 'keyId';
 const SecretData = z.looseObject({ data: z.optional(z.record(z.string(), z.string())) });
 const ReconcilerStatus = z.looseObject({
   observedGeneration: z.optional(z.number()),
@@ -130,9 +133,9 @@ export class Manager {
       await this.#status(raw, 'False', 'InvalidSpec', message);
       return;
     }
-    let signingKey: string;
+    let signing: { key: string; keyId?: string };
     try {
-      signingKey = await this.#readSigningKey(parsed.data.spec.signingSecretRef);
+      signing = await this.#readSigningKey(parsed.data.spec.signingSecretRef);
     } catch (error) {
       const delay = this.#retry.when(name);
       this.#log.error('signing secret unavailable; retrying', {
@@ -150,7 +153,12 @@ export class Manager {
     }
     this.#retry.forget(name);
     if (running) await this.#stopController(name, running, 'Reconciler changed');
-    const config: ControllerConfig = { name, spec: parsed.data.spec, signingKey };
+    const config: ControllerConfig = {
+      name,
+      spec: parsed.data.spec,
+      signingKey: signing.key,
+      ...(signing.keyId !== undefined && { signingKeyId: signing.keyId }),
+    };
     const controller = new Controller(config, this.#d);
     this.#running.set(name, { controller, uid: raw.metadata.uid ?? '', generation });
     this.#d.metrics.controllers.set({}, this.#running.size);
@@ -181,7 +189,12 @@ export class Manager {
     this.#d.metrics.controllers.set({}, this.#running.size);
   }
 
-  async #readSigningKey(ref: { namespace: string; name: string; key: string }): Promise<string> {
+  /** The shared secret under `ref.key`, and the key id under the Secret's optional `keyId` entry. */
+  async #readSigningKey(ref: {
+    namespace: string;
+    name: string;
+    key: string;
+  }): Promise<{ key: string; keyId?: string }> {
     const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/secrets/${encodeURIComponent(ref.name)}`;
     let raw: unknown;
     try {
@@ -191,13 +204,22 @@ export class Manager {
         cause: error,
       });
     }
-    const value = SecretData.parse(raw).data?.[ref.key];
+    const data = SecretData.parse(raw).data;
+    const value = data?.[ref.key];
     if (!value)
       throw new SigningSecretUnavailable(`Secret ${ref.namespace}/${ref.name} has no key ${ref.key}`);
     const key = Buffer.from(value, 'base64').toString('utf8');
     if (key.length === 0)
       throw new SigningSecretUnavailable(`Secret ${ref.namespace}/${ref.name} key ${ref.key} is empty`);
-    return key;
+    const keyIdValue = data[SIGNING_KEY_ID_ENTRY];
+    if (keyIdValue === undefined) return { key };
+    const keyId = Buffer.from(keyIdValue, 'base64').toString('utf8');
+    if (!KEY_ID_PATTERN.test(keyId)) {
+      throw new SigningSecretUnavailable(
+        `Secret ${ref.namespace}/${ref.name} entry ${SIGNING_KEY_ID_ENTRY} is not a key id (${String(KEY_ID_PATTERN)}); set it to the id the worker knows this key by`,
+      );
+    }
+    return { key, keyId };
   }
 
   /** Sets the Reconciler's Ready condition (server-side apply to its status), unless it already says so. */

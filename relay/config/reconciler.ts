@@ -79,4 +79,6 @@ export interface ControllerConfig {
   name: string;
   spec: ReconcilerSpec;
   signingKey: string;
+  /** Which of the worker's keys `signingKey` is (the Secret's optional `keyId` entry); `default` when unset. */
+  signingKeyId?: string;
 }

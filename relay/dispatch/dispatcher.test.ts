@@ -62,24 +62,55 @@ async function failure(): Promise<DispatchError> {
   assert.fail('expected a DispatchError');
 }
 
-test('dispatcher should sign the body, send a traceparent and parse a valid answer', async () => {
-  let seen: { path?: string; traceparent?: string; valid?: boolean } = {};
+/** Verifies a request the dispatcher sent, as the worker does. */
+function verifyAsWorker(req: IncomingMessage, body: string, secrets: Record<string, string>) {
+  const header = (name: string) => req.headers[name] as string | undefined;
+  return verify({
+    headers: {
+      keyId: header(HEADERS.keyId),
+      timestamp: header(HEADERS.timestamp),
+      nonce: header(HEADERS.nonce),
+      signature: header(HEADERS.signature),
+    },
+    secretOf: (keyId) => secrets[keyId],
+    method: req.method ?? '',
+    path: new URL(req.url ?? '', 'http://worker').pathname,
+    body,
+  });
+}
+
+test('dispatcher should sign key id, method, path and body, send a traceparent and parse a valid answer', async () => {
+  let seen: { path?: string; traceparent?: string; keyId?: string | false } = {};
   handler = (req, body, res) => {
-    void verify({
-      secret: 's3cret',
-      timestamp: req.headers[HEADERS.timestamp] as string,
-      signature: req.headers[HEADERS.signature] as string,
-      body,
-    }).then((v) => {
-      seen = { path: req.url ?? '', traceparent: req.headers.traceparent as string, valid: v.ok };
+    void verifyAsWorker(req, body, { default: 's3cret' }).then((v) => {
+      seen = { path: req.url ?? '', traceparent: req.headers.traceparent as string, keyId: v.ok && v.keyId };
       json(res, 200, okResponse);
     });
   };
   const tp = newTraceparent();
   const response = await new Dispatcher().reconcile(target(), 'ns/a', request, tp);
   assert.deepEqual(response.status, { ready: true });
-  assert.deepEqual(seen, { path: '/v1/reconcilers/website/reconcile', traceparent: tp, valid: true });
+  assert.deepEqual(seen, { path: '/v1/reconcilers/website/reconcile', traceparent: tp, keyId: 'default' });
   assert.match(tp, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+});
+
+test("dispatcher should sign with the target's key id, and a fresh nonce per request", async () => {
+  const seen: { keyId: string | false; nonce: string }[] = [];
+  handler = (req, body, res) => {
+    void verifyAsWorker(req, body, { 'east-2': 's3cret' }).then((v) => {
+      seen.push({ keyId: v.ok && v.keyId, nonce: req.headers[HEADERS.nonce] as string });
+      json(res, 200, okResponse);
+    });
+  };
+  const dispatcher = new Dispatcher();
+  for (let i = 0; i < 2; i++) {
+    await dispatcher.reconcile({ ...target(), keyId: 'east-2' }, 'ns/a', request, newTraceparent());
+  }
+  assert.deepEqual(
+    seen.map((s) => s.keyId),
+    ['east-2', 'east-2'],
+  );
+  assert.notEqual(seen[0]?.nonce, seen[1]?.nonce, 'the same body twice is two different signed requests');
 });
 
 test('dispatcher should map 422 to ReconcilerFailed with the reconciler message and the key', async () => {

@@ -1,11 +1,11 @@
-// Sends a signed reconcile request to the worker and parses its answer into a response or a typed DispatchError.
+// Sends a signed reconcile request (key id, method, path and body signed; src/signing.ts) to the worker and parses its answer into a response or a typed DispatchError.
 import { randomBytes } from 'node:crypto';
 import { fetch } from 'undici';
 import { ErrorBody } from '../../src/protocol/errors.ts';
 import { HEADERS, ROUTES } from '../../src/protocol/routes.ts';
 import type { ReconcileRequest } from '../../src/protocol/schemas.ts';
 import { ReconcileResponse } from '../../src/protocol/schemas.ts';
-import { signHeaders } from '../../src/signing.ts';
+import { DEFAULT_KEY_ID, signHeaders } from '../../src/signing.ts';
 import type { Clock } from '../clock.ts';
 import { realClock } from '../clock.ts';
 import { parseRetryAfter } from '../kube/client.ts';
@@ -18,6 +18,8 @@ export interface DispatchTarget {
   /** Base URL of the worker. */
   endpoint: string;
   signingKey: string;
+  /** Which of the worker's keys `signingKey` is (the worker derives the cluster from it); defaults to `default`. */
+  keyId?: string;
   timeoutMs: number;
 }
 
@@ -58,7 +60,14 @@ export class Dispatcher {
     const headers = {
       'content-type': 'application/json',
       [HEADERS.traceparent]: traceparent,
-      ...(await signHeaders(target.signingKey, body, Math.floor(this.#clock.now() / 1000))),
+      ...(await signHeaders({
+        secret: target.signingKey,
+        keyId: target.keyId ?? DEFAULT_KEY_ID,
+        method: 'POST',
+        path: new URL(url).pathname,
+        body,
+        nowSeconds: Math.floor(this.#clock.now() / 1000),
+      })),
     };
     let status: number;
     let text: string;

@@ -7,7 +7,11 @@ export const ROUTES = {
 } as const;
 
 export const HEADERS = {
+  /** Which of the worker's signing keys signed the request (src/signing.ts). */
+  keyId: 'x-zeroloop-key-id',
   timestamp: 'x-zeroloop-timestamp',
+  /** Fresh per request: the worker refuses a signature it has seen. */
+  nonce: 'x-zeroloop-nonce',
   signature: 'x-zeroloop-signature',
   traceparent: 'traceparent',
 } as const;

@@ -48,7 +48,7 @@ async function codeOf(response: Response): Promise<string> {
 describe('bodyLimit', () => {
   test('accepts a signed body under the limit', async () => {
     const { app } = setup();
-    const response = await app.request(PATH, await signedPost(sampleRequest()), env);
+    const response = await app.request(PATH, await signedPost(PATH, sampleRequest()), env);
     assert.equal(response.status, 200);
   });
 

@@ -30,7 +30,9 @@ describe('requestLog', () => {
   test('marks a malformed traceparent instead of logging it', async () => {
     const lines: LogLine[] = [];
     const app = createApp({ registry: standInRegistry(), log: (l) => lines.push(l) });
-    const init = await signedPost(sampleRequest(), TEST_SECRET, { traceparent: 'not-a-trace' });
+    const init = await signedPost('/v1/reconcilers/stand-in/reconcile', sampleRequest(), {
+      headers: { traceparent: 'not-a-trace' },
+    });
     await app.request('/v1/reconcilers/stand-in/reconcile', init, env);
     const line = lines.find((l) => l.msg === 'request');
     assert.ok(line?.msg === 'request');
@@ -56,7 +58,7 @@ describe('requestLog', () => {
       },
       log: (l) => lines.push(l),
       signature: {
-        secret: () => {
+        keys: () => {
           throw new Error('secret store down');
         },
       },

@@ -12,6 +12,9 @@ export interface RequestLogLine {
   status: number;
   /** `ok`, or the error code. */
   outcome: string;
+  /** The cluster whose key signed the request (derived from the key id), and that key's id. */
+  cluster?: string;
+  keyId?: string;
   reconciler?: string;
   primary?: string;
   durationMs: number;
@@ -59,6 +62,10 @@ export function requestLog(options: RequestLogOptions = {}) {
       outcome: c.get('errorCode') ?? 'ok',
       durationMs,
     };
+    const cluster = c.get('cluster');
+    if (cluster !== undefined) line.cluster = cluster;
+    const keyId = c.get('keyId');
+    if (keyId !== undefined) line.keyId = keyId;
     const reconciler = c.get('reconciler');
     if (reconciler !== undefined) line.reconciler = reconciler;
     const primary = c.get('primaryKey');

@@ -20,15 +20,20 @@ export interface RunningWorker {
   /** The JSON lines the worker logged since start (or the last clearLogs). */
   logLines: () => Record<string, unknown>[];
   clearLogs: () => void;
+  /** Replaces the worker's secrets and reloads it (as a new deployment would). */
+  setSecrets: (secrets: Record<string, string>) => Promise<void>;
   close: () => Promise<void>;
 }
+
+/** The secrets a test worker starts with: one key, `default`, as SIGNING_SECRET; no SIGNING_KEYS entries. */
+export const TEST_SECRETS: Record<string, string> = { SIGNING_SECRET: TEST_SECRET, SIGNING_KEYS: '{}' };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export async function startWorker(configPath = TEST_CONFIG): Promise<RunningWorker> {
-  const server = createTestHarness({ workers: [{ configPath, secrets: { SIGNING_SECRET: TEST_SECRET } }] });
+export async function startWorker(configPath = TEST_CONFIG, secrets = TEST_SECRETS): Promise<RunningWorker> {
+  const server = createTestHarness({ workers: [{ configPath, secrets }] });
   const { url } = await server.listen();
   return {
     fetch: (path, init) => fetch(new URL(path, url), init),
@@ -45,6 +50,7 @@ export async function startWorker(configPath = TEST_CONFIG): Promise<RunningWork
     clearLogs: () => {
       server.clearLogs();
     },
+    setSecrets: (next) => server.update({ workers: [{ configPath, secrets: next }] }),
     close: () => server.close(),
   };
 }

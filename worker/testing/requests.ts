@@ -1,4 +1,5 @@
 // Builds protocol requests for worker tests and the benchmark: sample objects, and signed fetch inits.
+import { ROUTES } from '../../src/protocol/routes.ts';
 import { signHeaders } from '../../src/signing.ts';
 import type { KubeObject, ReconcileRequest } from '../../src/protocol/schemas.ts';
 
@@ -51,23 +52,47 @@ export function configMaps(prefix: string, count: number, namespace = 'default',
   }));
 }
 
-/** A signed POST of `body` (an object is JSON-encoded), as the relay sends it. */
+export interface SignOptionsForTest {
+  secret?: string;
+  /** Defaults to `default`, the key id of SIGNING_SECRET. */
+  keyId?: string;
+  nowSeconds?: number;
+  headers?: Record<string, string>;
+}
+
+/** A signed POST of `body` (an object is JSON-encoded) to `path`, as the relay sends it. */
 export async function signedPost(
+  path: string,
   body: unknown,
-  secret = TEST_SECRET,
-  extraHeaders: Record<string, string> = {},
+  options: SignOptionsForTest = {},
 ): Promise<{ method: 'POST'; body: string; headers: Record<string, string> }> {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const signed = await signHeaders({
+    secret: options.secret ?? TEST_SECRET,
+    method: 'POST',
+    path,
+    body: text,
+    ...(options.keyId !== undefined && { keyId: options.keyId }),
+    ...(options.nowSeconds !== undefined && { nowSeconds: options.nowSeconds }),
+  });
   return {
     method: 'POST',
     body: text,
-    headers: { 'content-type': 'application/json', ...(await signHeaders(secret, text)), ...extraHeaders },
+    headers: { 'content-type': 'application/json', ...signed, ...options.headers },
   };
 }
 
-/** A signed GET (the signature covers the empty body). */
+/** A signed GET of `path` (the signature covers the empty body); defaults to the reconciler list. */
 export async function signedGet(
-  secret = TEST_SECRET,
+  options: SignOptionsForTest & { path?: string } = {},
 ): Promise<RequestInit & { headers: Record<string, string> }> {
-  return { method: 'GET', headers: await signHeaders(secret, '') };
+  const signed = await signHeaders({
+    secret: options.secret ?? TEST_SECRET,
+    method: 'GET',
+    path: options.path ?? ROUTES.list,
+    body: '',
+    ...(options.keyId !== undefined && { keyId: options.keyId }),
+    ...(options.nowSeconds !== undefined && { nowSeconds: options.nowSeconds }),
+  });
+  return { method: 'GET', headers: { ...signed, ...options.headers } };
 }

@@ -27,10 +27,8 @@ after(async () => {
 });
 
 async function reconcileOverHttp(name: string, request: unknown): Promise<ReconcileResponse> {
-  const response = await fetch(
-    new URL(`/v1/reconcilers/${name}/reconcile`, worker.url),
-    await signedPost(request),
-  );
+  const path = `/v1/reconcilers/${name}/reconcile`;
+  const response = await fetch(new URL(path, worker.url), await signedPost(path, request));
   const text = await response.text();
   assert.equal(response.status, 200, text);
   return ReconcileResponse.parse(JSON.parse(text));
@@ -93,7 +91,7 @@ describe('example reconcilers over HTTP in workerd', () => {
     request.primary = { ...request.primary, spec: { members: 99 } };
     const response = await fetch(
       new URL('/v1/reconcilers/database/reconcile', worker.url),
-      await signedPost(request),
+      await signedPost('/v1/reconcilers/database/reconcile', request),
     );
     assert.equal(response.status, 422);
     const body = (await response.json()) as { error: { code: string; message: string } };
@@ -104,7 +102,7 @@ describe('example reconcilers over HTTP in workerd', () => {
   test('the fixture reconciler is not in the production worker', async () => {
     const response = await fetch(
       new URL('/v1/reconcilers/faulty/reconcile', worker.url),
-      await signedPost(websiteRequest()),
+      await signedPost('/v1/reconcilers/faulty/reconcile', websiteRequest()),
     );
     assert.equal(response.status, 404);
   });

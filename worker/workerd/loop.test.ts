@@ -29,7 +29,7 @@ function reconcileMs(response: Response): number {
 
 test('a long bounded loop runs past cpu_ms and still answers 200 (no local CPU limit)', async () => {
   const request = sampleRequest({ spec: { mode: 'loop', iterations: 20_000_000 } });
-  const response = await worker.fetch(FAULTY, await signedPost(request));
+  const response = await worker.fetch(FAULTY, await signedPost(FAULTY, request));
   assert.equal(response.status, 200);
   const ms = reconcileMs(response);
   assert.ok(ms > CPU_MS * 4, `the loop ran ${ms} ms, well past cpu_ms = ${CPU_MS}`);
@@ -37,7 +37,7 @@ test('a long bounded loop runs past cpu_ms and still answers 200 (no local CPU l
 
 test('an endless loop never answers and blocks the isolate until workerd stops', async () => {
   const endless = worker.fetch(FAULTY, {
-    ...(await signedPost(sampleRequest({ spec: { mode: 'loop' } }))),
+    ...(await signedPost(FAULTY, sampleRequest({ spec: { mode: 'loop' } }))),
     signal: AbortSignal.timeout(3000),
   });
   await assert.rejects(endless, { name: 'TimeoutError' }, 'no answer within 3 s');

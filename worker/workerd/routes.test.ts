@@ -3,17 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ErrorBody, type ErrorCode } from '../../src/protocol/errors.ts';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../../src/protocol/routes.ts';
-import { signHeaders } from '../../src/signing.ts';
 import { DescriptorList, ReconcileResponse } from '../../src/protocol/schemas.ts';
 import { startWorker, type RunningWorker } from '../testing/harness.ts';
-import {
-  configMaps,
-  nestedBody,
-  sampleRequest,
-  signedGet,
-  signedPost,
-  TEST_SECRET,
-} from '../testing/requests.ts';
+import { configMaps, nestedBody, sampleRequest, signedGet, signedPost } from '../testing/requests.ts';
 
 const FAULTY = '/v1/reconcilers/faulty/reconcile';
 let worker: RunningWorker;
@@ -50,7 +42,9 @@ describe('worker in workerd: cold start', () => {
   // Runs first, while no component is instantiated in this isolate yet.
   test('20 concurrent first requests to one reconciler instantiate it exactly once', async () => {
     const requests = Array.from({ length: 20 }, (_, i) => faulty({ mode: 'echo' }, `cold-${i}`));
-    const responses = await Promise.all(requests.map(async (r) => worker.fetch(FAULTY, await signedPost(r))));
+    const responses = await Promise.all(
+      requests.map(async (r) => worker.fetch(FAULTY, await signedPost(FAULTY, r))),
+    );
     for (const [i, response] of responses.entries()) {
       assert.equal(response.status, 200);
       assert.equal(
@@ -86,7 +80,10 @@ describe('worker in workerd: routes', () => {
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const request = faulty({ mode: 'echo' }, 'echoed');
     request.owned = configMaps('own', 2);
-    const response = await worker.fetch(FAULTY, await signedPost(request, TEST_SECRET, { traceparent }));
+    const response = await worker.fetch(
+      FAULTY,
+      await signedPost(FAULTY, request, { headers: { traceparent } }),
+    );
     assert.equal(response.status, 200);
     const body = ReconcileResponse.parse(await response.json());
     assert.equal(body.desired[0]?.metadata.name, 'echoed-faulty');
@@ -97,6 +94,8 @@ describe('worker in workerd: routes', () => {
     const [line] = lines;
     assert.ok(line);
     assert.equal(line.reconciler, 'faulty');
+    assert.equal(line.cluster, 'default', 'SIGNING_SECRET signs as key `default` for cluster `default`');
+    assert.equal(line.keyId, 'default');
     assert.equal(line.primary, 'default/echoed');
     assert.equal(line.outcome, 'ok');
     assert.equal(line.traceparent, traceparent);
@@ -107,7 +106,7 @@ describe('worker in workerd: routes', () => {
 describe('worker in workerd: error codes, one request each', () => {
   test('400 bad_request: body is not JSON', async () => {
     const message = await expectError(
-      await worker.fetch(FAULTY, await signedPost('{"primary":')),
+      await worker.fetch(FAULTY, await signedPost(FAULTY, '{"primary":')),
       400,
       'bad_request',
     );
@@ -117,7 +116,7 @@ describe('worker in workerd: error codes, one request each', () => {
   test('400 bad_request: request breaks the schema, naming the field', async () => {
     const request = { ...faulty({ mode: 'ok' }), finalizing: 'yes' };
     const message = await expectError(
-      await worker.fetch(FAULTY, await signedPost(request)),
+      await worker.fetch(FAULTY, await signedPost(FAULTY, request)),
       400,
       'bad_request',
     );
@@ -131,7 +130,7 @@ describe('worker in workerd: error codes, one request each', () => {
       '"size":1e400',
     );
     const message = await expectError(
-      await worker.fetch(FAULTY, await signedPost(body)),
+      await worker.fetch(FAULTY, await signedPost(FAULTY, body)),
       400,
       'number_out_of_range',
     );
@@ -143,12 +142,12 @@ describe('worker in workerd: error codes, one request each', () => {
   test('400 nesting_too_deep: 10,000 levels are refused before the component; at the limit the component answers', async () => {
     worker.clearLogs();
     const message = await expectError(
-      await worker.fetch(FAULTY, await signedPost(nestedBody(10_000))),
+      await worker.fetch(FAULTY, await signedPost(FAULTY, nestedBody(10_000))),
       400,
       'nesting_too_deep',
     );
     assert.match(message, new RegExp(`deeper than ${MAX_JSON_DEPTH} levels`));
-    const atLimit = await worker.fetch(FAULTY, await signedPost(nestedBody(MAX_JSON_DEPTH)));
+    const atLimit = await worker.fetch(FAULTY, await signedPost(FAULTY, nestedBody(MAX_JSON_DEPTH)));
     assert.equal(atLimit.status, 200, await atLimit.clone().text());
     assert.deepEqual(instantiations('faulty'), [], 'no trap, no rebuild');
   });
@@ -160,38 +159,51 @@ describe('worker in workerd: error codes, one request each', () => {
 
   test('401 unauthorized: forged', async () => {
     await expectError(
-      await worker.fetch(FAULTY, await signedPost(faulty({}), 'not-the-secret')),
+      await worker.fetch(FAULTY, await signedPost(FAULTY, faulty({}), { secret: 'not-the-secret' })),
       401,
       'unauthorized',
     );
   });
 
   test('401 unauthorized: stale', async () => {
-    const body = JSON.stringify(faulty({}));
-    const headers = await signHeaders(TEST_SECRET, body, Math.floor(Date.now() / 1000) - 3600);
-    const message = await expectError(
-      await worker.fetch(FAULTY, { method: 'POST', body, headers }),
-      401,
-      'unauthorized',
-    );
+    const init = await signedPost(FAULTY, faulty({}), { nowSeconds: Math.floor(Date.now() / 1000) - 3600 });
+    const message = await expectError(await worker.fetch(FAULTY, init), 401, 'unauthorized');
     assert.match(message, /stale/);
+  });
+
+  test('401 unauthorized: a body signed for another reconciler’s route', async () => {
+    worker.clearLogs();
+    const forWebsite = await signedPost('/v1/reconcilers/website/reconcile', faulty({ mode: 'ok' }));
+    const message = await expectError(await worker.fetch(FAULTY, forWebsite), 401, 'unauthorized');
+    assert.match(message, /forged/);
+    assert.deepEqual(instantiations('faulty'), []);
+  });
+
+  test('401 unauthorized: the same signed request replayed', async () => {
+    const init = await signedPost(FAULTY, faulty({ mode: 'ok' }, 'replayed'));
+    assert.equal((await worker.fetch(FAULTY, init)).status, 200);
+    const message = await expectError(await worker.fetch(FAULTY, init), 401, 'unauthorized');
+    assert.match(message, /replayed/);
   });
 
   test('401 runs nothing: a signed-wrong trap request does not poison the instance', async () => {
     worker.clearLogs();
     await expectError(
-      await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'trap' }), 'x')),
+      await worker.fetch(FAULTY, await signedPost(FAULTY, faulty({ mode: 'trap' }), { secret: 'x' })),
       401,
       'unauthorized',
     );
-    const ok = await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'ok' })));
+    const ok = await worker.fetch(FAULTY, await signedPost(FAULTY, faulty({ mode: 'ok' })));
     assert.equal(ok.status, 200);
     assert.deepEqual(instantiations('faulty'), [], 'no rebuild: the trap never ran');
   });
 
   test('404 not_found: unknown reconciler', async () => {
     const message = await expectError(
-      await worker.fetch('/v1/reconcilers/nope/reconcile', await signedPost(faulty({}))),
+      await worker.fetch(
+        '/v1/reconcilers/nope/reconcile',
+        await signedPost('/v1/reconcilers/nope/reconcile', faulty({})),
+      ),
       404,
       'not_found',
     );
@@ -233,7 +245,7 @@ describe('worker in workerd: error codes, one request each', () => {
 
   test('422 reconciler_error: carries the reconciler message', async () => {
     const message = await expectError(
-      await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'err' }, 'refused'))),
+      await worker.fetch(FAULTY, await signedPost(FAULTY, faulty({ mode: 'err' }, 'refused'))),
       422,
       'reconciler_error',
     );
@@ -243,12 +255,12 @@ describe('worker in workerd: error codes, one request each', () => {
   test('500 reconciler_trap, then the next call works on a rebuilt instance', async () => {
     worker.clearLogs();
     const message = await expectError(
-      await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'trap' }))),
+      await worker.fetch(FAULTY, await signedPost(FAULTY, faulty({ mode: 'trap' }))),
       500,
       'reconciler_trap',
     );
     assert.match(message, /RuntimeError/);
-    const next = await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'ok' })));
+    const next = await worker.fetch(FAULTY, await signedPost(FAULTY, faulty({ mode: 'ok' })));
     assert.equal(next.status, 200, await next.clone().text());
     ReconcileResponse.parse(await next.json());
     const generations = instantiations('faulty');
@@ -258,16 +270,19 @@ describe('worker in workerd: error codes, one request each', () => {
 
   test('500 reconciler_trap: a host stack overflow (not a wasm trap) is handled the same way', async () => {
     await expectError(
-      await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'overflow' }))),
+      await worker.fetch(FAULTY, await signedPost(FAULTY, faulty({ mode: 'overflow' }))),
       500,
       'reconciler_trap',
     );
-    assert.equal((await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'ok' })))).status, 200);
+    assert.equal((await worker.fetch(FAULTY, await signedPost(FAULTY, faulty({ mode: 'ok' })))).status, 200);
   });
 
   for (const invalid of ['not-json', 'not-object', 'status-not-json']) {
     test(`502 invalid_answer: a component answer that breaks the protocol (${invalid}) is not passed on`, async () => {
-      const response = await worker.fetch(FAULTY, await signedPost(faulty({ mode: 'invalid', invalid })));
+      const response = await worker.fetch(
+        FAULTY,
+        await signedPost(FAULTY, faulty({ mode: 'invalid', invalid })),
+      );
       const text = await response.clone().text();
       const message = await expectError(response, 502, 'invalid_answer');
       assert.match(message, /breaks the protocol/);
@@ -284,7 +299,9 @@ describe('worker in workerd: concurrency', () => {
       request.owned = configMaps(`own${i}`, i % 5);
       return request;
     });
-    const responses = await Promise.all(requests.map(async (r) => worker.fetch(FAULTY, await signedPost(r))));
+    const responses = await Promise.all(
+      requests.map(async (r) => worker.fetch(FAULTY, await signedPost(FAULTY, r))),
+    );
     for (const [i, response] of responses.entries()) {
       assert.equal(response.status, 200);
       const body = ReconcileResponse.parse(await response.json());
