@@ -1,0 +1,128 @@
+// E2e: one reconcile per change. The relay's own writes wake nothing, writes that change nothing are not sent, another manager's change is taken back.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { INTENT_ANNOTATION } from '../../relay/apply/ownership.ts';
+import { eventually } from '../support/kube.ts';
+import type { RelayEnv } from '../support/relay-env.ts';
+import {
+  CONFIGMAP,
+  DEPLOYMENT,
+  SERVICE,
+  startRelayEnv,
+  WEBSITE,
+  WEBSITE_RECONCILER,
+} from '../support/relay-env.ts';
+
+let env: RelayEnv;
+before(async () => {
+  env = await startRelayEnv({ name: 'echo', reconcilers: [WEBSITE_RECONCILER] });
+});
+after(async () => {
+  await env.stop();
+});
+
+/** `reconciled` log lines of one primary. */
+function reconciled(name: string): Record<string, unknown>[] {
+  return env.logs
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.key === `${env.namespace}/${name}` && l.msg === 'reconciled');
+}
+
+async function quiet(name: string, ms = 2000): Promise<Record<string, unknown>[]> {
+  let count = reconciled(name).length;
+  for (;;) {
+    await sleep(ms);
+    const now = reconciled(name).length;
+    if (now === count) return reconciled(name);
+    count = now;
+  }
+}
+
+const children = (name: string) =>
+  Promise.all(
+    (
+      [
+        [DEPLOYMENT, name],
+        [SERVICE, name],
+        [CONFIGMAP, `${name}-html`],
+      ] as const
+    ).map(([kind, n]) =>
+      eventually(`${kind.kind} ${n}`, () => env.kube.get(kind.apiVersion, kind.kind, env.namespace, n)),
+    ),
+  );
+
+test('a created Website costs one reconcile: the echoes of its three writes wake nothing', async () => {
+  const echoesBefore = await env.metric('zeroloop_echoes_suppressed_total');
+  await env.kube.create({
+    ...WEBSITE,
+    metadata: { name: 'once', namespace: env.namespace },
+    spec: { replicas: 1, html: 'v1' },
+  });
+  const objs = await children('once');
+  for (const o of objs)
+    assert.ok(o.metadata.annotations?.[INTENT_ANNOTATION], `${o.kind} carries its intent hash`);
+  const lines = await quiet('once');
+  assert.equal(
+    lines.length,
+    1,
+    `one reconcile, got ${lines.length}: ${JSON.stringify(lines.map((l) => l.trigger))}`,
+  );
+  assert.equal(lines[0]?.applied, 3);
+  assert.ok(
+    (await env.metric('zeroloop_echoes_suppressed_total')) >= echoesBefore + 3,
+    'three echoes recognised',
+  );
+});
+
+test('a change by another field manager still triggers, is taken back, and its own echo wakes nothing', async () => {
+  const before = reconciled('once').length;
+  await env.kube.patch(CONFIGMAP.apiVersion, CONFIGMAP.kind, env.namespace, 'once-html', {
+    data: { 'index.html': 'tampered' },
+  });
+  await eventually('the relay takes the field back', async () => {
+    const cm = await env.kube.get(CONFIGMAP.apiVersion, CONFIGMAP.kind, env.namespace, 'once-html');
+    return cm?.data?.['index.html'] === 'v1' ? true : undefined;
+  });
+  const lines = (await quiet('once')).slice(before);
+  assert.deepEqual(
+    lines.map((l) => [l.trigger, l.applied, l.unchanged]),
+    [['owned', 1, 2]],
+    'one reconcile, one write (the ConfigMap), two writes skipped',
+  );
+});
+
+test('a spec change writes only what changed, and a restarted relay makes one call and no write', async () => {
+  const before = reconciled('once').length;
+  await env.kube.patch(WEBSITE.apiVersion, WEBSITE.kind, env.namespace, 'once', { spec: { html: 'v2' } });
+  await eventually('ConfigMap v2', async () => {
+    const cm = await env.kube.get(CONFIGMAP.apiVersion, CONFIGMAP.kind, env.namespace, 'once-html');
+    return cm?.data?.['index.html'] === 'v2' ? true : undefined;
+  });
+  const lines = (await quiet('once')).slice(before);
+  assert.deepEqual(
+    lines.map((l) => [l.trigger, l.applied]),
+    [['primary', 1]],
+  );
+
+  const versions = (await children('once')).map((o) => o.metadata.resourceVersion);
+  const calls = await env.metric('zeroloop_worker_requests_total');
+  const start = env.logs.length;
+  await env.restartRelay();
+  const after = await eventually('the start-up reconcile', () => {
+    const line = env.logs
+      .slice(start)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.key === `${env.namespace}/once` && l.msg === 'reconciled');
+    return Promise.resolve(line);
+  });
+  await sleep(1500);
+  assert.deepEqual([after.applied, after.unchanged, after.statusWritten], [0, 3, false]);
+  assert.equal(await env.metric('zeroloop_worker_requests_total'), 1, 'one worker call since the restart');
+  assert.ok(calls >= 1);
+  assert.deepEqual(
+    (await children('once')).map((o) => o.metadata.resourceVersion),
+    versions,
+    'nothing written',
+  );
+});
