@@ -34,10 +34,12 @@ export interface EnsureBaselineOptions {
   readonly heartbeatMs?: number;
 }
 
-/** The cache key: a hash of go.mod, go.sum, every .go source and the recipe. */
+/** The cache key: a hash of go.mod, go.sum, every .go source but tests, and the recipe. */
 export async function baselineKey(moduleDir = BASELINE_MODULE_DIR): Promise<string> {
   const hash = createHash('sha256').update(RECIPE);
-  const files = (await readdir(moduleDir)).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go'));
+  const files = (await readdir(moduleDir)).filter(
+    (f) => f === 'go.mod' || f === 'go.sum' || (f.endsWith('.go') && !f.endsWith('_test.go')),
+  );
   for (const file of files.sort()) {
     hash.update(`\0${file}\0`).update(await readFile(join(moduleDir, file)));
   }
@@ -165,7 +167,11 @@ async function build(binary: BaselineBinary, log: Logger, options: EnsureBaselin
     clearInterval(heartbeat);
     await rm(staging, { recursive: true, force: true });
   }
-  log('info', 'build.done', { elapsedMs: Date.now() - started, compiledPackages: compiled, path: binary.path });
+  log('info', 'build.done', {
+    elapsedMs: Date.now() - started,
+    compiledPackages: compiled,
+    path: binary.path,
+  });
 }
 
 if (import.meta.main) {
