@@ -11,9 +11,13 @@ const BENCHMARKS = [
   'relay-snapshot',
   'relay-related',
   'relay',
+  'compare',
 ] as const;
 
-const only = process.argv.slice(2);
+/** Names select benchmarks; `--flags` (e.g. `--quick`) are passed on to each selected one. */
+const args = process.argv.slice(2);
+const only = args.filter((a) => !a.startsWith('--'));
+const flags = args.filter((a) => a.startsWith('--'));
 const unknown = only.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));
 if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${BENCHMARKS.join(', ')}`);
@@ -33,7 +37,7 @@ const failed: string[] = [];
 for (const [i, name] of selected.entries()) {
   const started = Date.now();
   log('bench.start', { bench: name, step: `${i + 1}/${selected.length}` });
-  const run = spawnSync(process.execPath, [`bench/${name}.ts`], { cwd: root, stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [`bench/${name}.ts`, ...flags], { cwd: root, stdio: 'inherit' });
   const ok = run.status === 0;
   if (!ok) failed.push(name);
   log(ok ? 'bench.done' : 'bench.failed', {

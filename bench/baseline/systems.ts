@@ -1,0 +1,171 @@
+// Starts and stops the systems under comparison on one control plane: zeroloop (relay + worker) and the baseline operator.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { ControlPlane } from '../../cluster/index.ts';
+import { freePorts } from '../../cluster/ports.ts';
+import type { TestKube } from '../../test/support/kube.ts';
+import { CONFIGMAP, DEPLOYMENT, SERVICE, sumMetric, WEBSITE } from '../../test/support/relay-env.ts';
+import { PRODUCTION_CONFIG, startWorker } from '../../worker/testing/harness.ts';
+import { descendantsNamed } from './procfs.ts';
+
+export type SystemName = 'zeroloop' | 'baseline-watch' | 'baseline-percona';
+
+export interface RunningSystem {
+  readonly name: SystemName;
+  /** The process trees measured, by part (zeroloop: relay, workerd; baseline: operator). */
+  readonly parts: Readonly<Record<string, readonly number[]>>;
+  /** Reconciles finished so far, and how many of them failed, from the system's own metrics. */
+  reconciles(): Promise<{ total: number; failed: number }>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  plane: ControlPlane;
+  kube: TestKube;
+  namespace: string;
+  concurrency: number;
+  /** Each system's log goes to `<logDir>/<name>.log`. */
+  logDir: string;
+}
+
+/** A system did not become ready; its log says why. */
+export class SystemStartFailed extends Error {
+  override readonly name = 'SystemStartFailed';
+  constructor(system: SystemName, reason: string, logPath: string) {
+    super(`${system} did not start: ${reason}; read ${logPath}`);
+  }
+}
+
+async function readyWithin(url: string, ms: number, child: ChildProcess): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
+}
+
+/** The relay as its own process (so its RSS and CPU are its own) and the production worker in workerd. */
+export async function startZeroloop(options: StartOptions): Promise<RunningSystem> {
+  const { kube, namespace, plane } = options;
+  const logPath = join(options.logDir, 'zeroloop.log');
+  const worker = await startWorker(PRODUCTION_CONFIG);
+  const workerd = descendantsNamed(process.pid, 'workerd');
+  const reconcilerName = `compare-${namespace}`;
+  await kube.apply({
+    apiVersion: 'zeroloop.dev/v1alpha1',
+    kind: 'Reconciler',
+    metadata: { name: reconcilerName, labels: { 'zeroloop.dev/test': namespace } },
+    spec: {
+      reconciler: 'website',
+      endpoint: worker.url.toString(),
+      signingSecretRef: { namespace, name: 'worker-signing', key: 'secret' },
+      primary: WEBSITE,
+      owns: [DEPLOYMENT, SERVICE, CONFIGMAP],
+      namespaces: [namespace],
+      concurrency: options.concurrency,
+    },
+  });
+  const relay = spawn(process.execPath, [fileURLToPath(new URL('../../relay/main.ts', import.meta.url))], {
+    env: {
+      ...process.env,
+      KUBECONFIG: plane.kubeconfigPath,
+      METRICS_PORT: '0',
+      METRICS_HOST: '127.0.0.1',
+      RECONCILER_SELECTOR: `zeroloop.dev/test=${namespace}`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(logPath);
+  relay.stderr.pipe(log);
+  let metricsUrl = '';
+  createInterface({ input: relay.stdout }).on('line', (line) => {
+    log.write(`${line}\n`);
+    if (!metricsUrl && line.includes('"relay started"'))
+      metricsUrl = (JSON.parse(line) as { metrics: string }).metrics;
+  });
+  const stop = async () => {
+    await terminate(relay);
+    await kube.delete('zeroloop.dev/v1alpha1', 'Reconciler', undefined, reconcilerName);
+    await worker.close();
+    log.end();
+  };
+  const started = Date.now();
+  while (!metricsUrl && relay.exitCode === null && Date.now() - started < 60_000) await sleep(50);
+  if (!metricsUrl || !(await readyWithin(metricsUrl.replace('/metrics', '/readyz'), 60_000, relay))) {
+    await stop();
+    throw new SystemStartFailed('zeroloop', 'the relay did not report ready within 60 s', logPath);
+  }
+  return {
+    name: 'zeroloop',
+    parts: { relay: [relay.pid ?? 0], workerd },
+    async reconciles() {
+      const text = await (await fetch(metricsUrl)).text();
+      const total = sumMetric(text, 'zeroloop_reconciles_total');
+      return { total, failed: total - sumMetric(text, 'zeroloop_reconciles_total', { result: 'success' }) };
+    },
+    stop,
+  };
+}
+
+/** The controller-runtime baseline operator (`mode` watch or percona), watching only `namespace`. */
+export async function startBaseline(
+  options: StartOptions & { binary: string; mode: 'watch' | 'percona' },
+): Promise<RunningSystem> {
+  const name: SystemName = `baseline-${options.mode}`;
+  const logPath = join(options.logDir, `${name}.log`);
+  const [metricsPort, probePort] = await freePorts(2);
+  const operator = spawn(
+    options.binary,
+    [
+      `--mode=${options.mode}`,
+      `--concurrency=${options.concurrency}`,
+      `--namespace=${options.namespace}`,
+      `--kubeconfig=${options.plane.kubeconfigPath}`,
+      `--metrics-bind-address=127.0.0.1:${metricsPort ?? 0}`,
+      `--health-probe-bind-address=127.0.0.1:${probePort ?? 0}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const log = createWriteStream(logPath);
+  operator.stdout.pipe(log);
+  operator.stderr.pipe(log);
+  const stop = async () => {
+    await terminate(operator);
+    log.end();
+  };
+  if (!(await readyWithin(`http://127.0.0.1:${probePort ?? 0}/readyz`, 60_000, operator))) {
+    await stop();
+    throw new SystemStartFailed(name, 'the operator did not answer /readyz within 60 s', logPath);
+  }
+  const metricsUrl = `http://127.0.0.1:${metricsPort ?? 0}/metrics`;
+  return {
+    name,
+    parts: { operator: [operator.pid ?? 0] },
+    async reconciles() {
+      const text = await (await fetch(metricsUrl)).text();
+      const labels = { controller: 'website' };
+      return {
+        total: sumMetric(text, 'controller_runtime_reconcile_total', labels),
+        failed: sumMetric(text, 'controller_runtime_reconcile_total', { ...labels, result: 'error' }),
+      };
+    },
+    stop,
+  };
+}

@@ -1,0 +1,189 @@
+// Benchmark: zeroloop against a controller-runtime operator (watch and percona modes), side by side on one control plane.
+//
+// Each system runs alone, in a fresh namespace, with the same reconcile concurrency:
+// 1. idle: 20 Websites converged, then a window counting reconciles and apiserver requests (the
+//    apiserver's own apiserver_request_total), minus the same window with no controller running;
+// 2. latency: sequential creates, create call → the Website's ConfigMap seen by a watch (p50, p99);
+// 3. burst: Websites created at once, until every child exists and every status is written, then
+//    until the apiserver is quiet: reconciles, apiserver requests, RSS and CPU of the controller's
+//    processes (zeroloop: the relay and workerd separately) from /proc.
+// Writes bench/results/compare.json and compare.md.
+// Run: npm run bench -- compare [--quick]   (quick: 100 burst, 50 sequential, 20 s idle)
+// Env: BENCH_CONCURRENCY (8), BENCH_BULK, BENCH_SEQUENTIAL, BENCH_IDLE_SECONDS, BENCH_SYSTEMS (comma list).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startControlPlane } from '../cluster/index.ts';
+import { loadKubeconfigFile } from '../relay/kube/rest-config.ts';
+import { TestKube } from '../test/support/kube.ts';
+import { prepareNamespace } from '../test/support/relay-env.ts';
+import { apiserverCounter } from './baseline/apiserver.ts';
+import { ensureBaseline } from './baseline/build.ts';
+import { ConvergenceObserver } from './baseline/observer.ts';
+import type { IdleFigures, PhaseContext } from './baseline/phases.ts';
+import { load1m, measureBurst, measureIdle, measureSequential, prepareIdleSet } from './baseline/phases.ts';
+import { compareJson, compareMarkdown } from './baseline/report.ts';
+import type { CompareRun, SystemFigures } from './baseline/report.ts';
+import { startBaseline, startZeroloop } from './baseline/systems.ts';
+import type { RunningSystem, StartOptions, SystemName } from './baseline/systems.ts';
+
+const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const count = (name: string, full: number, quick: number) =>
+  Number(process.env[name] ?? (QUICK ? quick : full));
+const SEQUENTIAL = count('BENCH_SEQUENTIAL', 200, 50);
+const BULK = count('BENCH_BULK', 1000, 100);
+const IDLE_SECONDS = count('BENCH_IDLE_SECONDS', 120, 20);
+const IDLE_WEBSITES = 20;
+/** bench/relay.ts runs the relay with concurrency 8; the baseline gets the same MaxConcurrentReconciles. */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const ALL_SYSTEMS: SystemName[] = ['zeroloop', 'baseline-watch', 'baseline-percona'];
+const SYSTEMS = (process.env.BENCH_SYSTEMS?.split(',') ?? ALL_SYSTEMS).filter((s): s is SystemName =>
+  (ALL_SYSTEMS as string[]).includes(s),
+);
+const results = new URL('./results/', import.meta.url);
+const progress = (msg: string) =>
+  process.stderr.write(`[bench:compare] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+
+const loadAtStart = load1m();
+progress(
+  `mode ${QUICK ? 'quick' : 'full'}: ${SEQUENTIAL} sequential, ${BULK} burst, ${IDLE_SECONDS} s idle, concurrency ${CONCURRENCY}; systems ${SYSTEMS.join(', ')}`,
+);
+const binary = await ensureBaseline();
+progress(`baseline operator: ${binary.path}`);
+const plane = await startControlPlane();
+const kube = new TestKube(await loadKubeconfigFile(plane.kubeconfigPath));
+const apiserver = apiserverCounter(plane);
+const logDir = mkdtempSync(join(tmpdir(), 'zeroloop-compare-'));
+progress(`control plane ${plane.version} up; system logs in ${logDir}`);
+
+/** Deletes a namespace and waits until the namespace controller has removed it and everything in it. */
+async function deleteNamespace(namespace: string): Promise<void> {
+  await kube.delete('v1', 'Namespace', undefined, namespace);
+  const started = Date.now();
+  while ((await kube.get('v1', 'Namespace', undefined, namespace)) !== undefined) {
+    if (Date.now() - started > 300_000) {
+      progress(`namespace ${namespace} still terminating after 5 min; going on`);
+      return;
+    }
+    await sleep(2000);
+  }
+  progress(`namespace ${namespace} removed in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** A fresh namespace with a convergence observer, for `fn`; removed afterwards. */
+async function inNamespace<T>(prefix: string, fn: (ctx: PhaseContext) => Promise<T>): Promise<T> {
+  const namespace = await prepareNamespace(kube, prefix);
+  const observer = await ConvergenceObserver.start(kube, namespace);
+  try {
+    return await fn({
+      kube,
+      namespace,
+      observer,
+      apiserver,
+      progress: (m) => progress(`${namespace}: ${m}`),
+    });
+  } finally {
+    await observer.stop();
+    await deleteNamespace(namespace);
+  }
+}
+
+const idleNames = Array.from({ length: IDLE_WEBSITES }, (_, i) => `idle-${i}`);
+
+function start(name: SystemName, options: StartOptions): Promise<RunningSystem> {
+  if (name === 'zeroloop') return startZeroloop(options);
+  return startBaseline({
+    ...options,
+    binary: binary.path,
+    mode: name === 'baseline-watch' ? 'watch' : 'percona',
+  });
+}
+
+try {
+  // The reference: the same idle Websites and observers, no controller.
+  const reference: IdleFigures = await inNamespace('cmp-ref', async (ctx) => {
+    await prepareIdleSet(ctx, idleNames, 20, false);
+    return measureIdle(ctx, undefined, IDLE_SECONDS);
+  });
+  /** A 5 s window this quiet ends a burst: twice the reference rate, with room for scrapes. */
+  const quietRequests = Math.max(
+    10,
+    Math.ceil((2 * reference.apiserverRequests * 5) / reference.seconds) + 5,
+  );
+  progress(
+    `reference: ${reference.apiserverRequests} apiserver requests in ${reference.seconds} s with no controller; quiet = ≤ ${quietRequests} per 5 s`,
+  );
+
+  const systems: CompareRun['systems'] = {};
+  for (const name of SYSTEMS) {
+    systems[name] = await inNamespace(
+      `cmp-${name.replace('baseline-', 'b')}`,
+      async (ctx): Promise<SystemFigures> => {
+        const loadavg1mAtStart = load1m();
+        const system = await start(name, {
+          plane,
+          kube,
+          namespace: ctx.namespace,
+          concurrency: CONCURRENCY,
+          logDir,
+        });
+        progress(
+          `${name} ready (${Object.entries(system.parts)
+            .map(([p, pids]) => `${p} ${pids.join(',')}`)
+            .join('; ')})`,
+        );
+        try {
+          await prepareIdleSet(ctx, idleNames, quietRequests, true);
+          const idle = await measureIdle(ctx, system, IDLE_SECONDS);
+          progress(
+            `${name} idle: ${idle.reconciles ?? '?'} reconciles, ${idle.apiserverRequests} apiserver requests in ${idle.seconds} s`,
+          );
+          const latency = await measureSequential(ctx, SEQUENTIAL);
+          await sleep(5000);
+          const burst = await measureBurst(ctx, system, BULK, quietRequests);
+          progress(
+            `${name} burst: converged ${burst.convergeMs} ms, ${burst.reconcilesToSettle} reconciles, ${burst.apiserverRequests} apiserver requests`,
+          );
+          return { loadavg1mAtStart, latency, burst, idle };
+        } finally {
+          await system.stop();
+        }
+      },
+    );
+  }
+
+  const run: CompareRun = {
+    date: new Date().toISOString(),
+    command: `npm run bench -- compare${QUICK ? ' --quick' : ''}`,
+    quick: QUICK,
+    machine: {
+      cpus: cpus().length,
+      memGiB: Math.round(totalmem() / 2 ** 30),
+      loadavg1mAtStart: loadAtStart,
+      loadavg1mAtEnd: load1m(),
+    },
+    setup: {
+      controlPlane: plane.version,
+      concurrency: CONCURRENCY,
+      sequential: SEQUENTIAL,
+      burst: BULK,
+      burstCreatesInFlight: 50,
+      idleWebsites: IDLE_WEBSITES,
+      idleSeconds: IDLE_SECONDS,
+      website: 'spec.html set (ConfigMap + Deployment), expose: false (no Service)',
+      zeroloop:
+        'relay (node relay/main.ts) + website component (QuickJS) in workerd via wrangler test harness',
+      baseline: `bench/baseline (controller-runtime v0.23, controllerutil.CreateOrUpdate), ${binary.path}`,
+      quietRequestsPer5s: quietRequests,
+    },
+    reference,
+    systems,
+  };
+  writeFileSync(new URL('compare.json', results), `${JSON.stringify(compareJson(run), null, 2)}\n`);
+  writeFileSync(new URL('compare.md', results), compareMarkdown(run));
+  process.stdout.write(compareMarkdown(run));
+} finally {
+  await apiserver.close();
+  await plane.stop();
+}
