@@ -5,7 +5,10 @@ import { startRelay } from './relay.ts';
 
 const log = createLogger({ level: parseLevel(process.env.LOG_LEVEL) });
 // $KUBECONFIG, else in a Pod the service account, else ~/.kube/config.
-const restConfig = await loadRestConfig(process.env);
+const restConfig = await loadRestConfig(process.env).catch((error: unknown) => {
+  log.error('cannot load how to reach the apiserver', { error });
+  process.exit(1);
+});
 
 const port = Number(process.env.METRICS_PORT ?? '9090');
 const deadlineMs = Number(process.env.SHUTDOWN_DEADLINE_MS ?? '20000');

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import { Agent } from 'undici';
 import type { RestConfig } from './rest-config.ts';
+import { RestConfigInvalid } from './rest-config.ts';
 
 /** A token file is re-read at most this often (client-go re-reads a rotating service account token each minute). */
 const TOKEN_FILE_TTL_MS = 60_000;
@@ -35,6 +36,18 @@ export function agentFor(config: RestConfig): Dispatcher {
       keepAliveInitialDelay: 30_000,
     },
   });
+}
+
+function readToken(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new RestConfigInvalid(
+      path,
+      'cannot read the bearer token file; in a Pod, check that the service account token is mounted',
+      error,
+    );
+  }
 }
 
 export class Connection {
@@ -85,7 +98,7 @@ export class Connection {
         return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
       case 'tokenFile':
         if (!this.#token || now - this.#token.readAt >= TOKEN_FILE_TTL_MS)
-          this.#token = { value: readFileSync(auth.path, 'utf8').trim(), readAt: now };
+          this.#token = { value: readToken(auth.path), readAt: now };
         return `Bearer ${this.#token.value}`;
     }
   }

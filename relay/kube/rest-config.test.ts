@@ -147,5 +147,14 @@ test('a token file should be re-read once a minute, as it rotates', () =>
     await writeFile(path, 'two');
     assert.equal(connection.authorization(59_999), 'Bearer one');
     assert.equal(connection.authorization(60_000), 'Bearer two');
+    await rm(path);
+    assert.throws(
+      () => connection.authorization(120_000),
+      (error: unknown) => {
+        assert.ok(error instanceof RestConfigInvalid);
+        assert.match(error.message, /cannot read the bearer token file; in a Pod, check/);
+        return true;
+      },
+    );
     await connection.close();
   }));

@@ -8,7 +8,7 @@ export interface TcpProxy {
   url: string;
   /** Closes the listener and every open connection: clients get ECONNREFUSED. */
   down(): Promise<void>;
-  /** Listens again on the same port. */
+  /** Listens again on the same port (nothing if it is listening). */
   up(): Promise<void>;
   /**
    * Stops forwarding on every connection open now, in both directions, without closing them: the
@@ -51,6 +51,7 @@ export async function startTcpProxy(target: URL): Promise<TcpProxy> {
   let port = 0;
   let server: Server | undefined;
   const listen = async () => {
+    if (server) return; // already up
     const s = createServer((client) => {
       const upstream = connect(Number(target.port), target.hostname);
       sockets.add(client).add(upstream);
