@@ -1,6 +1,6 @@
 // Benchmark: the relay end to end (real control plane, real worker in workerd, relay as its own process).
 //
-// Figures (issue 5):
+// Figures:
 // - event→applied latency: 200 Websites created one after another; for each, the time from the
 //   create call until its ConfigMap is seen by a watch (p50, p99);
 // - convergence: 1,000 Websites created at once (50 creates in flight); the time until every

@@ -69,7 +69,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     logPath,
     env: {
       ...process.env,
-      // Offline: no metrics, no request.cf lookup (FACTS.md); no update check.
+      // Offline: no metrics, no request.cf lookup; no update check.
       WRANGLER_SEND_METRICS: 'false',
       CLOUDFLARE_CF_FETCH_ENABLED: 'false',
       WRANGLER_LOG: 'info',

@@ -54,7 +54,7 @@ export const ReconcilerSpec = z.object({
   concurrency: z._default(z.int().check(z.minimum(1), z.maximum(256)), 4),
   /** Timeout of one worker call. */
   timeoutSeconds: z._default(z.number().check(z.positive(), z.maximum(300)), 10),
-  /** Hold a `zeroloop.dev/<reconciler>` finalizer on primaries (finalizer flow: issue 6). */
+  /** Hold a `zeroloop.dev/<reconciler>` finalizer on primaries (relay/controller/finalizer.ts). */
   finalizer: z._default(z.boolean(), false),
   /** Bounds on each answer (defaults above). */
   limits: z._default(AnswerLimits, () => AnswerLimits.parse({})),

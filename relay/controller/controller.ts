@@ -264,8 +264,8 @@ export class Controller {
 
   #enqueue(key: string, trigger: Trigger): void {
     if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
-    // A flapping primary waits out its backoff before each reconcile.
-    if (this.#flaps.isFlapping(key)) this.queue.addRateLimited(key);
+    // A flapping primary waits longer before each reconcile.
+    if (this.#flaps.isFlapping(key)) this.queue.addAfter(key, this.#flaps.slowed(key));
     else this.queue.add(key);
     this.#d.metrics.queueDepth.set(this.#labels, this.queue.length);
   }
@@ -366,14 +366,15 @@ export class Controller {
         log.info('finalized', { finalizer: plan.finalizer });
       }
       if (bounded.requeueClamped) this.#d.metrics.requeueClamped.inc(this.#labels);
-      const flapping = this.#flaps.isFlapping(key);
       if (bounded.requeueAfterMs !== null) {
-        if (flapping) this.queue.addRateLimited(key);
-        else this.queue.addAfter(key, bounded.requeueAfterMs);
+        const flapping = this.#flaps.isFlapping(key);
+        this.queue.addAfter(
+          key,
+          flapping ? this.#flaps.slowed(key, bounded.requeueAfterMs) : bounded.requeueAfterMs,
+        );
         this.#d.metrics.requeueAfter.inc(this.#labels);
       }
-      // A flapping primary keeps its backoff, so its next wake waits longer.
-      if (!flapping) this.queue.forget(key);
+      this.queue.forget(key);
       log.info('reconciled', {
         trigger: trigger.type,
         applied: applied.applied,

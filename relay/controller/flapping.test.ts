@@ -22,3 +22,20 @@ test('flap detector should start over when the primary itself changes', () => {
   assert.equal(flaps.isFlapping('a'), false);
   assert.equal(flaps.forget('a'), false);
 });
+
+test('flap detector should double the wait of a flapping key, from twice what it asked, up to the cap', () => {
+  const flaps = new FlapDetector({ threshold: 1, baseDelayMs: 1000, maxDelayMs: 10_000 });
+  flaps.record('a', 1, true);
+  assert.deepEqual(
+    [
+      flaps.slowed('a', 1000),
+      flaps.slowed('a', 1000),
+      flaps.slowed('a'),
+      flaps.slowed('a'),
+      flaps.slowed('a'),
+    ],
+    [2000, 4000, 8000, 10_000, 10_000],
+  );
+  flaps.record('a', 1, false);
+  assert.equal(flaps.slowed('a'), 1000, 'starts over once it stopped');
+});

@@ -4,8 +4,9 @@
 // every reconcile write. Echo suppression keeps that from looping by itself, but any other trigger
 // (a requeue-after, a child's status) then costs a write each time. A primary is flapping after
 // `threshold` reconciles in a row that wrote (applied or pruned something) with the same
-// `metadata.generation`; a reconcile that writes nothing, or a new generation, ends it. The
-// controller slows a flapping primary down with its per-key backoff and reports it.
+// `metadata.generation`; a reconcile that writes nothing, or a new generation, ends it. While it
+// flaps, each of its reconciles waits `slowed()`: twice the previous wait (starting from twice
+// what it asked for, at least `baseDelayMs`), up to `maxDelayMs`.
 
 export type FlapTransition = 'started' | 'stopped' | undefined;
 
@@ -14,9 +15,23 @@ export class FlapDetector {
   /** key → generation seen and consecutive writing reconciles at it. */
   #runs = new Map<string, { generation: number | undefined; writes: number }>();
   #flapping = new Set<string>();
+  /** key → the last wait imposed on it while flapping. */
+  #delays = new Map<string, number>();
+  #baseDelayMs: number;
+  #maxDelayMs: number;
 
-  constructor(options: { threshold?: number } = {}) {
+  constructor(options: { threshold?: number; baseDelayMs?: number; maxDelayMs?: number } = {}) {
     this.#threshold = options.threshold ?? 5;
+    this.#baseDelayMs = options.baseDelayMs ?? 1000;
+    this.#maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
+  }
+
+  /** The wait before a flapping key's next reconcile (`askedMs`: its own requeue-after, or 0). */
+  slowed(key: string, askedMs = 0): number {
+    const previous = this.#delays.get(key) ?? Math.max(askedMs, this.#baseDelayMs / 2);
+    const next = Math.min(Math.max(previous * 2, askedMs), this.#maxDelayMs);
+    this.#delays.set(key, next);
+    return next;
   }
 
   isFlapping(key: string): boolean {
@@ -33,13 +48,17 @@ export class FlapDetector {
       this.#flapping.add(key);
       return 'started';
     }
-    if (writes < this.#threshold && this.#flapping.delete(key)) return 'stopped';
+    if (writes < this.#threshold && this.#flapping.delete(key)) {
+      this.#delays.delete(key);
+      return 'stopped';
+    }
     return undefined;
   }
 
   /** Forgets a primary (deleted); returns whether it was flapping. */
   forget(key: string): boolean {
     this.#runs.delete(key);
+    this.#delays.delete(key);
     return this.#flapping.delete(key);
   }
 }

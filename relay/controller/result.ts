@@ -20,6 +20,7 @@ export type ReconcileResult =
   | 'invalid_answer'
   | 'request_rejected'
   | 'limit_exceeded'
+  | 'answer_too_large'
   | 'related_not_synced'
   | 'error';
 
@@ -53,6 +54,8 @@ export function resultOf(error: unknown): ReconcileResult {
         return 'invalid_answer';
       case 'RequestRejected':
         return 'request_rejected';
+      case 'AnswerTooLarge':
+        return 'answer_too_large';
     }
   }
   return 'error';

@@ -186,3 +186,23 @@ test('dispatcher should report WorkerUnavailable when nothing listens', async ()
   assert.equal(e.name, 'WorkerUnavailable');
   assert.match(e.message, /ECONNREFUSED|refused/);
 });
+
+test('dispatcher should stop reading an answer over maxAnswerBytes, declared or streamed, as AnswerTooLarge', async () => {
+  const big = JSON.stringify({ ...okResponse, status: { filler: 'x'.repeat(2 * 1024 * 1024) } });
+  handler = (_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(big);
+  };
+  const declared = await failure();
+  assert.equal(declared.name, 'AnswerTooLarge');
+  assert.match(declared.message, /maxAnswerBytes \(1048576 bytes/);
+  // Chunked, no Content-Length: cut off while streaming.
+  handler = (_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    for (let i = 0; i < big.length; i += 64 * 1024) res.write(big.slice(i, i + 64 * 1024));
+    res.end();
+  };
+  const streamed = await failure();
+  assert.equal(streamed.name, 'AnswerTooLarge');
+  assert.match(streamed.message, /read stopped at \d+/);
+});

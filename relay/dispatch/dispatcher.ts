@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { fetch } from 'undici';
 import { ErrorBody } from '../../src/protocol/errors.ts';
+import { BodyTooLarge, readBounded } from './bounded-body.ts';
 import { HEADERS, ROUTES } from '../../src/protocol/routes.ts';
 import type { ReconcileRequest } from '../../src/protocol/schemas.ts';
 import { ReconcileResponse } from '../../src/protocol/schemas.ts';
@@ -21,7 +22,11 @@ export interface DispatchTarget {
   /** Which of the worker's keys `signingKey` is (the worker derives the cluster from it); defaults to `default`. */
   keyId?: string;
   timeoutMs: number;
+  /** Largest answer read; a longer one is cut off while it streams (AnswerTooLarge). Default 1 MiB. */
+  maxAnswerBytes?: number;
 }
+
+const DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024;
 
 /** A W3C traceparent with fresh random ids (sampled). */
 export function newTraceparent(): string {
@@ -69,7 +74,7 @@ export class Dispatcher {
         nowSeconds: Math.floor(this.#clock.now() / 1000),
       })),
     };
-    let status: number;
+    let status = 0;
     let text: string;
     let retryAfter: string | null;
     try {
@@ -81,8 +86,15 @@ export class Dispatcher {
       });
       status = response.status;
       retryAfter = response.headers.get('retry-after');
-      text = await response.text();
+      text = await readBounded(response, target.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES);
     } catch (cause) {
+      if (cause instanceof BodyTooLarge) {
+        throw fail(
+          'AnswerTooLarge',
+          `the answer is over spec.limits.maxAnswerBytes (${cause.maxBytes} bytes; read stopped at ${cause.seenBytes})`,
+          { status, cause },
+        );
+      }
       if (cause instanceof DOMException && cause.name === 'TimeoutError') {
         throw fail('WorkerTimeout', `no answer from ${url} within ${target.timeoutMs} ms`, { cause });
       }

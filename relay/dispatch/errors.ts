@@ -7,6 +7,7 @@ export type DispatchErrorKind =
   | 'ReconcilerFailed'
   | 'ReconcilerTrapped'
   | 'InvalidAnswer'
+  | 'AnswerTooLarge'
   | 'RequestRejected';
 
 /** A worker call that did not produce a valid response. Every kind is retried with backoff (never dropped). */
@@ -51,6 +52,8 @@ export const ADVICE: Record<DispatchErrorKind, string> = {
   ReconcilerFailed: 'the reconciler refused this object; fix the object (see message); retrying with backoff',
   ReconcilerTrapped: 'the reconciler crashed (a bug); fix the reconciler; retrying with backoff',
   InvalidAnswer: 'the reconciler returned an answer that breaks the protocol; fix the reconciler; retrying',
+  AnswerTooLarge:
+    'nothing was applied; fix the reconciler, or raise spec.limits.maxAnswerBytes on the Reconciler; retrying with backoff',
   RequestRejected:
     'the worker refused the request (signing secret, reconciler name or size); fix the Reconciler resource',
 };

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { INTENT_ANNOTATION } from '../../relay/apply/ownership.ts';
+import type { KObject } from '../../relay/kube/object.ts';
 import { eventually } from '../support/kube.ts';
 import type { RelayEnv } from '../support/relay-env.ts';
 import {
@@ -38,6 +39,8 @@ async function quiet(name: string, ms = 2000): Promise<Record<string, unknown>[]
     count = now;
   }
 }
+
+const htmlOf = (cm: KObject | undefined) => (cm?.data as Record<string, string> | undefined)?.['index.html'];
 
 const children = (name: string) =>
   Promise.all(
@@ -82,7 +85,7 @@ test('a change by another field manager still triggers, is taken back, and its o
   });
   await eventually('the relay takes the field back', async () => {
     const cm = await env.kube.get(CONFIGMAP.apiVersion, CONFIGMAP.kind, env.namespace, 'once-html');
-    return cm?.data?.['index.html'] === 'v1' ? true : undefined;
+    return htmlOf(cm) === 'v1' ? true : undefined;
   });
   const lines = (await quiet('once')).slice(before);
   assert.deepEqual(
@@ -97,7 +100,7 @@ test('a spec change writes only what changed, and a restarted relay makes one ca
   await env.kube.patch(WEBSITE.apiVersion, WEBSITE.kind, env.namespace, 'once', { spec: { html: 'v2' } });
   await eventually('ConfigMap v2', async () => {
     const cm = await env.kube.get(CONFIGMAP.apiVersion, CONFIGMAP.kind, env.namespace, 'once-html');
-    return cm?.data?.['index.html'] === 'v2' ? true : undefined;
+    return htmlOf(cm) === 'v2' ? true : undefined;
   });
   const lines = (await quiet('once')).slice(before);
   assert.deepEqual(
