@@ -16,6 +16,8 @@ export class ConvergenceObserver {
   readonly deploymentSeen = new Map<string, number>();
   /** Website name → when a status with conditions was first seen. */
   readonly statusSeen = new Map<string, number>();
+  /** Website name → the reason of its Ready condition, as last seen. */
+  readonly readyReason = new Map<string, string>();
   readonly #waiters = new Map<string, () => void>();
   readonly #informers: InformerFactory;
 
@@ -47,9 +49,13 @@ export class ConvergenceObserver {
         observer.deploymentSeen.set(obj.metadata.name, performance.now());
     });
     await watch(WEBSITE, (obj) => {
-      const conditions = (obj.status as { conditions?: unknown[] } | undefined)?.conditions;
-      if (Array.isArray(conditions) && conditions.length > 0 && !observer.statusSeen.has(obj.metadata.name))
+      const conditions = (obj.status as { conditions?: { type?: string; reason?: string }[] } | undefined)
+        ?.conditions;
+      if (!Array.isArray(conditions) || conditions.length === 0) return;
+      if (!observer.statusSeen.has(obj.metadata.name))
         observer.statusSeen.set(obj.metadata.name, performance.now());
+      const reason = conditions.find((c) => c.type === 'Ready')?.reason;
+      if (reason !== undefined) observer.readyReason.set(obj.metadata.name, reason);
     });
     return observer;
   }
@@ -64,6 +70,16 @@ export class ConvergenceObserver {
   convergedAt(name: string): number | undefined {
     const times = [this.configMapSeen.get(name), this.deploymentSeen.get(name), this.statusSeen.get(name)];
     return times.every((t) => t !== undefined) ? Math.max(...times) : undefined;
+  }
+
+  /** How many of `names` have each Ready reason now. */
+  reasons(names: readonly string[]): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const n of names) {
+      const reason = this.readyReason.get(n) ?? 'none';
+      out[reason] = (out[reason] ?? 0) + 1;
+    }
+    return out;
   }
 
   count(names: readonly string[]): number {

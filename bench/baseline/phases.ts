@@ -162,6 +162,8 @@ export interface BurstFigures {
   reconcilesToSettle: number;
   failedReconciles: number;
   apiserverRequests: number;
+  /** The Websites' Ready reasons at the end of the burst (what the status says after settling). */
+  finalReadyReasons: Record<string, number>;
   /** Per part, measured at the end of the burst; cpuSeconds is the burst's delta. */
   parts: Record<string, TreeSample>;
   loadavg1m: number;
@@ -213,6 +215,7 @@ export async function measureBurst(
     reconcilesToSettle: r2.total - r0.total,
     failedReconciles: r2.failed - r0.failed,
     apiserverRequests: a1 - a0,
+    finalReadyReasons: ctx.observer.reasons(names),
     parts,
     loadavg1m: load1m(),
   };

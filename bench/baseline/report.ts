@@ -183,6 +183,10 @@ export function compareMarkdown(run: CompareRun): string {
     '|---|---|---|---|---|---|',
     ...lines,
     '',
+    `Ready reasons of the burst's Websites at its end: ${Object.entries(run.systems)
+      .map(([name, s]) => `${name} ${JSON.stringify(s.burst.finalReadyReasons)}`)
+      .join('; ')}.`,
+    '',
     `Idle reference (no controller, same Websites): ${ref.apiserverRequests} apiserver requests in ${ref.seconds} s.`,
     'Apiserver counts are `apiserver_request_total` from the apiserver itself: the burst figure includes the',
     'benchmark’s own creates and kube-controller-manager (garbage collector, namespace controller; the local',
