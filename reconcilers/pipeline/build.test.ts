@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildReconciler } from './build.ts';
 import { ComponentizeFailed, TypecheckFailed, WorldExportsMissing } from './errors.ts';
+import { coreStoreDir } from './core-store.ts';
 import { silentLogger } from './log.ts';
 import type { ReconcilerSource } from './manifest.ts';
 import { BUILD_DIR, REPO_ROOT } from './paths.ts';
@@ -57,7 +58,14 @@ describe('buildReconciler', () => {
     assert.ok(first.record.sizes.componentBytes > 0);
     const files = await readdir(workerDir('fixtures', 'demo', buildDir));
     assert.ok(files.includes('demo.js'));
-    assert.deepEqual(first.record.wasm, files.filter((f) => f.endsWith('.wasm')).sort());
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.wasm')),
+      [],
+      'core modules moved to the store',
+    );
+    assert.ok(first.record.wasm.some((m) => m.file === 'demo.core.wasm'));
+    const stored = await readdir(coreStoreDir(buildDir));
+    for (const m of first.record.wasm) assert.ok(stored.includes(`${m.sha256}.wasm`), m.file);
     assert.ok(first.record.inputs.includes(src.entry.slice(REPO_ROOT.length)), 'the entry is a hashed input');
 
     const second = await buildReconciler(src, { log: silentLogger, buildDir });

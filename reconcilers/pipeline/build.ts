@@ -1,10 +1,11 @@
-// Builds one reconciler: typecheck → bundle → componentize → transpile → extract inline wasm → check; skips it when unchanged.
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+// Builds one reconciler: typecheck → bundle → componentize → transpile → extract inline wasm → check → store core modules; skips it when unchanged.
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { bundle } from './bundle.ts';
 import { type BuildRecord, inputHash, readRecord, recordPath, relativeInputs } from './cache.ts';
 import { componentize } from './componentize.ts';
+import { type CoreModule, coreStorePath, storeCoreModules, storeHolds } from './core-store.ts';
 import { extractInlineWasm } from './extract-wasm.ts';
 import { assertNoWasmFromBytes } from './forbid-bytes.ts';
 import type { Logger } from './log.ts';
@@ -37,23 +38,25 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Sizes of what the worker bundle carries for this reconciler: its JS module and core wasm files. */
+/**
+ * Sizes of what the worker bundle carries for this reconciler alone: its JS module and every core
+ * module it uses (shared ones included, so the figure is what a worker with only this reconciler ships).
+ */
 async function measure(
   dir: string,
   name: string,
+  modules: readonly CoreModule[],
+  buildDir: string,
 ): Promise<Pick<BuildRecord['sizes'], 'jsBytes' | 'wasmBytes' | 'gzipBytes'>> {
-  let jsBytes = 0;
+  const js = await readFile(join(dir, `${name}.js`));
   let wasmBytes = 0;
-  let gzipBytes = 0;
-  for (const file of await readdir(dir)) {
-    const isJs = file === `${name}.js`;
-    if (!isJs && !file.endsWith('.wasm')) continue;
-    const bytes = await readFile(join(dir, file));
-    if (isJs) jsBytes += bytes.length;
-    else wasmBytes += bytes.length;
+  let gzipBytes = gzipSync(js, { level: 9 }).length;
+  for (const m of modules) {
+    const bytes = await readFile(coreStorePath(m.sha256, buildDir));
+    wasmBytes += bytes.length;
     gzipBytes += gzipSync(bytes, { level: 9 }).length;
   }
-  return { jsBytes, wasmBytes, gzipBytes };
+  return { jsBytes: js.length, wasmBytes, gzipBytes };
 }
 
 export async function buildReconciler(
@@ -71,7 +74,8 @@ export async function buildReconciler(
   if (
     !options.force &&
     previous?.hash === before &&
-    (await exists(join(workerDir(group, name, buildDir), `${name}.js`)))
+    (await exists(join(workerDir(group, name, buildDir), `${name}.js`))) &&
+    (await storeHolds(previous.wasm, buildDir))
   ) {
     log('reconciler.skip', { reconciler: name, reason: 'inputs unchanged', hash: before.slice(0, 12) });
     return { record: previous, skipped: true };
@@ -120,8 +124,20 @@ export async function buildReconciler(
   const inlineFiles = await step('extract-wasm', () => extractInlineWasm(name, wDir));
   log('step.size', { reconciler: name, step: 'extract-wasm', inlineModules: inlineFiles.length });
   await step('check-no-wasm-from-bytes', () => assertNoWasmFromBytes(name, wDir));
+  const stored = await step('store-core-modules', () => storeCoreModules(wDir, buildDir));
+  log('step.size', {
+    reconciler: name,
+    step: 'store-core-modules',
+    modules: stored.modules.length,
+    added: stored.added,
+    bytes: stored.addedBytes,
+  });
 
-  const sizes = { bundleBytes: bundled.bytes, componentBytes, ...(await measure(wDir, name)) };
+  const sizes = {
+    bundleBytes: bundled.bytes,
+    componentBytes,
+    ...(await measure(wDir, name, stored.modules, buildDir)),
+  };
   const inputs = relativeInputs([...typed, ...bundled.inputs]);
   const record: BuildRecord = {
     name,
@@ -129,7 +145,7 @@ export async function buildReconciler(
     optimize,
     hash: await inputHash(dir, variant, inputs),
     inputs,
-    wasm: (await readdir(wDir)).filter((f) => f.endsWith('.wasm')).sort(),
+    wasm: stored.modules,
     sizes,
     buildMs: Math.round(performance.now() - started),
   };

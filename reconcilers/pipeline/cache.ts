@@ -14,8 +14,8 @@ export const BuildRecord = z.object({
   hash: z.string(),
   /** Repository-relative files the last build read (bundle inputs and typechecked files). */
   inputs: z.array(z.string()),
-  /** Core wasm files next to `<name>.js`, in the order the registry imports them. */
-  wasm: z.array(z.string()),
+  /** The core modules `<name>.js` asks for, by name, and their sha-256 in the shared store (core-store.ts). */
+  wasm: z.array(z.object({ file: z.string(), sha256: z.string() })),
   sizes: z.object({
     bundleBytes: z.number(),
     componentBytes: z.number(),

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ReconcilerExports } from '../../src/contract/wit.ts';
+import { coreStorePath } from './core-store.ts';
 import { BUILD_DIR } from './paths.ts';
 import { type RegistryEntry, workerDir } from './registry.ts';
 
@@ -24,7 +25,8 @@ export class UnknownReconciler extends Error {
 
 /**
  * A loader over the given built reconcilers: each call instantiates a fresh component instance;
- * compiled modules are cached per reconciler (Node may compile bytes; workerd may not).
+ * each core module file is compiled once and shared by every reconciler that uses it, as in the
+ * worker (Node may compile bytes; workerd may not).
  */
 export function createNodeLoader(
   built: Readonly<Record<string, BuiltReconciler>>,
@@ -33,12 +35,19 @@ export function createNodeLoader(
     string,
     Promise<{ instantiate: Instantiate; modules: Map<string, WebAssembly.Module> }>
   >();
+  const byUrl = new Map<string, Promise<WebAssembly.Module>>();
+  const compile = (url: URL): Promise<WebAssembly.Module> => {
+    let module = byUrl.get(url.href);
+    if (!module) {
+      module = readFile(url).then((bytes) => WebAssembly.compile(bytes));
+      byUrl.set(url.href, module);
+    }
+    return module;
+  };
   const prepare = async (name: string, entry: BuiltReconciler) => {
     const mod = (await import(entry.js.href)) as { instantiate: Instantiate };
     const modules = new Map<string, WebAssembly.Module>();
-    for (const [file, url] of Object.entries(entry.wasm)) {
-      modules.set(file, await WebAssembly.compile(await readFile(url)));
-    }
+    for (const [file, url] of Object.entries(entry.wasm)) modules.set(file, await compile(url));
     return { instantiate: mod.instantiate, modules };
   };
   return async (name) => {
@@ -78,7 +87,9 @@ export function loaderFor(
     const dir = workerDir(group, record.name, buildDir);
     built[record.name] = {
       js: pathToFileURL(join(dir, `${record.name}.js`)),
-      wasm: Object.fromEntries(record.wasm.map((f) => [f, pathToFileURL(join(dir, f))])),
+      wasm: Object.fromEntries(
+        record.wasm.map((m) => [m.file, pathToFileURL(coreStorePath(m.sha256, buildDir))]),
+      ),
     };
   }
   return createNodeLoader(built);

@@ -3,12 +3,13 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildReconciler } from './build.ts';
+import { pruneCoreStore } from './core-store.ts';
 import { generateGuestTypes } from './guest-types.ts';
 import { acquireLock } from './lock.ts';
 import type { Logger } from './log.ts';
 import { discover, type ReconcilerSource } from './manifest.ts';
 import { BUILD_DIR, GUEST_TYPES_DIR, groupDir, REPO_ROOT } from './paths.ts';
-import { type RegistryEntry, writeRegistry } from './registry.ts';
+import { distinctCoreModules, type RegistryEntry, writeRegistry } from './registry.ts';
 
 export interface PipelineOptions {
   log: Logger;
@@ -63,6 +64,8 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
     }
     if (only.length === 0) {
       await pruneRemoved(sources, log);
+      const unused = await pruneCoreStore(entries.flatMap((e) => e.record.wasm));
+      if (unused > 0) log('prune.done', { coreModules: unused, dir: 'build/core-modules' });
       await writeRegistry(
         groupDir('examples'),
         entries.filter((e) => e.group === 'examples'),
@@ -72,6 +75,9 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
         examples: 'build/reconcilers/registry.ts',
         fixtures: 'build/fixtures/registry.ts',
         count: entries.length,
+        // What sharing saves: every reconciler's module imports against the distinct modules shipped.
+        coreModuleImports: entries.reduce((n, e) => n + e.record.wasm.length, 0),
+        coreModules: distinctCoreModules(entries).length,
       });
     }
     log('build.summary', { built, skipped: entries.length - built });

@@ -1,4 +1,4 @@
-// Unit tests of the generated registries: static imports of every core module, no wasm compiled from bytes.
+// Unit tests of the generated registries: one static import per distinct core module, no wasm compiled from bytes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { BuildRecord } from './cache.ts';
@@ -7,27 +7,39 @@ import { nodeLoaderSource, registrySource } from './registry.ts';
 
 const BUILD = '/repo/build';
 
-function record(name: string, wasm: string[]): BuildRecord {
+function record(name: string, wasm: Record<string, string>): BuildRecord {
   const sizes = { bundleBytes: 1, componentBytes: 1, jsBytes: 1, wasmBytes: 1, gzipBytes: 1 };
-  return { name, backend: 'qjs', optimize: 'speed', hash: 'h', inputs: [], wasm, sizes, buildMs: 1 };
+  const modules = Object.entries(wasm).map(([file, sha256]) => ({ file, sha256 }));
+  return { name, backend: 'qjs', optimize: 'speed', hash: 'h', inputs: [], wasm: modules, sizes, buildMs: 1 };
 }
 
+// `engine` is the same core module in both reconcilers (the QuickJS engine); `w` and `f` are their own.
 const entries = [
-  { group: 'examples' as const, record: record('website', ['website.core.wasm', 'website.inline0.wasm']) },
-  { group: 'fixtures' as const, record: record('faulty', ['faulty.core.wasm']) },
+  {
+    group: 'examples' as const,
+    record: record('website', { 'website.core.wasm': 'w', 'website.core3.wasm': 'engine' }),
+  },
+  {
+    group: 'fixtures' as const,
+    record: record('faulty', { 'faulty.core.wasm': 'f', 'faulty.core3.wasm': 'engine' }),
+  },
 ];
 
 describe('registrySource', () => {
-  test('registrySource should import each transpiled module and every core wasm statically, relative to the registry', () => {
+  test('registrySource should import each transpiled module and each distinct core module once, relative to the registry', () => {
     const source = registrySource(`${BUILD}/fixtures`, entries, BUILD);
     const imports = [...source.matchAll(/^import (?!type).* from '(.+)';$/gm)].map((m) => m[1]);
     assert.deepEqual(imports, [
+      '../core-modules/w.wasm',
+      '../core-modules/engine.wasm',
+      '../core-modules/f.wasm',
       '../reconcilers/website/worker/website.js',
-      '../reconcilers/website/worker/website.core.wasm',
-      '../reconcilers/website/worker/website.inline0.wasm',
       './faulty/worker/faulty.js',
-      './faulty/worker/faulty.core.wasm',
     ]);
+    // Each reconciler maps the names its JS asks for onto the shared imports.
+    assert.match(source, /'website\.core3\.wasm': core1,/);
+    assert.match(source, /'faulty\.core3\.wasm': core1,/);
+    assert.match(source, /'faulty\.core\.wasm': core2,/);
     assert.match(source, /export const registry: ReconcilerRegistry = \{/);
     assert.match(source, /'website': async \(\) =>/);
     assert.match(source, /'faulty': async \(\) =>/);
@@ -43,10 +55,10 @@ describe('registrySource', () => {
 });
 
 describe('nodeLoaderSource', () => {
-  test('nodeLoaderSource should list each reconciler with URLs of its module and core wasm files', () => {
+  test('nodeLoaderSource should list each reconciler with URLs of its module and its stored core modules', () => {
     const source = nodeLoaderSource(`${BUILD}/reconcilers`, entries.slice(0, 1), BUILD);
     assert.match(source, /export const names: readonly string\[\] = \["website"\];/);
     assert.match(source, /js: new URL\('\.\/website\/worker\/website\.js', import\.meta\.url\)/);
-    assert.match(source, /'website\.inline0\.wasm': new URL\('\.\/website\/worker\/website\.inline0\.wasm'/);
+    assert.match(source, /'website\.core3\.wasm': new URL\('\.\.\/core-modules\/engine\.wasm'/);
   });
 });

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { BuildRecord } from './cache.ts';
+import { coreStorePath } from './core-store.ts';
 import type { Group } from './manifest.ts';
 import { BUILD_DIR, groupDir, REPO_ROOT } from './paths.ts';
 
@@ -24,15 +25,26 @@ function importPath(from: string, to: string): string {
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
-/** `registry.ts`: name → async factory; each core module is a static import (workerd gives a Module). */
+/** Each distinct core module the entries use (by sha-256), in order of first use. */
+export function distinctCoreModules(entries: readonly RegistryEntry[]): string[] {
+  return [...new Set(entries.flatMap((e) => e.record.wasm.map((m) => m.sha256)))];
+}
+
+/**
+ * `registry.ts`: name → async factory. Each distinct core module is one static import (workerd gives a
+ * compiled Module), shared by every reconciler that uses it; each factory call still instantiates it anew.
+ */
 export function registrySource(
   outDir: string,
   entries: readonly RegistryEntry[],
   buildDir = BUILD_DIR,
 ): string {
+  const shared = distinctCoreModules(entries);
+  const coreId = new Map(shared.map((sha, k) => [sha, `core${k}`]));
   const lines: string[] = [
     HEADER.trimEnd() + ' The reconcilers a worker runs.',
     `import type { ReconcilerExports, ReconcilerRegistry } from '${importPath(outDir, join(REPO_ROOT, 'src', 'contract', 'wit.ts'))}';`,
+    ...shared.map((sha, k) => `import core${k} from '${importPath(outDir, coreStorePath(sha, buildDir))}';`),
   ];
   const factories: string[] = [];
   entries.forEach(({ group, record }, i) => {
@@ -40,11 +52,7 @@ export function registrySource(
     lines.push(
       `import { instantiate as instantiate${i} } from '${importPath(outDir, join(dir, `${record.name}.js`))}';`,
     );
-    const modules: string[] = [];
-    record.wasm.forEach((file, j) => {
-      lines.push(`import module${i}_${j} from '${importPath(outDir, join(dir, file))}';`);
-      modules.push(`  '${file}': module${i}_${j},`);
-    });
+    const modules = record.wasm.map((m) => `  '${m.file}': ${coreId.get(m.sha256) ?? ''},`);
     lines.push('', `const modules${i}: Readonly<Record<string, WebAssembly.Module>> = {`, ...modules, '};');
     factories.push(
       `  '${record.name}': async () => asExports(await instantiate${i}(lookup('${record.name}', modules${i}), imports)),`,
@@ -81,7 +89,9 @@ export function nodeLoaderSource(
   const built = entries.map(({ group, record }) => {
     const dir = workerDir(group, record.name, buildDir);
     const url = (file: string) => `new URL('${importPath(outDir, join(dir, file))}', import.meta.url)`;
-    const wasm = record.wasm.map((f) => `      '${f}': ${url(f)},`);
+    const stored = (sha256: string) =>
+      `new URL('${importPath(outDir, coreStorePath(sha256, buildDir))}', import.meta.url)`;
+    const wasm = record.wasm.map((m) => `      '${m.file}': ${stored(m.sha256)},`);
     return [
       `  '${record.name}': {`,
       `    js: ${url(`${record.name}.js`)},`,
