@@ -19,19 +19,23 @@ export function wrangler(args: string[]): Promise<{ stdout: string; stderr: stri
   return run(process.execPath, [bin, ...args], { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 });
 }
 
-/** A fresh `wrangler deploy --dry-run --outdir <dir>`; returns wrangler's output. */
-export async function buildBundle(outDir = BUNDLE_DIR): Promise<string> {
+/** A fresh `wrangler deploy --dry-run --outdir <dir>` (of `config`, default wrangler.toml); returns wrangler's output. */
+export async function buildBundle(outDir = BUNDLE_DIR, config?: string): Promise<string> {
   await rm(outDir, { recursive: true, force: true });
-  const { stdout } = await wrangler(['deploy', '--dry-run', '--outdir', outDir]);
+  const configArgs = config === undefined ? [] : ['--config', config];
+  const { stdout } = await wrangler(['deploy', '--dry-run', ...configArgs, '--outdir', outDir]);
   return stdout;
 }
 
-/** The bundle's uploadable modules: `index.js` first, then each core `.wasm`. */
+/** The bundle's uploadable modules: the entry (`index.js`) first, then each core `.wasm`. */
 export async function bundleModules(outDir = BUNDLE_DIR): Promise<{ entry: string; wasm: string[] }> {
   const files = await readdir(outDir);
-  if (!files.includes('index.js')) throw new Error(`no index.js in ${outDir}: run buildBundle first`);
+  // wrangler names the entry after `main`: index.js for the worker, <entry>.js for test configs.
+  const scripts = files.filter((f) => f.endsWith('.js'));
+  const entry = scripts.includes('index.js') ? 'index.js' : scripts.length === 1 ? scripts[0] : undefined;
+  if (entry === undefined) throw new Error(`no entry .js in ${outDir}: run buildBundle first`);
   return {
-    entry: join(outDir, 'index.js'),
+    entry: join(outDir, entry),
     wasm: files.filter((f) => f.endsWith('.wasm')).map((f) => join(outDir, f)),
   };
 }
