@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildReconciler } from './build.ts';
 import { ComponentizeFailed, TypecheckFailed, WorldExportsMissing } from './errors.ts';
-import { coreStoreDir } from './core-store.ts';
+import { coreStoreDir, storeFiles } from './core-store.ts';
 import { silentLogger } from './log.ts';
 import type { ReconcilerSource } from './manifest.ts';
 import { BUILD_DIR, REPO_ROOT } from './paths.ts';
@@ -63,9 +63,9 @@ describe('buildReconciler', () => {
       [],
       'core modules moved to the store',
     );
-    assert.ok(first.record.wasm.some((m) => m.file === 'demo.core.wasm'));
+    assert.ok(first.record.wasm.some((m) => m.file === 'core.wasm'));
     const stored = await readdir(coreStoreDir(buildDir));
-    for (const m of first.record.wasm) assert.ok(stored.includes(`${m.sha256}.wasm`), m.file);
+    for (const file of storeFiles(first.record)) assert.ok(stored.includes(file), file);
     assert.ok(first.record.inputs.includes(src.entry.slice(REPO_ROOT.length)), 'the entry is a hashed input');
 
     const second = await buildReconciler(src, { log: silentLogger, buildDir });

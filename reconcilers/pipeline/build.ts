@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { bundle } from './bundle.ts';
 import { type BuildRecord, inputHash, readRecord, recordPath, relativeInputs } from './cache.ts';
 import { componentize } from './componentize.ts';
-import { type CoreModule, coreStorePath, storeCoreModules, storeHolds } from './core-store.ts';
+import { coreStorePath, storeCoreModules, storeFiles, storeHolds, type StoreOutcome } from './core-store.ts';
 import { extractInlineWasm } from './extract-wasm.ts';
 import { assertNoWasmFromBytes } from './forbid-bytes.ts';
 import type { Logger } from './log.ts';
@@ -39,19 +39,17 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Sizes of what the worker bundle carries for this reconciler alone: its JS module and every core
- * module it uses (shared ones included, so the figure is what a worker with only this reconciler ships).
+ * Sizes of what the worker bundle carries for this reconciler alone: its JS and every core module it
+ * uses (shared ones included, so the figure is what a worker with only this reconciler ships).
  */
 async function measure(
-  dir: string,
-  name: string,
-  modules: readonly CoreModule[],
+  stored: StoreOutcome,
   buildDir: string,
 ): Promise<Pick<BuildRecord['sizes'], 'jsBytes' | 'wasmBytes' | 'gzipBytes'>> {
-  const js = await readFile(join(dir, `${name}.js`));
+  const js = await readFile(coreStorePath(stored.js, buildDir, 'js'));
   let wasmBytes = 0;
   let gzipBytes = gzipSync(js, { level: 9 }).length;
-  for (const m of modules) {
+  for (const m of stored.modules) {
     const bytes = await readFile(coreStorePath(m.sha256, buildDir));
     wasmBytes += bytes.length;
     gzipBytes += gzipSync(bytes, { level: 9 }).length;
@@ -75,7 +73,7 @@ export async function buildReconciler(
     !options.force &&
     previous?.hash === before &&
     (await exists(join(workerDir(group, name, buildDir), `${name}.js`))) &&
-    (await storeHolds(previous.wasm, buildDir))
+    (await storeHolds(storeFiles(previous), buildDir))
   ) {
     log('reconciler.skip', { reconciler: name, reason: 'inputs unchanged', hash: before.slice(0, 12) });
     return { record: previous, skipped: true };
@@ -124,7 +122,7 @@ export async function buildReconciler(
   const inlineFiles = await step('extract-wasm', () => extractInlineWasm(name, wDir));
   log('step.size', { reconciler: name, step: 'extract-wasm', inlineModules: inlineFiles.length });
   await step('check-no-wasm-from-bytes', () => assertNoWasmFromBytes(name, wDir));
-  const stored = await step('store-core-modules', () => storeCoreModules(wDir, buildDir));
+  const stored = await step('store-core-modules', () => storeCoreModules(wDir, name, buildDir));
   log('step.size', {
     reconciler: name,
     step: 'store-core-modules',
@@ -136,7 +134,7 @@ export async function buildReconciler(
   const sizes = {
     bundleBytes: bundled.bytes,
     componentBytes,
-    ...(await measure(wDir, name, stored.modules, buildDir)),
+    ...(await measure(stored, buildDir)),
   };
   const inputs = relativeInputs([...typed, ...bundled.inputs]);
   const record: BuildRecord = {
@@ -146,6 +144,7 @@ export async function buildReconciler(
     hash: await inputHash(dir, variant, inputs),
     inputs,
     wasm: stored.modules,
+    js: stored.js,
     sizes,
     buildMs: Math.round(performance.now() - started),
   };

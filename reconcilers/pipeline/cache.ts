@@ -16,6 +16,8 @@ export const BuildRecord = z.object({
   inputs: z.array(z.string()),
   /** The core modules `<name>.js` asks for, by name, and their sha-256 in the shared store (core-store.ts). */
   wasm: z.array(z.object({ file: z.string(), sha256: z.string() })),
+  /** sha-256 of jco's transpiled JS in the shared store; `<name>.js` re-exports it. */
+  js: z.string(),
   sizes: z.object({
     bundleBytes: z.number(),
     componentBytes: z.number(),

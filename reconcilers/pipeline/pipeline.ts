@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildReconciler } from './build.ts';
-import { pruneCoreStore } from './core-store.ts';
+import { pruneCoreStore, storeFiles } from './core-store.ts';
 import { generateGuestTypes } from './guest-types.ts';
 import { acquireLock } from './lock.ts';
 import type { Logger } from './log.ts';
@@ -64,8 +64,8 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
     }
     if (only.length === 0) {
       await pruneRemoved(sources, log);
-      const unused = await pruneCoreStore(entries.flatMap((e) => e.record.wasm));
-      if (unused > 0) log('prune.done', { coreModules: unused, dir: 'build/core-modules' });
+      const unused = await pruneCoreStore(entries.flatMap((e) => storeFiles(e.record)));
+      if (unused > 0) log('prune.done', { storeFiles: unused, dir: 'build/core-modules' });
       await writeRegistry(
         groupDir('examples'),
         entries.filter((e) => e.group === 'examples'),
@@ -78,6 +78,7 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
         // What sharing saves: every reconciler's module imports against the distinct modules shipped.
         coreModuleImports: entries.reduce((n, e) => n + e.record.wasm.length, 0),
         coreModules: distinctCoreModules(entries).length,
+        jsModules: new Set(entries.map((e) => e.record.js)).size,
       });
     }
     log('build.summary', { built, skipped: entries.length - built });

@@ -10,18 +10,28 @@ const BUILD = '/repo/build';
 function record(name: string, wasm: Record<string, string>): BuildRecord {
   const sizes = { bundleBytes: 1, componentBytes: 1, jsBytes: 1, wasmBytes: 1, gzipBytes: 1 };
   const modules = Object.entries(wasm).map(([file, sha256]) => ({ file, sha256 }));
-  return { name, backend: 'qjs', optimize: 'speed', hash: 'h', inputs: [], wasm: modules, sizes, buildMs: 1 };
+  return {
+    name,
+    backend: 'qjs',
+    optimize: 'speed',
+    hash: 'h',
+    inputs: [],
+    wasm: modules,
+    js: 'j',
+    sizes,
+    buildMs: 1,
+  };
 }
 
 // `engine` is the same core module in both reconcilers (the QuickJS engine); `w` and `f` are their own.
 const entries = [
   {
     group: 'examples' as const,
-    record: record('website', { 'website.core.wasm': 'w', 'website.core3.wasm': 'engine' }),
+    record: record('website', { 'core.wasm': 'w', 'core3.wasm': 'engine' }),
   },
   {
     group: 'fixtures' as const,
-    record: record('faulty', { 'faulty.core.wasm': 'f', 'faulty.core3.wasm': 'engine' }),
+    record: record('faulty', { 'core.wasm': 'f', 'core3.wasm': 'engine' }),
   },
 ];
 
@@ -37,9 +47,8 @@ describe('registrySource', () => {
       './faulty/worker/faulty.js',
     ]);
     // Each reconciler maps the names its JS asks for onto the shared imports.
-    assert.match(source, /'website\.core3\.wasm': core1,/);
-    assert.match(source, /'faulty\.core3\.wasm': core1,/);
-    assert.match(source, /'faulty\.core\.wasm': core2,/);
+    assert.match(source, /const modules0[^}]*'core\.wasm': core0,\n {2}'core3\.wasm': core1,\n\};/);
+    assert.match(source, /const modules1[^}]*'core\.wasm': core2,\n {2}'core3\.wasm': core1,\n\};/);
     assert.match(source, /export const registry: ReconcilerRegistry = \{/);
     assert.match(source, /'website': async \(\) =>/);
     assert.match(source, /'faulty': async \(\) =>/);
@@ -59,6 +68,6 @@ describe('nodeLoaderSource', () => {
     const source = nodeLoaderSource(`${BUILD}/reconcilers`, entries.slice(0, 1), BUILD);
     assert.match(source, /export const names: readonly string\[\] = \["website"\];/);
     assert.match(source, /js: new URL\('\.\/website\/worker\/website\.js', import\.meta\.url\)/);
-    assert.match(source, /'website\.core3\.wasm': new URL\('\.\.\/core-modules\/engine\.wasm'/);
+    assert.match(source, /'core3\.wasm': new URL\('\.\.\/core-modules\/engine\.wasm'/);
   });
 });
