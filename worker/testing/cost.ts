@@ -2,8 +2,8 @@
 //
 // workerd's clock ticks in whole milliseconds, so one call cannot be timed on its own: each part runs
 // in batches of as many calls as fill `batchMs`, and a batch's mean is one sample (quantization error
-// at most 1 ms / batchMs). Median and p99 are over the batches: they show jitter between batches, not
-// a single slow call, which the HTTP p99 of the benchmark shows instead.
+// at most 1 ms / batchMs). The phases take turns batch by batch. Median and p99 are over the batches:
+// they show jitter between batches, not a single slow call, which the HTTP p99 of the benchmark shows.
 import { requestToWit, responseFromWit, type ReconcilerExports } from '../../src/contract/wit.ts';
 import { ReconcileResponse } from '../../src/protocol/schemas.ts';
 import { parseReconcileRequest } from '../validation/request.ts';
@@ -57,22 +57,45 @@ function calibrate(run: () => unknown, batchMs: number, now: () => number): numb
   return Math.max(1, Math.ceil(calls / 2));
 }
 
-function time(run: () => unknown, batches: number, batchMs: number, now: () => number): PhaseCost {
-  const callsPerBatch = calibrate(run, batchMs, now);
-  const means: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const started = now();
-    for (let i = 0; i < callsPerBatch; i++) run();
-    means.push((now() - started) / callsPerBatch);
-  }
+function summarize(means: readonly number[], callsPerBatch: number): PhaseCost {
   const sorted = [...means].sort((a, b) => a - b);
   return {
     p50: round(percentile(sorted, 50)),
     p99: round(percentile(sorted, 99)),
     mean: round(means.reduce((a, b) => a + b, 0) / means.length),
-    batches,
+    batches: means.length,
     callsPerBatch,
   };
+}
+
+/**
+ * Times every phase, one batch of each in turn, so a busy spell on the machine (other processes)
+ * lands on all phases alike instead of skewing one.
+ */
+function timeInterleaved(
+  runs: Record<Phase, () => unknown>,
+  batches: number,
+  batchMs: number,
+  now: () => number,
+): Record<Phase, PhaseCost> {
+  const calls = Object.fromEntries(PHASES.map((p) => [p, calibrate(runs[p], batchMs, now)])) as Record<
+    Phase,
+    number
+  >;
+  const means = Object.fromEntries(PHASES.map((p) => [p, [] as number[]])) as Record<Phase, number[]>;
+  for (let b = 0; b < batches; b++) {
+    for (const phase of PHASES) {
+      const run = runs[phase];
+      const n = calls[phase];
+      const started = now();
+      for (let i = 0; i < n; i++) run();
+      means[phase].push((now() - started) / n);
+    }
+  }
+  return Object.fromEntries(PHASES.map((p) => [p, summarize(means[p], calls[p])])) as Record<
+    Phase,
+    PhaseCost
+  >;
 }
 
 /** The cost of each phase of one reconcile of `body`; the component must answer it (no err, no trap). */
@@ -101,7 +124,5 @@ export function measureCost(options: CostOptions): Record<Phase, PhaseCost> {
     answerSerialize: () => JSON.stringify(checked),
     whole,
   };
-  const out = {} as Record<Phase, PhaseCost>;
-  for (const phase of PHASES) out[phase] = time(runs[phase], batches, batchMs, now);
-  return out;
+  return timeInterleaved(runs, batches, batchMs, now);
 }
