@@ -27,6 +27,7 @@ import { KubeApiError } from '../kube/client.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import { objectPath } from '../kube/discovery.ts';
 import { KObject } from '../kube/object.ts';
+import type { PhaseTimer } from '../controller/phases.ts';
 import { unchanged } from './intent.ts';
 import { identity, isStampedBy, OWNER_LABEL, RECONCILER_LABEL } from './ownership.ts';
 
@@ -61,6 +62,8 @@ export interface ApplyInput {
   /** Resources of the owned kinds, by kindId. */
   resources: ReadonlyMap<string, ResourceInfo>;
   status: JsonObject | null;
+  /** Receives the time of the dry-run, apply, and prune-and-status steps. */
+  phases?: PhaseTimer;
 }
 
 /** A desired object the relay did not apply because it belongs to someone else. */
@@ -80,8 +83,6 @@ export interface ApplyResult {
   refused: Refusal[];
   /** identity → the resourceVersion each write returned (the watch echoes it back). */
   written: Map<string, string>;
-  /** uids of the objects pruned (the watch echoes their deletion). */
-  prunedUids: string[];
 }
 
 const APPLY = 'application/apply-patch+yaml';
@@ -116,7 +117,7 @@ export class Applier {
     }
 
     if (writes.length > 1 || writes.some((w) => w.create)) {
-      const previews = await this.#allOrNothing(input, 'dry-run', writes);
+      const previews = await time(input, 'dry-run', () => this.#allOrNothing(input, 'dry-run', writes));
       const existing = writes.filter((w, i) => w.create && previews[i]?.metadata.resourceVersion);
       for (const w of existing) {
         const reason = await this.#foreign(input, w.object, uid);
@@ -127,7 +128,7 @@ export class Applier {
     }
 
     const written = new Map<string, string>();
-    const results = await this.#allOrNothing(input, 'apply', writes);
+    const results = await time(input, 'apply', () => this.#allOrNothing(input, 'apply', writes));
     writes.forEach((w, i) => {
       const rv = results[i]?.metadata.resourceVersion;
       if (rv) written.set(identity(w.object), rv);
@@ -137,15 +138,16 @@ export class Applier {
     const stale = input.owned.filter(
       (o) => isStampedBy(o, uid, input.reconciler) && !wanted.has(identity(o)),
     );
-    const [prunedUids, statusWritten] = await Promise.all([this.#prune(input, stale), this.#status(input)]);
+    const [pruned, statusWritten] = await time(input, 'prune-status', () =>
+      Promise.all([this.#prune(input, stale), this.#status(input)]),
+    );
     return {
       applied: writes.length,
       unchanged: same,
-      pruned: prunedUids.length,
+      pruned: pruned.length,
       statusWritten,
       refused,
       written,
-      prunedUids,
     };
   }
 
@@ -198,7 +200,7 @@ export class Applier {
     }
   }
 
-  /** Deletes the stale objects; returns the uids deleted (or already gone). */
+  /** Deletes the stale objects; returns the uids deleted. */
   async #prune(input: ApplyInput, stale: KObject[]): Promise<string[]> {
     const results = await Promise.allSettled(
       stale.map(async (obj) => {
@@ -263,6 +265,14 @@ export class Applier {
     if (!r) throw new Error(`no resource known for ${kindId(obj)}`);
     return r;
   }
+}
+
+function time<T>(
+  input: ApplyInput,
+  phase: 'dry-run' | 'apply' | 'prune-status',
+  fn: () => Promise<T>,
+): Promise<T> {
+  return input.phases ? input.phases.time(phase, fn) : fn();
 }
 
 /** Who an existing object belongs to, as the AdoptionRefused message says it. */

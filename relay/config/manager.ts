@@ -1,4 +1,9 @@
 // Watches Reconciler resources and starts, restarts or stops one Controller for each, without a relay restart.
+//
+// It is a controller of its own, on the same parts as the others: Reconciler deltas that change
+// more than the status (its own Ready writes change only the status) enqueue the name in a
+// rate-limited work queue, so a Reconciler is handled once at a time, a failure (the signing
+// Secret missing) retries with backoff (1 s doubling to 1 min), and no timer of its own runs.
 import * as z from 'zod/mini';
 import { KEY_ID_PATTERN } from '../../src/signing.ts';
 import type { EventRecorder } from '../apply/events.ts';
@@ -10,7 +15,8 @@ import type { KubeClient } from '../kube/client.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { Logger } from '../observe/log.ts';
-import { ExponentialBackoff } from '../queue/rate-limited.ts';
+import { RateLimitingQueue } from '../queue/rate-limited.ts';
+import { primaryChanged } from '../controller/predicates.ts';
 import type { SharedInformer } from '../watch/informer.ts';
 import type { ControllerConfig } from './reconciler.ts';
 import { RECONCILER_KIND, ReconcilerResource } from './reconciler.ts';
@@ -50,9 +56,8 @@ export class Manager {
   #clock: Clock;
   #informer: SharedInformer | undefined;
   #running = new Map<string, Running>();
-  #chains = new Map<string, Promise<void>>();
-  #retry = new ExponentialBackoff({ baseDelayMs: 1000, maxDelayMs: 60_000 });
-  #stopped = false;
+  #queue: RateLimitingQueue;
+  #worker: Promise<void> | undefined;
   /** Called for each controller started (for observers such as `npm start`). */
   readonly onController = new Set<(c: Controller) => void>();
   #scope: KindScope;
@@ -65,18 +70,24 @@ export class Manager {
     this.#scope = { ...RECONCILER_KIND, labelSelector: deps.selector };
     this.#log = deps.log.child({ component: 'manager' });
     this.#clock = deps.clock ?? realClock;
+    this.#queue = new RateLimitingQueue({
+      clock: this.#clock,
+      backoff: { baseDelayMs: 1000, maxDelayMs: 60_000 },
+    });
   }
 
   start(): void {
     const informer = this.#d.informers.acquire(this.#scope);
     this.#informer = informer;
     informer.subscribe((delta) => {
-      this.#sync(delta.object.metadata.name);
+      if (delta.type === 'modified' && !primaryChanged(delta.old, delta.object)) return;
+      this.#queue.add(delta.object.metadata.name);
     });
     // Not awaited: the relay serves /healthz (and a failing /readyz) while the Reconciler CRD is missing.
     void informer.waitForSync().then(() => {
-      for (const name of informer.store.keys()) this.#sync(name);
+      for (const name of informer.store.keys()) this.#queue.add(name);
     });
+    this.#worker = this.#work();
   }
 
   /** Ready once the Reconciler list is synced and every controller has synced its caches. */
@@ -91,38 +102,41 @@ export class Manager {
   }
 
   async stop(deadlineMs = 10_000): Promise<void> {
-    this.#stopped = true;
-    await Promise.all([...this.#chains.values()]);
+    this.#queue.shutDown();
+    await this.#worker;
     await Promise.all([...this.#running.values()].map((r) => r.controller.stop(deadlineMs)));
     this.#running.clear();
     this.#d.metrics.controllers.set({}, 0);
     await this.#d.informers.release(this.#scope);
   }
 
-  /** Serialises the work per Reconciler name; each run reads the current object (level-triggered). */
-  #sync(name: string): void {
-    const previous = this.#chains.get(name) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.#reconcile(name))
-      .catch((error: unknown) => {
-        this.#log.error('reconciler sync failed', { reconcilerResource: name, error });
-      });
-    this.#chains.set(name, next);
-    void next.then(() => {
-      if (this.#chains.get(name) === next) this.#chains.delete(name);
-    });
+  /** One Reconciler at a time, each run reading the current object (level-triggered). */
+  async #work(): Promise<void> {
+    for (;;) {
+      const name = await this.#queue.get();
+      if (name === undefined) return;
+      try {
+        if (await this.#reconcile(name)) this.#queue.forget(name);
+        else this.#queue.addRateLimited(name);
+      } catch (error) {
+        const retryInMs = this.#queue.addRateLimited(name);
+        this.#log.error('reconciler sync failed', { reconcilerResource: name, error, retryInMs });
+      } finally {
+        this.#queue.done(name);
+      }
+    }
   }
 
-  async #reconcile(name: string): Promise<void> {
-    if (this.#stopped) return;
+  /** Brings the controller of `name` in line with its Reconciler; false: retry later with backoff. */
+  async #reconcile(name: string): Promise<boolean> {
     const raw = this.#informer?.store.get(name);
     const running = this.#running.get(name);
     if (!raw) {
       if (running) await this.#stopController(name, running, 'Reconciler deleted');
-      return;
+      return true;
     }
     const generation = raw.metadata.generation ?? 0;
-    if (running && running.uid === raw.metadata.uid && running.generation === generation) return;
+    if (running && running.uid === raw.metadata.uid && running.generation === generation) return true;
     const parsed = ReconcilerResource.safeParse(raw);
     if (!parsed.success) {
       if (running) await this.#stopController(name, running, 'Reconciler became invalid');
@@ -131,27 +145,21 @@ export class Manager {
       this.#log.error('invalid Reconciler', { reconcilerResource: name, error: message });
       await this.#warn(raw, 'InvalidSpec', message);
       await this.#status(raw, 'False', 'InvalidSpec', message);
-      return;
+      return true;
     }
     let signing: { key: string; keyId?: string };
     try {
       signing = await this.#readSigningKey(parsed.data.spec.signingSecretRef);
     } catch (error) {
-      const delay = this.#retry.when(name);
-      this.#log.error('signing secret unavailable; retrying', {
+      this.#log.error('signing secret unavailable; retrying with backoff', {
         reconcilerResource: name,
         error,
-        retryInMs: delay,
       });
       const message = error instanceof Error ? error.message : String(error);
       await this.#warn(raw, 'SigningSecretUnavailable', message);
       await this.#status(raw, 'False', 'SigningSecretUnavailable', message);
-      this.#clock.setTimer(() => {
-        this.#sync(name);
-      }, delay);
-      return;
+      return false;
     }
-    this.#retry.forget(name);
     if (running) await this.#stopController(name, running, 'Reconciler changed');
     const config: ControllerConfig = {
       name,
@@ -180,6 +188,7 @@ export class Manager {
         this.#log.error('controller failed to start', { reconcilerResource: name, error });
       },
     );
+    return true;
   }
 
   async #stopController(name: string, running: Running, why: string): Promise<void> {

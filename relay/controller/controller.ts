@@ -49,6 +49,7 @@ import { RelatedWatches } from './related-watches.ts';
 import { failureEvent, type ReconcileRecord, type ReconcileResult, resultOf } from './result.ts';
 import { callWorker, probeWorker, type WorkerCallDeps } from './worker-call.ts';
 import { WorkerGate } from './worker-gate.ts';
+import { PhaseTimer } from './phases.ts';
 
 export type { ReconcileRecord, ReconcileResult } from './result.ts';
 
@@ -97,6 +98,8 @@ export class Controller {
   /** Primaries being reconciled → wakes that arrived meanwhile (judged after the apply). */
   #inFlight = new Map<string, Wake[]>();
   #gate: WorkerGate;
+  /** When each queued key became ready (performance.now()), for the queue-wait phase. */
+  #queuedAt = new Map<string, number>();
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
   #synced = false;
@@ -113,6 +116,7 @@ export class Controller {
       // A delayed key keeps the trigger of the failure it retries; a requeue-after has none.
       onReady: (key) => {
         if (!this.#triggers.has(key)) this.#triggers.set(key, { type: 'requeue' });
+        if (!this.#queuedAt.has(key)) this.#queuedAt.set(key, performance.now());
       },
     });
     this.#labels = { reconciler: config.name };
@@ -264,6 +268,7 @@ export class Controller {
 
   #enqueue(key: string, trigger: Trigger): void {
     if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
+    if (!this.#queuedAt.has(key)) this.#queuedAt.set(key, performance.now());
     // A flapping primary waits longer before each reconcile.
     if (this.#flaps.isFlapping(key)) this.queue.addAfter(key, this.#flaps.slowed(key));
     else this.queue.add(key);
@@ -277,8 +282,12 @@ export class Controller {
       this.#d.metrics.queueDepth.set(this.#labels, this.queue.length);
       this.#d.metrics.inFlight.inc(this.#labels);
       this.#inFlight.set(key, []);
+      const phases = new PhaseTimer();
+      const queuedAt = this.#queuedAt.get(key);
+      this.#queuedAt.delete(key);
+      if (queuedAt !== undefined) phases.add('queue', performance.now() - queuedAt);
       try {
-        await this.#reconcile(key);
+        await this.#reconcile(key, phases);
       } catch (error) {
         // #reconcile handles its failures; this is a bug guard so a worker loop never dies.
         this.#log.error('unexpected reconcile failure', { key, error });
@@ -296,7 +305,7 @@ export class Controller {
 
   // ── reconcile: finalizer → dispatch → apply → related, finalized, requeue ───────────────────
 
-  async #reconcile(key: string): Promise<void> {
+  async #reconcile(key: string, phases: PhaseTimer): Promise<void> {
     const trigger: Trigger = this.#triggers.get(key) ?? { type: 'primary' };
     this.#triggers.delete(key);
     const primary = this.#caches.primary(key);
@@ -332,19 +341,16 @@ export class Controller {
     let result: ReconcileResult = 'success';
     try {
       // Before the first call, so a deletion can never skip the finalizing call.
-      if (plan.add) await addFinalizer(this.#d.client, target, plan);
-      const { response, related, selectors } = await this.#ask(
-        kinds,
-        key,
-        primary,
-        owned,
+      if (plan.add) await phases.time('finalizer', () => addFinalizer(this.#d.client, target, plan));
+      const { response, related, selectors } = await this.#ask(kinds, key, primary, owned, {
         trigger,
         finalizing,
         traceparent,
-      );
+        phases,
+      });
       const bounded = bound(key, response, spec.limits);
-      const applied = await this.#apply(kinds, target, owned, response, log);
-      this.#echoes.expect(applied.written, applied.prunedUids);
+      const applied = await this.#apply(kinds, target, owned, response, { log, phases });
+      this.#echoes.expect(applied.written);
       this.#d.metrics.writesSkipped.inc(this.#labels, applied.unchanged);
       for (const event of bounded.events) void this.#event(primary, event, log);
       if (bounded.droppedEvents > 0) {
@@ -386,6 +392,7 @@ export class Controller {
         statusWritten: applied.statusWritten,
         requeueAfterMs: response.requeueAfterMs,
         durationMs: this.#clock.now() - started,
+        phasesMs: phases.rounded(),
       });
     } catch (error) {
       result = this.#failed({ key, primary, trigger, error, log, started });
@@ -395,7 +402,10 @@ export class Controller {
       const durationMs = this.#clock.now() - started;
       this.#d.metrics.reconciles.inc({ ...this.#labels, result });
       this.#d.metrics.reconcileDuration.observe(this.#labels, durationMs / 1000);
-      for (const observer of this.onReconcile) observer({ key, trigger, result, durationMs });
+      for (const [phase, ms] of Object.entries(phases.ms))
+        this.#d.metrics.reconcilePhase.observe({ ...this.#labels, phase }, ms / 1000);
+      for (const observer of this.onReconcile)
+        observer({ key, trigger, result, durationMs, phasesMs: phases.rounded() });
     }
   }
 
@@ -409,23 +419,20 @@ export class Controller {
     key: string,
     primary: KObject,
     owned: KObject[],
-    trigger: Trigger,
-    finalizing: boolean,
-    traceparent: string,
+    call: { trigger: Trigger; finalizing: boolean; traceparent: string; phases: PhaseTimer },
   ): Promise<Answer> {
+    const { trigger, finalizing, traceparent, phases } = call;
     const spec = this.config.spec;
     let related: KObject[] = [];
     let response: ReconcileResponse | undefined;
     let selectors: Answer['selectors'] = { resolved: [], refused: [] };
     for (let pass = 0; pass < 2; pass++) {
       const used = selectorsKey(this.#related.selectorsOf(key));
-      related = await this.#related.objectsOf(key);
-      response = await callWorker(
-        this.#worker,
-        key,
-        buildRequest({ primary, owned, related, trigger, finalizing }),
-        traceparent,
-      );
+      const request = await phases.time('request', async () => {
+        related = await this.#related.objectsOf(key);
+        return buildRequest({ primary, owned, related, trigger, finalizing });
+      });
+      response = await phases.time('worker', () => callWorker(this.#worker, key, request, traceparent));
       selectors = resolveSelectors({
         selectors: response.related,
         primary,
@@ -446,7 +453,7 @@ export class Controller {
     target: FinalizerTarget,
     owned: KObject[],
     response: ReconcileResponse,
-    log: Logger,
+    { log, phases }: { log: Logger; phases: PhaseTimer },
   ): Promise<ApplyResult> {
     const spec = this.config.spec;
     const { key, primary, primaryResource } = target;
@@ -478,6 +485,7 @@ export class Controller {
       live: (obj) => this.#caches.live(obj),
       resources: kinds.owns,
       status: response.status,
+      phases,
     });
     for (const refusal of result.refused) {
       this.#d.metrics.adoptionsRefused.inc(this.#labels);

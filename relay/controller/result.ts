@@ -4,6 +4,7 @@ import { ApplyFailed } from '../apply/applier.ts';
 import type { EventSpec } from '../apply/events.ts';
 import { ScopeRejected } from '../apply/scope.ts';
 import { DispatchError } from '../dispatch/errors.ts';
+import type { PhaseTimes } from './phases.ts';
 import { AnswerLimitExceeded } from './limits.ts';
 import { RelatedWatchNotSynced } from './related-watches.ts';
 
@@ -30,6 +31,8 @@ export interface ReconcileRecord {
   trigger: Trigger;
   result: ReconcileResult;
   durationMs: number;
+  /** Where the time went (queue wait, request build, worker call, dry-run, apply, prune-status). */
+  phasesMs: PhaseTimes;
 }
 
 /** The result label of a failed reconcile. */

@@ -182,6 +182,14 @@ export function relayMetrics(registry = new Registry()) {
         DURATION_BUCKETS,
       ),
     ),
+    reconcilePhase: r.register(
+      new Histogram(
+        'zeroloop_reconcile_phase_seconds',
+        'Time of each phase of a reconcile: queue, request, worker, dry-run, apply, prune-status, finalizer.',
+        ['reconciler', 'phase'],
+        DURATION_BUCKETS,
+      ),
+    ),
     workerRequests: r.register(
       new Counter(
         'zeroloop_worker_requests_total',
