@@ -132,6 +132,7 @@ function rows(run: CompareRun): Row[] {
   ];
 }
 
+/** zeroloop / baseline; none for a zero or negative value (a net count below the idle reference is noise). */
 function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
   if (
     a === null ||
@@ -140,7 +141,8 @@ function ratio(a: number | null | undefined, b: number | null | undefined): numb
     b === undefined ||
     !Number.isFinite(a) ||
     !Number.isFinite(b) ||
-    b === 0
+    b <= 0 ||
+    a < 0
   )
     return null;
   return Math.round((a / b) * 100) / 100;
@@ -187,7 +189,8 @@ export function compareMarkdown(run: CompareRun): string {
       .map(([name, s]) => `${name} ${JSON.stringify(s.burst.finalReadyReasons)}`)
       .join('; ')}.`,
     '',
-    `Idle reference (no controller, same Websites): ${ref.apiserverRequests} apiserver requests in ${ref.seconds} s.`,
+    `Idle reference (no controller, same Websites): ${ref.apiserverRequests} apiserver requests in ${ref.seconds} s` +
+      ` (${perHour(ref.apiserverRequests, ref.seconds)}/h of background traffic); idle differences of that order are noise.`,
     'Apiserver counts are `apiserver_request_total` from the apiserver itself: the burst figure includes the',
     'benchmark’s own creates and kube-controller-manager (garbage collector, namespace controller; the local',
     'control plane has no Deployment controller, scheduler or kubelet, so Deployments get no status and no',
