@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildReconciler } from './build.ts';
-import { pruneCoreStore, storeFiles } from './core-store.ts';
+import { readRecord } from './cache.ts';
+import { pruneCoreStore, storeFiles, storeHolds } from './core-store.ts';
 import { generateGuestTypes } from './guest-types.ts';
 import { acquireLock } from './lock.ts';
 import type { Logger } from './log.ts';
@@ -13,7 +14,10 @@ import { distinctCoreModules, type RegistryEntry, writeRegistry } from './regist
 
 export interface PipelineOptions {
   log: Logger;
-  /** Build only these reconcilers (registries are then left as they are). Default: all. */
+  /**
+   * Build only these reconcilers; the registries are rewritten with the others' last builds (left as
+   * they are if one was never built). Default: all.
+   */
   only?: readonly string[];
   /** Rebuild even unchanged reconcilers. */
   force?: boolean;
@@ -55,31 +59,48 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
     log('discover.done', { reconcilers: sources.map((s) => `${s.group}/${s.manifest.name}`).join(' ') });
 
     const entries: RegistryEntry[] = [];
+    // Every reconciler as the registries should hold it: just built, or (partial runs) its last build.
+    const registered: RegistryEntry[] = [];
+    const unbuilt: string[] = [];
     let built = 0;
     for (const source of sources) {
-      if (only.length > 0 && !only.includes(source.manifest.name)) continue;
+      const { group, manifest } = source;
+      if (only.length > 0 && !only.includes(manifest.name)) {
+        const last = await readRecord(join(groupDir(group), manifest.name));
+        if (last && (await storeHolds(storeFiles(last)))) registered.push({ group, record: last });
+        else unbuilt.push(manifest.name);
+        continue;
+      }
       const outcome = await buildReconciler(source, { log, force });
       if (!outcome.skipped) built++;
-      entries.push({ group: source.group, record: outcome.record });
+      entries.push({ group, record: outcome.record });
+      registered.push({ group, record: outcome.record });
     }
-    if (only.length === 0) {
-      await pruneRemoved(sources, log);
-      const unused = await pruneCoreStore(entries.flatMap((e) => storeFiles(e.record)));
-      if (unused > 0) log('prune.done', { storeFiles: unused, dir: 'build/core-modules' });
+    if (only.length === 0) await pruneRemoved(sources, log);
+    // A partial run rewrites the registries too: a new build's modules have new hashes, and a
+    // registry still naming the old ones would serve the old code. It needs every reconciler built.
+    if (unbuilt.length === 0) {
       await writeRegistry(
         groupDir('examples'),
-        entries.filter((e) => e.group === 'examples'),
+        registered.filter((e) => e.group === 'examples'),
       );
-      await writeRegistry(groupDir('fixtures'), entries);
+      await writeRegistry(groupDir('fixtures'), registered);
       log('registry.done', {
         examples: 'build/reconcilers/registry.ts',
         fixtures: 'build/fixtures/registry.ts',
-        count: entries.length,
-        // What sharing saves: every reconciler's module imports against the distinct modules shipped.
-        coreModuleImports: entries.reduce((n, e) => n + e.record.wasm.length, 0),
-        coreModules: distinctCoreModules(entries).length,
-        jsModules: new Set(entries.map((e) => e.record.js)).size,
+        count: registered.length,
+        // What sharing saves: every reconciler's module uses against the distinct modules shipped.
+        coreModuleImports: registered.reduce((n, e) => n + e.record.wasm.length, 0),
+        coreModules: distinctCoreModules(registered).length,
+        jsModules: new Set(registered.map((e) => e.record.js)).size,
       });
+    } else {
+      log('registry.skip', { reason: 'not built yet', reconcilers: unbuilt.join(' ') });
+    }
+    // Only a full run knows every module in use; pruned after the registries stop naming old ones.
+    if (only.length === 0) {
+      const unused = await pruneCoreStore(registered.flatMap((e) => storeFiles(e.record)));
+      if (unused > 0) log('prune.done', { storeFiles: unused, dir: 'build/core-modules' });
     }
     log('build.summary', { built, skipped: entries.length - built });
     return entries;

@@ -1,5 +1,5 @@
 // Generates the registries: `registry.ts` for workerd (static .wasm imports) and `node.ts` for Node tests.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { BuildRecord } from './cache.ts';
 import { coreStorePath } from './core-store.ts';
@@ -116,9 +116,21 @@ export function nodeLoaderSource(
   ].join('\n');
 }
 
+/**
+ * Writes `file` only when its text changes, by rename: tests and `wrangler dev` may be reading the
+ * registries while a partial build runs, and must see the old text or the new, never half of one.
+ */
+async function replaceIfChanged(file: string, text: string): Promise<void> {
+  const current = await readFile(file, 'utf8').catch(() => undefined);
+  if (current === text) return;
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, text);
+  await rename(temp, file);
+}
+
 /** Writes `<dir>/registry.ts` and `<dir>/node.ts` for the given reconcilers. */
 export async function writeRegistry(dir: string, entries: readonly RegistryEntry[], buildDir = BUILD_DIR) {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'registry.ts'), registrySource(dir, entries, buildDir));
-  await writeFile(join(dir, 'node.ts'), nodeLoaderSource(dir, entries, buildDir));
+  await replaceIfChanged(join(dir, 'registry.ts'), registrySource(dir, entries, buildDir));
+  await replaceIfChanged(join(dir, 'node.ts'), nodeLoaderSource(dir, entries, buildDir));
 }
