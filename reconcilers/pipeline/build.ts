@@ -1,4 +1,4 @@
-// Builds one reconciler: typecheck → bundle → componentize → transpile → extract inline wasm → check → store core modules; skips it when unchanged.
+// Builds one reconciler: typecheck → bundle → componentize → transpile → extract inline wasm → check → store core modules and JS; skips it when unchanged.
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';

@@ -13,7 +13,7 @@ import { BUILD_DIR } from './paths.ts';
 
 /** One core module a transpiled component asks `getCoreModule` for, and where the store keeps it. */
 export interface CoreModule {
-  /** The name in the transpiled JS, e.g. `website.core3.wasm`. */
+  /** The name the transpiled JS asks for, without the reconciler's name: `core3.wasm` for jco's `website.core3.wasm`. */
   file: string;
   /** Hex sha-256 of its bytes; the store file is `<sha256>.wasm`. */
   sha256: string;
