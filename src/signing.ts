@@ -38,12 +38,22 @@ export interface SignedRequest {
   body: string;
 }
 
-async function hmacKey(secret: string): Promise<CryptoKey> {
+/** Imported keys by secret: importing costs as much as signing, and the secrets are few. */
+const imported = new Map<string, Promise<CryptoKey>>();
+const MAX_IMPORTED = 64;
+
+function hmacKey(secret: string): Promise<CryptoKey> {
   if (secret.length === 0) throw new Error('signing secret is empty: set a non-empty shared secret');
-  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-    'verify',
-  ]);
+  let key = imported.get(secret);
+  if (!key) {
+    if (imported.size >= MAX_IMPORTED) imported.clear();
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    imported.set(secret, key);
+  }
+  return key;
 }
 
 function toHex(bytes: ArrayBuffer | Uint8Array): string {
