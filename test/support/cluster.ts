@@ -31,6 +31,11 @@ export async function sharedControlPlane(): Promise<SharedControlPlane> {
   const fromSetup = process.env[SHARED_KUBECONFIG_ENV];
   const { kubeconfigPath } =
     fromSetup !== undefined && fromSetup !== '' ? { kubeconfigPath: fromSetup } : await ownPlane();
+  return controlPlaneAt(kubeconfigPath);
+}
+
+/** How to reach the control plane whose admin kubeconfig is at `kubeconfigPath` (e.g. a test's private one). */
+export async function controlPlaneAt(kubeconfigPath: string): Promise<SharedControlPlane> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
   const restConfig = await loadKubeconfigFile(kubeconfigPath);

@@ -102,6 +102,8 @@ export interface RelayEnvOptions {
   apiserverProxy?: boolean;
   /** Relay options a test tunes (watch timeouts and stall bound, readiness bound). */
   relayOptions?: Pick<RelayOptions, 'watchTimeoutSeconds' | 'watchStallMs' | 'apiserverUnreachableAfterMs'>;
+  /** Another control plane than the shared one (a test that restarts or breaks it brings its own). */
+  plane?: SharedControlPlane;
 }
 
 /**
@@ -121,32 +123,38 @@ export async function prepareNamespace(kube: TestKube, prefix: string): Promise<
   return namespace;
 }
 
+/**
+ * The Reconciler resource `<namespace>-<def.name>` for `def`, calling the worker at `endpoint`, labelled
+ * `zeroloop.dev/test=<namespace>` (the relay's RECONCILER_SELECTOR in tests), confined to `namespace`.
+ */
+export function reconcilerManifest(def: ReconcilerDef, namespace: string, endpoint: string) {
+  return {
+    apiVersion: 'zeroloop.dev/v1alpha1',
+    kind: 'Reconciler',
+    metadata: { name: `${namespace}-${def.name}`, labels: { 'zeroloop.dev/test': namespace } },
+    spec: {
+      reconciler: def.reconciler,
+      endpoint,
+      signingSecretRef: { namespace, name: 'worker-signing', key: 'secret' },
+      primary: def.primary,
+      owns: def.owns,
+      reads: def.reads ?? [],
+      finalizer: def.finalizer ?? false,
+      namespaces: [namespace],
+      concurrency: def.concurrency ?? 4,
+      timeoutSeconds: def.timeoutSeconds ?? 10,
+    },
+  };
+}
+
 export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv> {
-  const plane = await sharedControlPlane();
+  const plane = options.plane ?? (await sharedControlPlane());
   const kube = new TestKube(plane.restConfig);
   const namespace = await prepareNamespace(kube, `zl-${options.name}`);
   const worker = await startWorker();
   const proxy = await startTcpProxy(worker.url);
   const selector = `zeroloop.dev/test=${namespace}`;
-  for (const def of options.reconcilers) {
-    await kube.apply({
-      apiVersion: 'zeroloop.dev/v1alpha1',
-      kind: 'Reconciler',
-      metadata: { name: `${namespace}-${def.name}`, labels: { 'zeroloop.dev/test': namespace } },
-      spec: {
-        reconciler: def.reconciler,
-        endpoint: proxy.url,
-        signingSecretRef: { namespace, name: 'worker-signing', key: 'secret' },
-        primary: def.primary,
-        owns: def.owns,
-        reads: def.reads ?? [],
-        finalizer: def.finalizer ?? false,
-        namespaces: [namespace],
-        concurrency: def.concurrency ?? 4,
-        timeoutSeconds: def.timeoutSeconds ?? 10,
-      },
-    });
-  }
+  for (const def of options.reconcilers) await kube.apply(reconcilerManifest(def, namespace, proxy.url));
   const logs: string[] = [];
   const apiserverProxy = options.apiserverProxy ? await startTcpProxy(new URL(plane.server)) : undefined;
   const relayRestConfig = apiserverProxy
