@@ -56,6 +56,13 @@ export interface ControlPlane {
   readonly crashed: Promise<ComponentCrash>;
   /** The last lines of each component's log, for failure reports. */
   logTails(lines?: number): string;
+  /**
+   * Restarts kube-apiserver on the same port with the same flags, and with `etcd: true` etcd too (its
+   * data kept), as an apiserver rollout or a control-plane reboot would; resolves once `/readyz` is ok
+   * again. The kubeconfig stays valid (the serving certificate in the cert dir is reused);
+   * kube-controller-manager keeps running and reconnects. `pids` follows the new processes.
+   */
+  restartApiserver(options?: { readonly etcd?: boolean }): Promise<void>;
   /** Stops the processes (SIGTERM, then SIGKILL after the grace period) and removes the temp dir. Idempotent. */
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -162,8 +169,11 @@ async function startOnce(
     log('info', 'controlplane.starting', { dir, server, version: binaries.pins.kubernetes });
 
     // etcd and the API server start together: the API server retries etcd until it answers.
-    children.push(await spawnComponent(l, 'etcd', binaries.etcd, etcdArgs(l, ports)));
-    children.push(await spawnComponent(l, 'kube-apiserver', binaries.kubeApiserver, apiserverArgs(l, ports)));
+    const startEtcd = () => spawnComponent(l, 'etcd', binaries.etcd, etcdArgs(l, ports));
+    const startApiserver = () =>
+      spawnComponent(l, 'kube-apiserver', binaries.kubeApiserver, apiserverArgs(l, ports));
+    children.push(await startEtcd());
+    children.push(await startApiserver());
     // kube-apiserver writes a self-signed bundle (leaf + CA) into its cert dir at start: our trust anchor.
     // Re-read it on every probe, so a half-written file only costs one more round.
     let caPem = '';
@@ -219,25 +229,62 @@ async function startOnce(
 
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(kubeconfigYaml);
-    const [etcd, kubeApiserver, kubeControllerManager] = children;
-    const pids = {
-      etcd: etcd?.pid ?? 0,
-      kubeApiserver: kubeApiserver?.pid ?? 0,
-      kubeControllerManager: kubeControllerManager?.pid ?? 0,
+    const pids = { etcd: 0, kubeApiserver: 0, kubeControllerManager: 0 };
+    const notePids = () => {
+      const [etcd, kubeApiserver, kubeControllerManager] = children;
+      pids.etcd = etcd?.pid ?? 0;
+      pids.kubeApiserver = kubeApiserver?.pid ?? 0;
+      pids.kubeControllerManager = kubeControllerManager?.pid ?? 0;
     };
-    const crashed = new Promise<ComponentCrash>((resolve) => {
-      for (const child of children) {
-        void child.exited.then((exit) => {
-          if (stopping !== undefined) return;
-          log('error', 'controlplane.child.exited', {
-            component: child.name,
-            ...exit,
-            logTail: child.logTail(20),
-          });
-          resolve({ component: child.name, ...exit, logPath: child.logPath });
+    notePids();
+    // Children stopped by restartApiserver() exit on purpose: that is no crash.
+    const replaced = new WeakSet<Child>();
+    let reportCrash: (crash: ComponentCrash) => void = () => undefined;
+    const crashed = new Promise<ComponentCrash>((resolve) => (reportCrash = resolve));
+    const watchCrash = (child: Child) => {
+      void child.exited.then((exit) => {
+        if (stopping !== undefined || replaced.has(child)) return;
+        log('error', 'controlplane.child.exited', {
+          component: child.name,
+          ...exit,
+          logTail: child.logTail(20),
         });
+        reportCrash({ component: child.name, ...exit, logPath: child.logPath });
+      });
+    };
+    for (const child of children) watchCrash(child);
+    const restartApiserver = async (restart: { readonly etcd?: boolean } = {}): Promise<void> => {
+      if (stopping !== undefined) throw new Error('restartApiserver: the control plane is stopped');
+      const begun = Date.now();
+      // Indexes in `children` (start order); stopped in reverse, so the apiserver goes before etcd.
+      const steps: [number, () => Promise<Child>][] = restart.etcd
+        ? [
+            [0, startEtcd],
+            [1, startApiserver],
+          ]
+        : [[1, startApiserver]];
+      for (const [index] of [...steps].reverse()) {
+        const child = children[index];
+        if (child === undefined) continue;
+        replaced.add(child);
+        await child.stop(graceMs);
       }
-    });
+      for (const [index, start] of steps) {
+        const child = await start();
+        children[index] = child;
+        watchCrash(child);
+      }
+      notePids();
+      await waitFor(
+        'kube-apiserver /readyz after its restart',
+        async () => (await httpsGet(`${server}/readyz`, { ca: caPem, token: adminToken })).status === 200,
+        { deadline: Date.now() + (options.startTimeoutMs ?? 90_000), children },
+      );
+      log('info', 'controlplane.apiserver.restarted', {
+        etcd: restart.etcd === true,
+        elapsedMs: Date.now() - begun,
+      });
+    };
     const logTails = (lines = 40): string =>
       children.map((c) => `--- ${c.logPath}\n${c.logTail(lines)}`).join('\n');
     log('info', 'controlplane.ready', { elapsedMs: Date.now() - started, kubeconfig: l.kubeconfig, server });
@@ -252,6 +299,7 @@ async function startOnce(
       pids,
       crashed,
       logTails,
+      restartApiserver,
       stop,
       [Symbol.asyncDispose]: stop,
     };
