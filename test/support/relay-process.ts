@@ -1,0 +1,75 @@
+// Runs `node relay/main.ts` as a child process, as a Deployment would, and reads its JSON log lines and metrics.
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { eventually } from './kube.ts';
+import { sumMetric } from './relay-env.ts';
+
+const MAIN = fileURLToPath(new URL('../../relay/main.ts', import.meta.url));
+
+export interface RelayProcessOptions {
+  kubeconfigPath: string;
+  /** RECONCILER_SELECTOR: which Reconcilers this relay runs. */
+  selector: string;
+  /** More environment (e.g. WATCH_STALL_MS). */
+  env?: Record<string, string>;
+}
+
+export interface RelayProcess {
+  readonly child: ChildProcess;
+  /** Every JSON log line so far, parsed. */
+  readonly lines: Record<string, unknown>[];
+  /** `http://127.0.0.1:<port>` of /metrics, /healthz, /readyz. */
+  readonly base: string;
+  /** Sum of a metric's series whose labels include `labels`. */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** Sends `signal` and resolves with the exit once the process is gone. */
+  kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the relay process and resolves once /readyz is 200 (its caches synced). */
+export async function startRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      ...process.env,
+      KUBECONFIG: options.kubeconfigPath,
+      METRICS_PORT: '0',
+      METRICS_HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      RECONCILER_SELECTOR: options.selector,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const lines: Record<string, unknown>[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  try {
+    const metricsUrl = await eventually('the relay started line', () =>
+      Promise.resolve(lines.find((l) => l.msg === 'relay started')?.metrics as string | undefined),
+    );
+    const base = metricsUrl.replace(/\/metrics$/, '');
+    await eventually('the relay /readyz 200', async () =>
+      (await fetch(`${base}/readyz`)).status === 200 ? true : undefined,
+    );
+    return {
+      child,
+      lines,
+      base,
+      metric: async (name, labels = {}) =>
+        sumMetric(await (await fetch(`${base}/metrics`)).text(), name, labels),
+      kill: async (signal) => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        const [code, sig] = await exited;
+        return { code, signal: sig };
+      },
+    };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
