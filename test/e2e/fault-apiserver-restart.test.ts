@@ -3,6 +3,10 @@
 // The restart would break every other test file's watches and requests, so this test starts a PRIVATE
 // control plane instead of using the shared one. Inside `npm test` the two planes run at the same time
 // (about 1 GiB each, within the machine's memory): preferred over disturbing the shared plane.
+//
+// Also measured, not asserted: while the apiserver is down the relay keeps taking the unconverged
+// primaries from the queue on their per-key backoff, and each attempt calls the worker before its
+// apply fails (unlike an unreachable worker, an unreachable apiserver parks nothing).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,10 +60,12 @@ test(`an apiserver and etcd restart during a burst of ${COUNT} Websites converge
   const notOnServer = [...convergedBefore].filter((n) => !onServer.has(n));
   assert.deepEqual(notOnServer, [], 'each Website the relay reconciled is converged on the server');
   const relistsBefore = await env.metric('zeroloop_relists_total');
+  const workerCallsBefore = await env.metric('zeroloop_worker_requests_total');
   const pidsBefore = { ...plane.pids };
   const restartStarted = Date.now();
   await plane.restartApiserver({ etcd: true });
   const restartMs = Date.now() - restartStarted;
+  const workerCallsDuringRestart = (await env.metric('zeroloop_worker_requests_total')) - workerCallsBefore;
   assert.notEqual(plane.pids.kubeApiserver, pidsBefore.kubeApiserver, 'a new kube-apiserver process');
   assert.notEqual(plane.pids.etcd, pidsBefore.etcd, 'a new etcd process');
   const convergedAt = await waitConverged(env.kube, env.namespace, names, 120_000);
@@ -67,11 +73,17 @@ test(`an apiserver and etcd restart during a burst of ${COUNT} Websites converge
   const since = [...logged('reconciled', restartFrom), ...logged('reconcile failed', restartFrom)];
   const again = since.filter((l) => convergedBefore.has(nameOf(l)));
   const rest = since.filter((l) => !convergedBefore.has(nameOf(l)));
+  const failures = new Map<string, number>();
+  for (const l of rest.filter((l) => l.msg !== 'reconciled')) {
+    const result = String(l.result);
+    failures.set(result, (failures.get(result) ?? 0) + 1);
+  }
   console.log(
     `fault: apiserver+etcd restart (${restartMs} ms until /readyz) with ${convergedBefore.size}/${COUNT} Websites converged: ` +
       `all converged ${convergedAt - restartStarted} ms after the restart began; ` +
       `reconciles after it: ${again.length} of the ${convergedBefore.size} already converged, ` +
-      `${rest.length} of the other ${COUNT - convergedBefore.size} (${rest.filter((l) => l.msg !== 'reconciled').length} failed); ` +
+      `${rest.length} of the other ${COUNT - convergedBefore.size} (${rest.filter((l) => l.msg !== 'reconciled').length} failed: ${JSON.stringify(Object.fromEntries(failures))}); ` +
+      `worker calls while the apiserver was down ${workerCallsDuringRestart}; ` +
       `${total} reconciles in all; re-lists ${(await env.metric('zeroloop_relists_total')) - relistsBefore}`,
   );
   assert.deepEqual(
