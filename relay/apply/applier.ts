@@ -64,6 +64,11 @@ export interface ApplyInput {
   status: JsonObject | null;
   /** Receives the time of the dry-run, apply, and prune-and-status steps. */
   phases?: PhaseTimer;
+  /**
+   * Leave `status` unwritten when this apply writes or prunes anything: the caller asks the
+   * reconciler again with the result, and writes the status of that answer.
+   */
+  holdStatusIfWritten?: boolean;
 }
 
 /** A desired object the relay did not apply because it belongs to someone else. */
@@ -81,8 +86,10 @@ export interface ApplyResult {
   pruned: number;
   statusWritten: boolean;
   refused: Refusal[];
-  /** identity → the resourceVersion each write returned (the watch echoes it back). */
-  written: Map<string, string>;
+  /** identity → the object each write returned (its resourceVersion comes back as the watch's echo). */
+  written: Map<string, KObject>;
+  /** Identities of the objects pruned. */
+  prunedIds: string[];
 }
 
 const APPLY = 'application/apply-patch+yaml';
@@ -127,19 +134,20 @@ export class Applier {
       writes = writes.filter((w) => !refusedIds.has(identity(w.object)));
     }
 
-    const written = new Map<string, string>();
+    const written = new Map<string, KObject>();
     const results = await time(input, 'apply', () => this.#allOrNothing(input, 'apply', writes));
     writes.forEach((w, i) => {
-      const rv = results[i]?.metadata.resourceVersion;
-      if (rv) written.set(identity(w.object), rv);
+      const result = results[i];
+      if (result) written.set(identity(w.object), result);
     });
 
     const wanted = new Set(input.desired.map(identity));
     const stale = input.owned.filter(
       (o) => isStampedBy(o, uid, input.reconciler) && !wanted.has(identity(o)),
     );
+    const holdStatus = input.holdStatusIfWritten === true && writes.length + stale.length > 0;
     const [pruned, statusWritten] = await time(input, 'prune-status', () =>
-      Promise.all([this.#prune(input, stale), this.#status(input)]),
+      Promise.all([this.#prune(input, stale), holdStatus ? false : this.#status(input)]),
     );
     return {
       applied: writes.length,
@@ -148,6 +156,7 @@ export class Applier {
       statusWritten,
       refused,
       written,
+      prunedIds: stale.filter((o) => pruned.includes(o.metadata.uid ?? '')).map(identity),
     };
   }
 

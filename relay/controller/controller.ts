@@ -37,6 +37,7 @@ import { RateLimitingQueue } from '../queue/rate-limited.ts';
 import type { InformerFactory } from '../watch/informer.ts';
 import { type Delta, storeKey } from '../watch/store.ts';
 import { ControllerCaches } from './caches.ts';
+import { ownedAfter } from './after-apply.ts';
 import { Echoes } from './echoes.ts';
 import { FlapDetector } from './flapping.ts';
 import { AnswerLimitExceeded, bound } from './limits.ts';
@@ -342,15 +343,29 @@ export class Controller {
     try {
       // Before the first call, so a deletion can never skip the finalizing call.
       if (plan.add) await phases.time('finalizer', () => addFinalizer(this.#d.client, target, plan));
-      const { response, related, selectors } = await this.#ask(kinds, key, primary, owned, {
-        trigger,
-        finalizing,
-        traceparent,
-        phases,
-      });
-      const bounded = bound(key, response, spec.limits);
-      const applied = await this.#apply(kinds, target, owned, response, { log, phases });
-      this.#echoes.expect(applied.written);
+      const call = { trigger, finalizing, traceparent, phases };
+      let { response, related, selectors } = await this.#ask(kinds, key, primary, owned, call);
+      let bounded = bound(key, response, spec.limits);
+      const first = await this.#apply(kinds, target, owned, response, { log, phases, holdStatus: true });
+      this.#echoes.expect(first.written);
+      const applied = { ...first, refused: first.refused.length, passes: 1 };
+      if (response.status !== null && !first.statusWritten && first.applied + first.pruned > 0) {
+        // It wrote: show the reconciler the result, and write the status it computes from it.
+        const after = ownedAfter(owned, first);
+        ({ response, related, selectors } = await this.#ask(kinds, key, primary, after, call));
+        bounded = bound(key, response, spec.limits);
+        const again = await this.#apply(kinds, target, after, response, {
+          log,
+          phases,
+          fresher: first.written,
+        });
+        this.#echoes.expect(again.written);
+        applied.applied += again.applied;
+        applied.pruned += again.pruned;
+        applied.unchanged = again.unchanged;
+        applied.statusWritten = again.statusWritten;
+        applied.passes = 2;
+      }
       this.#d.metrics.writesSkipped.inc(this.#labels, applied.unchanged);
       for (const event of bounded.events) void this.#event(primary, event, log);
       if (bounded.droppedEvents > 0) {
@@ -385,7 +400,8 @@ export class Controller {
         trigger: trigger.type,
         applied: applied.applied,
         unchanged: applied.unchanged,
-        refused: applied.refused.length,
+        refused: applied.refused,
+        calls: applied.passes,
         related: related.length,
         finalizing,
         pruned: applied.pruned,
@@ -453,8 +469,18 @@ export class Controller {
     target: FinalizerTarget,
     owned: KObject[],
     response: ReconcileResponse,
-    { log, phases }: { log: Logger; phases: PhaseTimer },
+    options: {
+      log: Logger;
+      phases: PhaseTimer;
+      /** Leave the status for a second pass if this one writes (see after-apply.ts). */
+      holdStatus?: boolean;
+      /** Objects this reconcile just wrote, newer than the cache's copies. */
+      fresher?: ReadonlyMap<string, KObject>;
+    },
   ): Promise<ApplyResult> {
+    const { log, phases, fresher } = options;
+    // A second pass repeats the first's findings: report them once.
+    const report = fresher === undefined;
     const spec = this.config.spec;
     const { key, primary, primaryResource } = target;
     const placed = checkScope({
@@ -469,7 +495,7 @@ export class Controller {
     const stripped = stamped.flatMap((s) =>
       s.stripped.length > 0 ? [`${identity(s.object)}: ${s.stripped.join(', ')}`] : [],
     );
-    if (stripped.length > 0) {
+    if (stripped.length > 0 && report) {
       this.#d.metrics.ownershipStripped.inc(this.#labels);
       const message = `the relay sets ownership itself; removed from the answer: ${stripped.join('; ')}`;
       log.warn('ownership fields stripped', { stripped });
@@ -482,12 +508,13 @@ export class Controller {
       primaryResource,
       desired: stamped.map((s) => withIntent(s.object)),
       owned,
-      live: (obj) => this.#caches.live(obj),
+      live: (obj) => fresher?.get(identity(obj)) ?? this.#caches.live(obj),
       resources: kinds.owns,
       status: response.status,
       phases,
+      holdStatusIfWritten: options.holdStatus === true,
     });
-    for (const refusal of result.refused) {
+    for (const refusal of report ? result.refused : []) {
       this.#d.metrics.adoptionsRefused.inc(this.#labels);
       log.warn('adoption refused', { object: refusal.object, reason: refusal.reason });
       void this.#event(primary, { type: 'Warning', reason: 'AdoptionRefused', message: refusal.reason }, log);

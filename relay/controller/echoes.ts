@@ -1,10 +1,10 @@
 // Recognises the watch events the relay's own writes cause, so they do not wake the primary again.
 //
-// After an apply the controller records the resourceVersion each write returned. A delta whose
-// object has exactly that resourceVersion is the echo of the relay's write, and triggers nothing.
+// After an apply the controller records the resourceVersion each write returned (the last few per
+// object: one reconcile may write an object twice). A delta whose object has one of them is the
+// echo of the relay's write and triggers nothing; that expectation and any older one are dropped.
 // Any other delta of the same object (another field manager's change, a status update by another
-// controller) does trigger, and forgets the expectation: resourceVersions only grow, so it can
-// never match again. Deltas that arrive while their primary is being reconciled are held by the
+// controller) does trigger. Deltas that arrive while their primary is being reconciled are held by the
 // controller and judged here after the apply returns (the watch can be faster than the PATCH's
 // answer).
 // Deletions are never echoes, not even of objects the relay pruned: a reconciler's teardown (a
@@ -13,13 +13,21 @@ import type { KObject } from '../kube/object.ts';
 import type { Delta } from '../watch/store.ts';
 import { identity } from '../apply/ownership.ts';
 
+const MAX_PER_OBJECT = 4;
+
 export class Echoes {
-  /** identity → resourceVersion the relay's last write returned. */
-  #written = new Map<string, string>();
+  /** identity → resourceVersions the relay's recent writes returned, oldest first. */
+  #written = new Map<string, string[]>();
 
   /** Records what one apply wrote. */
-  expect(written: ReadonlyMap<string, string>): void {
-    for (const [id, rv] of written) this.#written.set(id, rv);
+  expect(written: ReadonlyMap<string, KObject>): void {
+    for (const [id, obj] of written) {
+      const rv = obj.metadata.resourceVersion;
+      if (!rv) continue;
+      const rvs = this.#written.get(id) ?? [];
+      rvs.push(rv);
+      this.#written.set(id, rvs.slice(-MAX_PER_OBJECT));
+    }
   }
 
   /**
@@ -29,11 +37,18 @@ export class Echoes {
   isEcho(delta: Delta): boolean {
     const obj: KObject = delta.object;
     const id = identity(obj);
-    const rv = this.#written.get(id);
-    if (rv === undefined) return false;
-    if (delta.type !== 'deleted' && rv === obj.metadata.resourceVersion) return true;
-    this.#written.delete(id);
-    return false;
+    const rvs = this.#written.get(id);
+    if (rvs === undefined) return false;
+    if (delta.type === 'deleted') {
+      this.#written.delete(id);
+      return false;
+    }
+    const at = rvs.indexOf(obj.metadata.resourceVersion ?? '');
+    if (at < 0) return false;
+    // Keep this one (a second question about the same delta answers the same); drop the older.
+    const rest = rvs.slice(at);
+    this.#written.set(id, rest);
+    return true;
   }
 
   /** Forgets the expectations of objects that are gone. */
@@ -41,6 +56,7 @@ export class Echoes {
     for (const obj of objects) this.#written.delete(identity(obj));
   }
 
+  /** Objects with an expectation. */
   get size(): number {
     return this.#written.size;
   }

@@ -114,7 +114,7 @@ test('applier should apply with its field manager, then prune only stamped objec
   const keep = await kube.get('v1', 'ConfigMap', namespace, 'keep');
   assert.deepEqual(keep?.data, { a: '2' });
   assert.equal(
-    result.written.get(identity(cm('keep'))),
+    result.written.get(identity(cm('keep')))?.metadata.resourceVersion,
     keep.metadata.resourceVersion,
     'reports the echo to expect',
   );

@@ -72,6 +72,16 @@ test('a created Website costs one reconcile: the echoes of its three writes wake
     `one reconcile, got ${lines.length}: ${JSON.stringify(lines.map((l) => l.trigger))}`,
   );
   assert.equal(lines[0]?.applied, 3);
+  // The status is computed from the children as the reconcile left them, not from before it.
+  assert.equal(lines[0].calls, 2, 'it wrote, so the reconciler saw the result once more');
+  const site = await env.kube.get(WEBSITE.apiVersion, WEBSITE.kind, env.namespace, 'once');
+  const conditions = (site?.status as { conditions?: { type: string; reason: string }[] } | undefined)
+    ?.conditions;
+  assert.equal(
+    conditions?.find((c) => c.type === 'Ready')?.reason,
+    'RolloutInProgress',
+    'the Deployment exists: not DeploymentPending',
+  );
   assert.ok(
     (await env.metric('zeroloop_echoes_suppressed_total')) >= echoesBefore + 3,
     'three echoes recognised',
@@ -89,9 +99,9 @@ test('a change by another field manager still triggers, is taken back, and its o
   });
   const lines = (await quiet('once')).slice(before);
   assert.deepEqual(
-    lines.map((l) => [l.trigger, l.applied, l.unchanged]),
+    lines.map((l) => [l.trigger, l.applied, l.calls]),
     [['owned', 1, 2]],
-    'one reconcile, one write (the ConfigMap), two writes skipped',
+    'one reconcile, one write (the ConfigMap), and the status asked again with the result',
   );
 });
 
@@ -104,8 +114,8 @@ test('a spec change writes only what changed, and a restarted relay makes one ca
   });
   const lines = (await quiet('once')).slice(before);
   assert.deepEqual(
-    lines.map((l) => [l.trigger, l.applied]),
-    [['primary', 1]],
+    lines.map((l) => [l.trigger, l.applied, l.calls]),
+    [['primary', 1, 2]],
   );
 
   const versions = (await children('once')).map((o) => o.metadata.resourceVersion);
@@ -120,7 +130,7 @@ test('a spec change writes only what changed, and a restarted relay makes one ca
     return Promise.resolve(line);
   });
   await sleep(1500);
-  assert.deepEqual([after.applied, after.unchanged, after.statusWritten], [0, 3, false]);
+  assert.deepEqual([after.applied, after.unchanged, after.statusWritten, after.calls], [0, 3, false, 1]);
   assert.equal(await env.metric('zeroloop_worker_requests_total'), 1, 'one worker call since the restart');
   assert.ok(calls >= 1);
   assert.deepEqual(
