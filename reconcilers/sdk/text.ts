@@ -4,9 +4,15 @@
 const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const LONE_ALL = new RegExp(LONE.source, 'g');
 
+/** Whether `text` holds a lone surrogate: `isWellFormed()` (native, fast) where the engine has it, else the regex. */
+function hasLone(text: string): boolean {
+  const native = (text as { isWellFormed?: () => boolean }).isWellFormed;
+  return native ? !native.call(text) : LONE.test(text);
+}
+
 /** `text` with every lone surrogate replaced by U+FFFD (for messages, names, labels). */
 export function wellFormed(text: string): string {
-  return LONE.test(text) ? text.replace(LONE_ALL, '\ufffd') : text;
+  return hasLone(text) ? text.replace(LONE_ALL, '\ufffd') : text;
 }
 
 /**
@@ -15,7 +21,7 @@ export function wellFormed(text: string): string {
  */
 export function jsonText(value: unknown): string {
   const text = JSON.stringify(value);
-  return LONE.test(text)
+  return hasLone(text)
     ? text.replace(LONE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     : text;
 }

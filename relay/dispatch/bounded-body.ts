@@ -1,7 +1,7 @@
 // Reads an HTTP body as text, but never more than a bound: a huge answer is cut off while it streams, not after it is buffered.
-import type { Response } from 'undici';
+import type { Dispatcher } from 'undici';
 
-/** The body passed `maxBytes`; the stream was cancelled. */
+/** The body passed `maxBytes`; the stream was destroyed. */
 export class BodyTooLarge extends Error {
   override readonly name = 'BodyTooLarge';
   readonly maxBytes: number;
@@ -14,25 +14,22 @@ export class BodyTooLarge extends Error {
   }
 }
 
-export async function readBounded(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
+export async function readBounded(response: Dispatcher.ResponseData, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers['content-length'] ?? NaN);
   if (declared > maxBytes) {
-    await response.body?.cancel();
+    response.body.destroy();
     throw new BodyTooLarge(maxBytes, declared);
   }
-  if (!response.body) return '';
-  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
+  const chunks: Buffer[] = [];
   let seen = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
-    seen += value.byteLength;
+  for await (const chunk of response.body) {
+    const bytes = chunk as Buffer;
+    seen += bytes.byteLength;
     if (seen > maxBytes) {
-      await reader.cancel();
+      response.body.destroy();
       throw new BodyTooLarge(maxBytes, seen);
     }
-    text += decoder.decode(value, { stream: true });
+    chunks.push(bytes);
   }
+  return Buffer.concat(chunks, seen).toString('utf8');
 }

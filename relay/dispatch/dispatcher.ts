@@ -1,6 +1,6 @@
 // Sends a signed reconcile request (key id, method, path and body signed; src/signing.ts) to the worker and parses its answer into a response or a typed DispatchError.
 import { randomBytes } from 'node:crypto';
-import { fetch } from 'undici';
+import { request as httpRequest } from 'undici';
 import { ErrorBody } from '../../src/protocol/errors.ts';
 import { BodyTooLarge, readBounded } from './bounded-body.ts';
 import { HEADERS, ROUTES } from '../../src/protocol/routes.ts';
@@ -78,14 +78,16 @@ export class Dispatcher {
     let text: string;
     let retryAfter: string | null;
     try {
-      const response = await fetch(url, {
+      // undici's request(), not fetch(): no WHATWG streams or Request objects per call.
+      const response = await httpRequest(url, {
         method: 'POST',
         headers,
         body,
         signal: AbortSignal.timeout(target.timeoutMs),
       });
-      status = response.status;
-      retryAfter = response.headers.get('retry-after');
+      status = response.statusCode;
+      const header = response.headers['retry-after'];
+      retryAfter = (Array.isArray(header) ? header[0] : header) ?? null;
       text = await readBounded(response, target.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES);
     } catch (cause) {
       if (cause instanceof BodyTooLarge) {
