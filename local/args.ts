@@ -2,6 +2,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DNS_LABEL } from '../src/keys.ts';
 
 export const USAGE = `Usage: npm start -- [options]
 
@@ -36,8 +37,6 @@ export interface StartOptions {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Parses argv (without node and script); returns 'help' for -h/--help. */
 export function parseStartArgs(

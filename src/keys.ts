@@ -1,5 +1,8 @@
-// Object keys (`namespace/name`), references and kind identities, as client-go's cache uses them.
+// Object keys (`namespace/name`), references, kind identities and name rules, as client-go's cache uses them.
 import type { KindRef, KubeObject, ObjectRef } from './protocol/schemas.ts';
+
+/** A DNS-1123 label: namespaces, reconciler names, Kubernetes names in URLs. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** The cache key of an object: `namespace/name`, or `name` for cluster-scoped objects. */
 export type ObjectKey = string;

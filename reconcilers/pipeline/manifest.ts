@@ -2,11 +2,12 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
+import { DnsLabel } from '../../src/protocol/schemas.ts';
 import { ManifestInvalid } from './errors.ts';
 
 export const Manifest = z
   .object({
-    name: z.string().check(z.regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lowercase DNS label')),
+    name: DnsLabel,
     backend: z._default(z.enum(['qjs', 'starlingmonkey']), 'qjs'),
     /** `size`: componentize-qjs' size-optimized QuickJS runtime (about a third smaller, a little slower). */
     optimize: z._default(z.enum(['speed', 'size']), 'speed'),

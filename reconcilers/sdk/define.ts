@@ -1,5 +1,6 @@
 // defineReconciler: turns a descriptor and a pure reconcile function into the wit exports `describe` and `reconcile`.
 import type { WitDescriptor, WitResponse } from '../../src/contract/wit.ts';
+import { DNS_LABEL } from '../../src/keys.ts';
 import { describeThrown, ReconcileError } from './errors.ts';
 import { parseRequest, type GuestRequest } from './request.ts';
 import { toWitResponse } from './response.ts';
@@ -11,8 +12,6 @@ export interface ReconcilerModule {
   /** Returns the response; a thrown ReconcileError becomes the wit `err`. */
   reconcile: (request: GuestRequest) => WitResponse;
 }
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 function checkDescriptor(d: Descriptor): void {
   // Thrown at module initialisation, so a bad descriptor fails the build (componentize), not a call.

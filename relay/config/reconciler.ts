@@ -1,13 +1,12 @@
 // The `Reconciler` resource (zeroloop.dev/v1alpha1, cluster scoped): which worker runs which reconciler on what.
 import * as z from 'zod/mini';
+import { DnsLabel } from '../../src/protocol/schemas.ts';
 
 export const GROUP = 'zeroloop.dev';
 export const VERSION = 'v1alpha1';
 export const RECONCILER_KIND = { apiVersion: `${GROUP}/${VERSION}`, kind: 'Reconciler' } as const;
 
-const dnsLabel = z
-  .string()
-  .check(z.regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lowercase DNS label'));
+const dnsLabel = DnsLabel;
 const nonEmpty = z.string().check(z.minLength(1));
 
 export const KindRef = z.object({ apiVersion: nonEmpty, kind: nonEmpty });

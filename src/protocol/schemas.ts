@@ -1,10 +1,10 @@
 // The zod schemas of the HTTP protocol between relay and worker; they mirror wit/reconciler.wit in JSON.
 import * as z from 'zod/mini';
+import { DNS_LABEL } from '../keys.ts';
 
 /** A DNS-1123 label: reconciler names and Kubernetes names in URLs. */
-const dnsLabel = z
-  .string()
-  .check(z.regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lowercase DNS label'));
+export const DnsLabel = z.string().check(z.regex(DNS_LABEL, 'must be a lowercase DNS label'));
+const dnsLabel = DnsLabel;
 const nonEmpty = z.string().check(z.minLength(1));
 
 /** Any Kubernetes object: apiVersion, kind and a named metadata; other fields pass through. */
