@@ -139,13 +139,23 @@ try {
           progress(
             `${name} idle: ${idle.reconciles ?? '?'} reconciles, ${idle.apiserverRequests} apiserver requests in ${idle.seconds} s`,
           );
+          const beforeSequential = system.phases?.mark() ?? 0;
           const latency = await measureSequential(ctx, SEQUENTIAL);
+          const sequential = system.phases?.since(beforeSequential);
           await sleep(5000);
+          const beforeBurst = system.phases?.mark() ?? 0;
           const burst = await measureBurst(ctx, system, BULK, quietRequests);
+          const burstPhases = system.phases?.since(beforeBurst);
           progress(
             `${name} burst: converged ${burst.convergeMs} ms, ${burst.reconcilesToSettle} reconciles, ${burst.apiserverRequests} apiserver requests`,
           );
-          return { loadavg1mAtStart, latency, burst, idle };
+          return {
+            loadavg1mAtStart,
+            latency,
+            burst,
+            idle,
+            ...(sequential && burstPhases ? { breakdown: { sequential, burst: burstPhases } } : {}),
+          };
         } finally {
           await system.stop();
         }

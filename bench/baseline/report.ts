@@ -1,12 +1,16 @@
 // Turns the compare benchmark's raw figures into bench/results/compare.json and compare.md (each figure, each system, ratios).
 import type { BurstFigures, IdleFigures, LatencyFigures } from './phases.ts';
 import type { SystemName } from './systems.ts';
+import type { Breakdown } from './breakdown.ts';
+import { percentile as nearestRank } from '../stats.ts';
 
 export interface SystemFigures {
   loadavg1mAtStart: number;
   latency: LatencyFigures;
   burst: BurstFigures;
   idle: IdleFigures;
+  /** zeroloop only: where each reconcile's time went, in the sequential and the burst phase. */
+  breakdown?: { sequential: Breakdown; burst: Breakdown };
 }
 
 export interface CompareRun {
@@ -23,9 +27,7 @@ export interface CompareRun {
 const BASELINES = ['baseline-watch', 'baseline-percona'] as const;
 
 function percentile(samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const value = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-  return Math.round((value ?? NaN) * 10) / 10;
+  return Math.round(nearestRank(samples, p) * 10) / 10;
 }
 
 const perHour = (count: number, seconds: number) => Math.round((count / seconds) * 3600);
@@ -185,6 +187,7 @@ export function compareMarkdown(run: CompareRun): string {
     '|---|---|---|---|---|---|',
     ...lines,
     '',
+    ...breakdownMarkdown(run.systems.zeroloop?.breakdown),
     `Ready reasons of the burst's Websites at its end: ${Object.entries(run.systems)
       .map(([name, s]) => `${name} ${JSON.stringify(s.burst.finalReadyReasons)}`)
       .join('; ')}.`,
@@ -198,4 +201,22 @@ export function compareMarkdown(run: CompareRun): string {
     'count is each system’s own metric: `zeroloop_reconciles_total`, `controller_runtime_reconcile_total`.',
     '',
   ].join('\n');
+}
+
+const PHASES = ['queue', 'request', 'worker', 'dry-run', 'apply', 'prune-status', 'finalizer', 'total'];
+
+/** The latency breakdown table of zeroloop's reconciles (ms, p50 / p99), or nothing. */
+function breakdownMarkdown(b: SystemFigures['breakdown']): string[] {
+  if (!b) return [];
+  const phases = PHASES.filter((p) => p in b.sequential || p in b.burst);
+  const cell = (x: Breakdown, p: string) => (x[p] ? `${String(x[p].p50)} / ${String(x[p].p99)}` : '–');
+  return [
+    "Where a zeroloop reconcile's time goes (ms, p50 / p99, from the relay's `phasesMs`; a reconcile that",
+    'skips a phase counts 0 for it; `worker` is both calls when a reconcile that wrote asks again):',
+    '',
+    '| phase | 200 sequential creates | burst |',
+    '|---|---|---|',
+    ...phases.map((p) => `| ${p} | ${cell(b.sequential, p)} | ${cell(b.burst, p)} |`),
+    '',
+  ];
 }

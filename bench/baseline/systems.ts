@@ -11,6 +11,7 @@ import { freePorts } from '../../cluster/ports.ts';
 import type { TestKube } from '../../test/support/kube.ts';
 import { CONFIGMAP, DEPLOYMENT, SERVICE, sumMetric, WEBSITE } from '../../test/support/relay-env.ts';
 import { PRODUCTION_CONFIG, startWorker } from '../../worker/testing/harness.ts';
+import { PhaseLog } from './breakdown.ts';
 import { descendantsNamed } from './procfs.ts';
 
 export type SystemName = 'zeroloop' | 'baseline-watch' | 'baseline-percona';
@@ -19,6 +20,8 @@ export interface RunningSystem {
   readonly name: SystemName;
   /** The process trees measured, by part (zeroloop: relay, workerd; baseline: operator). */
   readonly parts: Readonly<Record<string, readonly number[]>>;
+  /** zeroloop: the phases of each reconcile, from the relay's log. */
+  readonly phases?: PhaseLog;
   /** Reconciles finished so far, and how many of them failed, from the system's own metrics. */
   reconciles(): Promise<{ total: number; failed: number }>;
   stop(): Promise<void>;
@@ -95,8 +98,10 @@ export async function startZeroloop(options: StartOptions): Promise<RunningSyste
   const log = createWriteStream(logPath);
   relay.stderr.pipe(log);
   let metricsUrl = '';
+  const phases = new PhaseLog();
   createInterface({ input: relay.stdout }).on('line', (line) => {
     log.write(`${line}\n`);
+    phases.line(line);
     if (!metricsUrl && line.includes('"relay started"'))
       metricsUrl = (JSON.parse(line) as { metrics: string }).metrics;
   });
@@ -115,6 +120,7 @@ export async function startZeroloop(options: StartOptions): Promise<RunningSyste
   return {
     name: 'zeroloop',
     parts: { relay: [relay.pid ?? 0], workerd },
+    phases,
     async reconciles() {
       const text = await (await fetch(metricsUrl)).text();
       const total = sumMetric(text, 'zeroloop_reconciles_total');
