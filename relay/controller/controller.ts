@@ -26,7 +26,7 @@ import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { newTraceparent } from '../dispatch/dispatcher.ts';
 import { DispatchError } from '../dispatch/errors.ts';
 import { buildRequest } from '../dispatch/snapshot.ts';
-import type { KubeClient } from '../kube/client.ts';
+import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import type { Discovery, ResourceInfo } from '../kube/discovery.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
@@ -49,7 +49,7 @@ import { resolveSelectors, selectorsKey } from './related.ts';
 import { RelatedWatches } from './related-watches.ts';
 import { failureEvent, type ReconcileRecord, type ReconcileResult, resultOf } from './result.ts';
 import { callWorker, probeWorker, type WorkerCallDeps } from './worker-call.ts';
-import { WorkerGate } from './worker-gate.ts';
+import { OutageGate } from './outage-gate.ts';
 import { PhaseTimer } from './phases.ts';
 
 export type { ReconcileRecord, ReconcileResult } from './result.ts';
@@ -98,7 +98,8 @@ export class Controller {
   #flaps = new FlapDetector();
   /** Primaries being reconciled → wakes that arrived meanwhile (judged after the apply). */
   #inFlight = new Map<string, Wake[]>();
-  #gate: WorkerGate;
+  /** The worker and the apiserver: while either is unreachable, keys are parked, not tried. */
+  #gates: { worker: OutageGate; apiserver: OutageGate };
   /** When each queued key became ready (performance.now()), for the queue-wait phase. */
   #queuedAt = new Map<string, number>();
   #workers: Promise<void>[] = [];
@@ -130,18 +131,34 @@ export class Controller {
       labels: this.#labels,
     };
     this.#caches = new ControllerCaches(deps.informers);
-    this.#gate = new WorkerGate({
-      clock: this.#clock,
-      probe: () => probeWorker(config.spec.endpoint),
-      release: (keys) => {
-        this.#log.info('worker reachable again; releasing parked primaries', { parked: keys.length });
-        for (const key of keys) this.queue.add(key);
-      },
-      onChange: (open) => {
-        this.#d.metrics.workerReachable.set(this.#labels, open ? 1 : 0);
-        if (!open) this.#log.warn('worker unreachable; parking primaries and probing it', {});
-      },
-    });
+    const gate = (what: 'worker' | 'apiserver', probe: () => Promise<boolean>, gauge?: (v: number) => void) =>
+      new OutageGate({
+        clock: this.#clock,
+        probe,
+        release: (keys) => {
+          this.#log.info(`${what} reachable again; releasing parked primaries`, { parked: keys.length });
+          for (const key of keys) this.queue.add(key);
+        },
+        onChange: (open) => {
+          gauge?.(open ? 1 : 0);
+          if (!open) this.#log.warn(`${what} unreachable; parking primaries and probing it`, {});
+        },
+      });
+    this.#gates = {
+      worker: gate(
+        'worker',
+        () => probeWorker(config.spec.endpoint),
+        (v) => {
+          deps.metrics.workerReachable.set(this.#labels, v);
+        },
+      ),
+      apiserver: gate('apiserver', () =>
+        deps.client.request('GET', '/version', { timeoutMs: 2000 }).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    };
     deps.metrics.workerReachable.set(this.#labels, 1);
     this.#related = new RelatedWatches({
       informers: deps.informers,
@@ -208,7 +225,8 @@ export class Controller {
   /** Stops taking work, lets in-flight reconciles finish within `deadlineMs`, releases the watches. */
   async stop(deadlineMs = 10_000): Promise<void> {
     this.#stopping.abort();
-    this.#gate.stop();
+    this.#gates.worker.stop();
+    this.#gates.apiserver.stop();
     this.#caches.unsubscribe();
     this.queue.shutDown();
     const finished = await Promise.race([
@@ -322,10 +340,11 @@ export class Controller {
       this.queue.forget(key);
       return;
     }
-    if (!this.#gate.open) {
-      // The worker is down: hold the key (and its trigger) until a probe sees it answer.
+    const closed = [this.#gates.apiserver, this.#gates.worker].find((g) => !g.open);
+    if (closed) {
+      // The worker or the apiserver is down: hold the key (and its trigger) until a probe sees it answer.
       this.#triggers.set(key, trigger);
-      this.#gate.park(key);
+      closed.park(key);
       return;
     }
     const { finalizing } = plan;
@@ -551,7 +570,8 @@ export class Controller {
     const result = resultOf(error);
     if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
     const retryAfterMs = error instanceof DispatchError ? error.retryAfterMs : undefined;
-    if (error instanceof DispatchError && error.name === 'WorkerUnavailable') this.#gate.down();
+    if (error instanceof DispatchError && error.name === 'WorkerUnavailable') this.#gates.worker.down();
+    if (error instanceof ApplyFailed && apiserverUnreachable(error.cause)) this.#gates.apiserver.down();
     const delay = this.queue.addRateLimited(key, retryAfterMs);
     if (error instanceof ScopeRejected) this.#d.metrics.scopeRejections.inc(this.#labels);
     if (error instanceof ApplyFailed) this.#d.metrics.applyErrors.inc(this.#labels);
@@ -577,4 +597,9 @@ export class Controller {
       log.warn('could not record event', { reason: event.reason, error });
     }
   }
+}
+
+/** A write that got no answer, or the apiserver's 503 (starting, or shedding load): not the answer's fault. */
+function apiserverUnreachable(cause: unknown): boolean {
+  return cause instanceof KubeApiError && (cause.status === 0 || cause.status === 503);
 }

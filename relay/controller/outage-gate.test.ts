@@ -1,16 +1,16 @@
-// Unit tests of the worker gate: closed on an unreachable worker, probed on a backoff, parked keys released when it answers.
+// Unit tests of the outage gate: closed on an unreachable worker, probed on a backoff, parked keys released when it answers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from '../testing/fake-clock.ts';
-import { WorkerGate } from './worker-gate.ts';
+import { OutageGate } from './outage-gate.ts';
 
-test('worker gate should probe only while closed, and release every parked key when the worker answers', async () => {
+test('outage gate should probe only while closed, and release every parked key when the worker answers', async () => {
   const clock = new FakeClock();
   let up = false;
   let probes = 0;
   const released: string[][] = [];
   const changes: boolean[] = [];
-  const gate = new WorkerGate({
+  const gate = new OutageGate({
     clock,
     probe: () => {
       probes++;
@@ -40,10 +40,10 @@ test('worker gate should probe only while closed, and release every parked key w
   assert.equal(probes, 5, 'no probe once open');
 });
 
-test('worker gate should stop probing when stopped', async () => {
+test('outage gate should stop probing when stopped', async () => {
   const clock = new FakeClock();
   let probes = 0;
-  const gate = new WorkerGate({
+  const gate = new OutageGate({
     clock,
     probe: () => {
       probes++;
