@@ -183,7 +183,7 @@ try {
       idleSeconds: IDLE_SECONDS,
       website: 'spec.html set (ConfigMap + Deployment), expose: false (no Service)',
       zeroloop:
-        'relay (node relay/main.ts) + website component (QuickJS) in workerd via wrangler test harness',
+        'relay (node relay/main.ts) + the production worker bundle (website component, QuickJS) in plain workerd',
       baseline: `bench/baseline (controller-runtime v0.23, controllerutil.CreateOrUpdate), ${binary.path}`,
       quietRequestsPer5s: quietRequests,
     },

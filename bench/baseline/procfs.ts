@@ -53,11 +53,6 @@ export function processTree(root: number): number[] {
   return out.filter((pid) => stats.some((s) => s.pid === pid));
 }
 
-/** Descendants of `root` whose command name is `comm` (e.g. the workerd that wrangler's harness spawns). */
-export function descendantsNamed(root: number, comm: string): number[] {
-  return processTree(root).filter((pid) => pid !== root && stat(pid)?.comm === comm);
-}
-
 export interface TreeSample {
   pids: number[];
   rssMiB: number;

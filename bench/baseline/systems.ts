@@ -10,9 +10,8 @@ import type { ControlPlane } from '../../cluster/index.ts';
 import { freePorts } from '../../cluster/ports.ts';
 import type { TestKube } from '../../test/support/kube.ts';
 import { CONFIGMAP, DEPLOYMENT, SERVICE, sumMetric, WEBSITE } from '../../test/support/relay-env.ts';
-import { PRODUCTION_CONFIG, startWorker } from '../../worker/testing/harness.ts';
+import { startPlainWorkerd } from '../../worker/testing/workerd.ts';
 import { PhaseLog } from './breakdown.ts';
-import { descendantsNamed } from './procfs.ts';
 
 export type SystemName = 'zeroloop' | 'baseline-watch' | 'baseline-percona';
 
@@ -64,12 +63,16 @@ async function terminate(child: ChildProcess): Promise<void> {
   await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
 }
 
-/** The relay as its own process (so its RSS and CPU are its own) and the production worker in workerd. */
+/**
+ * The relay as its own process (so its RSS and CPU are its own) and the production worker bundle
+ * in plain workerd: no wrangler proxy or log capture in front of it, which cost more per request
+ * than the reconcile (a deployed Worker runs off-cluster, on Cloudflare).
+ */
 export async function startZeroloop(options: StartOptions): Promise<RunningSystem> {
   const { kube, namespace, plane } = options;
   const logPath = join(options.logDir, 'zeroloop.log');
-  const worker = await startWorker(PRODUCTION_CONFIG);
-  const workerd = descendantsNamed(process.pid, 'workerd');
+  const worker = await startPlainWorkerd();
+  const workerd = [worker.process.pid ?? 0];
   const reconcilerName = `compare-${namespace}`;
   await kube.apply({
     apiVersion: 'zeroloop.dev/v1alpha1',
