@@ -11,6 +11,7 @@ const BENCHMARKS = [
   'relay-snapshot',
   'relay-related',
   'relay',
+  'relay-memory',
   'compare',
 ] as const;
 
