@@ -56,6 +56,9 @@ export class Manager {
   #clock: Clock;
   #informer: SharedInformer | undefined;
   #running = new Map<string, Running>();
+  /** The Ready condition last set per Reconciler, and its flapping primaries (for the Flapping condition). */
+  #ready = new Map<string, { ready: 'True' | 'False'; reason: string; message: string }>();
+  #flapping = new Map<string, string[]>();
   #queue: RateLimitingQueue;
   #worker: Promise<void> | undefined;
   /** Called for each controller started (for observers such as `npm start`). */
@@ -171,6 +174,13 @@ export class Manager {
     this.#running.set(name, { controller, uid: raw.metadata.uid ?? '', generation });
     this.#d.metrics.controllers.set({}, this.#running.size);
     for (const observer of this.onController) observer(controller);
+    controller.onFlapping.add((keys) => {
+      this.#flapping.set(name, keys);
+      const current = this.#informer?.store.get(name);
+      const ready = this.#ready.get(name);
+      if (current && ready && this.#running.get(name)?.controller === controller)
+        void this.#status(current, ready.ready, ready.reason, ready.message);
+    });
     this.#log.info('starting controller', { reconcilerResource: name, generation });
     // Not awaited: a controller waiting for its CRD must not block other Reconcilers.
     void controller.start().then(
@@ -231,23 +241,41 @@ export class Manager {
     return { key, keyId };
   }
 
-  /** Sets the Reconciler's Ready condition (server-side apply to its status), unless it already says so. */
+  /**
+   * Sets the Reconciler's conditions (server-side apply to its status), unless they already say so:
+   * `Ready` as given, and `Flapping` from its controller (primaries whose answers never settle).
+   */
   async #status(obj: KObject, ready: 'True' | 'False', reason: string, message: string): Promise<void> {
+    const name = obj.metadata.name;
+    this.#ready.set(name, { ready, reason, message });
     const previous = ReconcilerStatus.safeParse(obj.status);
-    const old = previous.success ? previous.data.conditions?.find((c) => c.type === 'Ready') : undefined;
+    const oldConditions = previous.success ? (previous.data.conditions ?? []) : [];
     const generation = obj.metadata.generation;
-    if (
-      old?.status === ready &&
-      old.reason === reason &&
-      old.message === message &&
-      previous.success &&
-      previous.data.observedGeneration === generation
-    )
-      return;
-    const lastTransitionTime =
-      old?.status === ready && old.lastTransitionTime
-        ? old.lastTransitionTime
-        : new Date(this.#clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const flapping = this.#flapping.get(name) ?? [];
+    const wanted = [
+      { type: 'Ready', status: ready, reason, message },
+      flapping.length > 0
+        ? {
+            type: 'Flapping',
+            status: 'True',
+            reason: 'PrimariesFlapping',
+            message: `${String(flapping.length)} primaries flapping, slowed down: ${flapping.slice(0, 5).join(', ')}${flapping.length > 5 ? ', …' : ''}`,
+          }
+        : { type: 'Flapping', status: 'False', reason: 'Stable', message: 'no primary is flapping' },
+    ];
+    const same = (w: (typeof wanted)[number]) => {
+      const old = oldConditions.find((c) => c.type === w.type);
+      return old?.status === w.status && old.reason === w.reason && old.message === w.message;
+    };
+    if (wanted.every(same) && previous.success && previous.data.observedGeneration === generation) return;
+    const now = new Date(this.#clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const conditions = wanted.map((w) => {
+      const old = oldConditions.find((c) => c.type === w.type);
+      return {
+        ...w,
+        lastTransitionTime: old?.status === w.status && old.lastTransitionTime ? old.lastTransitionTime : now,
+      };
+    });
     try {
       await this.#d.client.request(
         'PATCH',
@@ -260,7 +288,7 @@ export class Manager {
             metadata: { name: obj.metadata.name },
             status: {
               ...(generation !== undefined ? { observedGeneration: generation } : {}),
-              conditions: [{ type: 'Ready', status: ready, reason, message, lastTransitionTime }],
+              conditions,
             },
           },
           contentType: 'application/apply-patch+yaml',

@@ -105,6 +105,8 @@ export class Controller {
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
   #synced = false;
+  /** Observers of the set of flapping primaries, called when it changes (the Reconciler's Flapping condition). */
+  readonly onFlapping = new Set<(keys: string[]) => void>();
   /** Observers of finished reconciles (npm start's readable log line, tests). */
   readonly onReconcile = new Set<(r: ReconcileRecord) => void>();
 
@@ -249,7 +251,10 @@ export class Controller {
     if (primaryTriggers(delta)) this.#enqueue(key, { type: 'primary' });
     if (delta.type === 'deleted') {
       void this.#related.set(key, []);
-      if (this.#flaps.forget(key)) this.#d.metrics.flapping.dec(this.#labels);
+      if (this.#flaps.forget(key)) {
+        this.#d.metrics.flapping.dec(this.#labels);
+        for (const observer of this.onFlapping) observer(this.#flaps.keys());
+      }
     }
   }
 
@@ -555,6 +560,7 @@ export class Controller {
       this.#d.metrics.flapping.dec(this.#labels);
       log.info('primary no longer flapping', {});
     }
+    if (transition !== undefined) for (const observer of this.onFlapping) observer(this.#flaps.keys());
   }
 
   /** A failed reconcile: backoff (at least Retry-After), metrics, a log line and a Warning Event. */

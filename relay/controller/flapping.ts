@@ -34,6 +34,11 @@ export class FlapDetector {
     return next;
   }
 
+  /** The keys flapping now. */
+  keys(): string[] {
+    return [...this.#flapping];
+  }
+
   isFlapping(key: string): boolean {
     return this.#flapping.has(key);
   }

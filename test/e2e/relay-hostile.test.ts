@@ -149,6 +149,19 @@ test('a reconciler that flips a label on every call is flagged as flapping and s
   await faulty('flapper', { mode: 'flap', requeueAfterMs: 0 });
   assert.match(await warning('flapper', 'Flapping'), /slowed down/);
   assert.equal(await env.metric('zeroloop_flapping_primaries'), 1);
+  const condition = await eventually('the Reconciler Flapping condition', async () => {
+    const reconciler = await env.kube.get(
+      'zeroloop.dev/v1alpha1',
+      'Reconciler',
+      undefined,
+      `${env.namespace}-faulty`,
+    );
+    const conditions = (
+      reconciler?.status as { conditions?: { type: string; status: string; message: string }[] }
+    ).conditions;
+    return conditions?.find((c) => c.type === 'Flapping' && c.status === 'True');
+  });
+  assert.match(condition.message, /1 primaries flapping, slowed down: .*\/flapper/);
   const start = lines('flapper', 'reconciled').length;
   await sleep(5000);
   const runs = lines('flapper', 'reconciled').length - start;
