@@ -247,15 +247,7 @@ export class Applier {
         objectPath(input.primaryResource, p.metadata.namespace, p.metadata.name, 'status'),
         {
           query: { fieldManager: `zeroloop/${input.reconciler}`, force: true },
-          body: {
-            apiVersion: p.apiVersion,
-            kind: p.kind,
-            metadata: {
-              name: p.metadata.name,
-              ...(p.metadata.namespace ? { namespace: p.metadata.namespace } : {}),
-            },
-            status: input.status,
-          },
+          body: { ...applyTarget(p), status: input.status },
           contentType: APPLY,
         },
       );
@@ -314,15 +306,14 @@ export async function setFinalizer(
   },
 ): Promise<void> {
   const p = input.primary;
+  const target = applyTarget(p);
   try {
     await client.request('PATCH', objectPath(input.primaryResource, p.metadata.namespace, p.metadata.name), {
       query: { fieldManager: `zeroloop/${input.reconciler}-finalizer`, force: true },
       body: {
-        apiVersion: p.apiVersion,
-        kind: p.kind,
+        ...target,
         metadata: {
-          name: p.metadata.name,
-          ...(p.metadata.namespace ? { namespace: p.metadata.namespace } : {}),
+          ...target.metadata,
           ...(p.metadata.uid ? { uid: p.metadata.uid } : {}),
           finalizers: input.present ? [input.finalizer] : [],
         },
@@ -334,6 +325,20 @@ export async function setFinalizer(
     if (!input.present && error instanceof KubeApiError && error.status === 404) return;
     throw new ApplyFailed(input.key, 'finalizer', describe(error), error);
   }
+}
+
+/** The identifying part of a server-side apply body for `obj`: apiVersion, kind, name and namespace. */
+function applyTarget(obj: KObject): {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+} {
+  const { name, namespace } = obj.metadata;
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: { name, ...(namespace ? { namespace } : {}) },
+  };
 }
 
 function describe(error: unknown): string {

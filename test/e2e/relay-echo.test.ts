@@ -23,12 +23,7 @@ after(async () => {
   await env.stop();
 });
 
-/** `reconciled` log lines of one primary. */
-function reconciled(name: string): Record<string, unknown>[] {
-  return env.logs
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((l) => l.key === `${env.namespace}/${name}` && l.msg === 'reconciled');
-}
+const reconciled = (name: string) => env.logLines(name, 'reconciled');
 
 async function quiet(name: string, ms = 2000): Promise<Record<string, unknown>[]> {
   let count = reconciled(name).length;

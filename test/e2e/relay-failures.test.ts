@@ -22,32 +22,22 @@ const faulty = (name: string, spec: Record<string, unknown>) => ({
 
 const configMap = (name: string) => env.kube.get(CONFIGMAP.apiVersion, CONFIGMAP.kind, env.namespace, name);
 
-async function warning(name: string, reason: string): Promise<string> {
-  return eventually(`a Warning Event ${reason} on ${name}`, async () => {
-    const events = await env.kube.events(env.namespace, name);
-    return events.find((e) => e.type === 'Warning' && e.reason === reason)?.message;
-  });
-}
-
-/** `reconciled`/`reconcile failed` log lines of one primary. */
-function logLines(name: string, msg: string): Record<string, unknown>[] {
-  return env.logs
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((l) => l.key === `${env.namespace}/${name}` && l.msg === msg);
-}
-
 test('with the worker down the relay parks its primaries, probes the worker, and converges as soon as it is back', async () => {
   await env.proxy.down();
   await env.kube.create(faulty('down', { mode: 'ok' }));
-  const message = await warning('down', 'WorkerUnavailable');
+  const message = await env.warning('down', 'WorkerUnavailable');
   assert.match(message, /ECONNREFUSED|refused|other side closed|fetch failed/);
   await eventually('the worker marked unreachable', async () =>
     (await env.metric('zeroloop_worker_reachable')) === 0 ? true : undefined,
   );
   // Parked, not spinning: no further reconcile reaches for the worker while it is down.
-  const failed = logLines('down', 'reconcile failed').length;
+  const failed = env.logLines('down', 'reconcile failed').length;
   await sleep(2000);
-  assert.equal(logLines('down', 'reconcile failed').length, failed, 'no retries while the worker is down');
+  assert.equal(
+    env.logLines('down', 'reconcile failed').length,
+    failed,
+    'no retries while the worker is down',
+  );
   assert.equal(await configMap('down-faulty'), undefined);
   assert.ok((await env.metric('zeroloop_reconciles_total', { result: 'worker_unavailable' })) >= 1);
   const back = Date.now();
@@ -62,7 +52,7 @@ test('with the worker down the relay parks its primaries, probes the worker, and
 
 test('a 422 from the reconciler applies nothing and leaves a Warning Event', async () => {
   await env.kube.create(faulty('refused', { mode: 'err' }));
-  const message = await warning('refused', 'ReconcilerFailed');
+  const message = await env.warning('refused', 'ReconcilerFailed');
   assert.match(message, /mode err/);
   assert.equal(await configMap('refused-faulty'), undefined);
   const obj = await env.kube.get(FAULTY.apiVersion, FAULTY.kind, env.namespace, 'refused');
@@ -71,7 +61,7 @@ test('a 422 from the reconciler applies nothing and leaves a Warning Event', asy
 
 test('an invalid answer applies nothing and leaves a Warning Event', async () => {
   await env.kube.create(faulty('invalid', { mode: 'invalid', invalid: 'not-object' }));
-  const message = await warning('invalid', 'InvalidAnswer');
+  const message = await env.warning('invalid', 'InvalidAnswer');
   assert.ok(message.length > 0);
   assert.equal(await configMap('invalid-faulty'), undefined);
   const obj = await env.kube.get(FAULTY.apiVersion, FAULTY.kind, env.namespace, 'invalid');
@@ -81,12 +71,12 @@ test('an invalid answer applies nothing and leaves a Warning Event', async () =>
 test('an out-of-scope answer (a kind not owned, or another namespace) applies nothing and leaves a Warning Event', async () => {
   const before = await env.metric('zeroloop_scope_rejections_total');
   await env.kube.create(faulty('kind', { mode: 'out-of-scope', scope: 'kind' }));
-  assert.match(await warning('kind', 'ScopeRejected'), /v1\/Secret is not in owns/);
+  assert.match(await env.warning('kind', 'ScopeRejected'), /v1\/Secret is not in owns/);
   await env.kube.create(
     faulty('elsewhere', { mode: 'out-of-scope', scope: 'namespace', namespace: 'default' }),
   );
   assert.match(
-    await warning('elsewhere', 'ScopeRejected'),
+    await env.warning('elsewhere', 'ScopeRejected'),
     /namespace default is not the primary's namespace/,
   );
   assert.equal(await env.kube.get('v1', 'Secret', env.namespace, 'kind-faulty'), undefined);
@@ -105,12 +95,12 @@ test('a reconciler that asks for requeue-after gets exactly its timers', async (
   }
   await env.kube.create(faulty('timer', { mode: 'requeue', requeueAfterMs: 1000 }));
   await eventually('first reconcile of timer', () =>
-    Promise.resolve(logLines('timer', 'reconciled').length > 0 ? true : undefined),
+    Promise.resolve(env.logLines('timer', 'reconciled').length > 0 ? true : undefined),
   );
   await sleep(1500);
-  const start = logLines('timer', 'reconciled').length;
+  const start = env.logLines('timer', 'reconciled').length;
   await sleep(5500);
-  const runs = logLines('timer', 'reconciled').slice(start);
+  const runs = env.logLines('timer', 'reconciled').slice(start);
   assert.ok(
     runs.length >= 4 && runs.length <= 6,
     `expected ~5 timer reconciles in 5.5 s, got ${runs.length}`,

@@ -23,19 +23,6 @@ const configMap = (name: string) => env.kube.get(CONFIGMAP.apiVersion, CONFIGMAP
 const userConfigMap = (name: string, data: Record<string, string>) =>
   env.kube.create({ ...CONFIGMAP, metadata: { name, namespace: env.namespace }, data });
 
-async function warning(name: string, reason: string): Promise<string> {
-  return eventually(`a Warning Event ${reason} on ${name}`, async () => {
-    const events = await env.kube.events(env.namespace, name);
-    return events.find((e) => e.type === 'Warning' && e.reason === reason)?.message;
-  });
-}
-
-function lines(name: string, msg: string): Record<string, unknown>[] {
-  return env.logs
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((l) => l.key === `${env.namespace}/${name}` && l.msg === msg);
-}
-
 /** A well-behaved primary of the same Reconciler, created now, converges (its child appears). */
 async function wellBehavedConverges(): Promise<void> {
   const name = `good-${String(good++)}`;
@@ -50,7 +37,7 @@ test("an answer naming a user's object is refused (AdoptionRefused), the rest ap
   const refusedBefore = await env.metric('zeroloop_adoptions_refused_total');
   await faulty('adopter', { mode: 'adopt', target: 'precious' });
   assert.match(
-    await warning('adopter', 'AdoptionRefused'),
+    await env.warning('adopter', 'AdoptionRefused'),
     /precious already exists and was not created by the relay/,
   );
   await eventually('the rest of the answer', () => configMap('adopter-faulty'));
@@ -59,7 +46,7 @@ test("an answer naming a user's object is refused (AdoptionRefused), the rest ap
   await env.kube.patch(FAULTY.apiVersion, FAULTY.kind, env.namespace, 'adopter', { spec: { mode: 'ok' } });
   await eventually('a reconcile after the change', () =>
     Promise.resolve(
-      lines('adopter', 'reconciled').some((l) => l.trigger === 'primary' && l.refused === 0)
+      env.logLines('adopter', 'reconciled').some((l) => l.trigger === 'primary' && l.refused === 0)
         ? true
         : undefined,
     ),
@@ -74,7 +61,7 @@ test("an answer naming a sibling primary's child is refused, and the child stays
   const owner = await faulty('sibling-a', { mode: 'ok' });
   const child = await eventually('sibling-a-faulty', () => configMap('sibling-a-faulty'));
   await faulty('sibling-b', { mode: 'adopt', target: 'sibling-a-faulty' });
-  assert.match(await warning('sibling-b', 'AdoptionRefused'), /stamped by zeroloop for owner/);
+  assert.match(await env.warning('sibling-b', 'AdoptionRefused'), /stamped by zeroloop for owner/);
   await wellBehavedConverges();
   const after = await configMap('sibling-a-faulty');
   assert.equal(after?.metadata.resourceVersion, child.metadata.resourceVersion);
@@ -89,7 +76,7 @@ test('ownerReferences and zeroloop.dev/ labels in an answer are stripped and rep
     targetUid: victim.metadata.uid,
   });
   assert.match(
-    await warning('forger', 'OwnershipFieldsStripped'),
+    await env.warning('forger', 'OwnershipFieldsStripped'),
     /ownerReference ConfigMap\/victim.*label zeroloop\.dev\/owner/,
   );
   const child: KObject = await eventually('forger-faulty', () => configMap('forger-faulty'));
@@ -108,7 +95,7 @@ test('ownerReferences and zeroloop.dev/ labels in an answer are stripped and rep
 
 test('an answer with 5,000 Events records at most the cap, and says how many it dropped', async () => {
   await faulty('spammer', { mode: 'events', count: 5000 });
-  assert.match(await warning('spammer', 'TooManyEvents'), /4990 more Events/);
+  assert.match(await env.warning('spammer', 'TooManyEvents'), /4990 more Events/);
   await wellBehavedConverges();
   const events = await env.kube.events(env.namespace, 'spammer');
   const spam = events.filter((e) => e.reason === 'Spam');
@@ -119,11 +106,14 @@ test('an answer with 5,000 Events records at most the cap, and says how many it 
 
 test('an answer over a limit (500 objects, a 20 MiB status) applies nothing and names the limit', async () => {
   await faulty('many', { mode: 'many', count: 500 });
-  assert.match(await warning('many', 'AnswerLimitExceeded'), /maxDesiredObjects is 100, the answer has 500/);
+  assert.match(
+    await env.warning('many', 'AnswerLimitExceeded'),
+    /maxDesiredObjects is 100, the answer has 500/,
+  );
   assert.equal(await configMap('many-faulty-0'), undefined, 'nothing applied');
   const started = Date.now();
   await faulty('huge', { mode: 'huge', count: 20 * 1024 * 1024 });
-  const message = await warning('huge', 'AnswerTooLarge');
+  const message = await env.warning('huge', 'AnswerTooLarge');
   assert.match(message, /over spec\.limits\.maxAnswerBytes \(1048576 bytes/);
   console.log(`hostile: 20 MiB answer refused after ${Date.now() - started} ms: ${message.slice(0, 160)}`);
   assert.equal(await configMap('huge-faulty'), undefined, 'nothing applied');
@@ -133,11 +123,11 @@ test('an answer over a limit (500 objects, a 20 MiB status) applies nothing and 
 test('requeue-after 0 is raised to the minimum (1 s), not a hot loop', async () => {
   await faulty('hot', { mode: 'requeue', requeueAfterMs: 0 });
   await eventually('first reconcile of hot', () =>
-    Promise.resolve(lines('hot', 'reconciled').length > 0 ? true : undefined),
+    Promise.resolve(env.logLines('hot', 'reconciled').length > 0 ? true : undefined),
   );
-  const start = lines('hot', 'reconciled').length;
+  const start = env.logLines('hot', 'reconciled').length;
   await sleep(4000);
-  const runs = lines('hot', 'reconciled').length - start;
+  const runs = env.logLines('hot', 'reconciled').length - start;
   console.log(`hostile: requeue-after 0 gave ${runs} reconciles in 4 s`);
   assert.ok(runs >= 2 && runs <= 5, `about one a second, got ${runs}`);
   assert.ok((await env.metric('zeroloop_requeue_after_clamped_total')) >= 1);
@@ -147,7 +137,7 @@ test('requeue-after 0 is raised to the minimum (1 s), not a hot loop', async () 
 
 test('a reconciler that flips a label on every call is flagged as flapping and slowed down', async () => {
   await faulty('flapper', { mode: 'flap', requeueAfterMs: 0 });
-  assert.match(await warning('flapper', 'Flapping'), /slowed down/);
+  assert.match(await env.warning('flapper', 'Flapping'), /slowed down/);
   assert.equal(await env.metric('zeroloop_flapping_primaries'), 1);
   const condition = await eventually('the Reconciler Flapping condition', async () => {
     const reconciler = await env.kube.get(
@@ -162,9 +152,9 @@ test('a reconciler that flips a label on every call is flagged as flapping and s
     return conditions?.find((c) => c.type === 'Flapping' && c.status === 'True');
   });
   assert.match(condition.message, /1 primaries flapping, slowed down: .*\/flapper/);
-  const start = lines('flapper', 'reconciled').length;
+  const start = env.logLines('flapper', 'reconciled').length;
   await sleep(5000);
-  const runs = lines('flapper', 'reconciled').length - start;
+  const runs = env.logLines('flapper', 'reconciled').length - start;
   console.log(`hostile: flapping primary reconciled ${runs} times in the 5 s after it was flagged`);
   assert.ok(runs <= 3, `slowed below its 1 s requeue, got ${runs} in 5 s`);
   await wellBehavedConverges();

@@ -78,6 +78,10 @@ export interface RelayEnv {
   logs: string[];
   /** Sum of a metric's series whose labels include `labels`, read from the relay's /metrics over HTTP. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** The relay's log lines with message `msg` (`reconciled`, `reconcile failed`, …) for primary `name` in the namespace. */
+  logLines(name: string, msg: string): Record<string, unknown>[];
+  /** Waits for a Warning Event `reason` on `name` in the namespace; returns its message. */
+  warning(name: string, reason: string): Promise<string>;
   /** Stops the relay and starts a new one on the same cluster and worker. */
   restartRelay(): Promise<void>;
   stop(): Promise<void>;
@@ -193,6 +197,15 @@ export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv>
     apiserverProxy,
     relay: await start(),
     logs,
+    logLines: (name, msg) =>
+      logs
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.key === `${namespace}/${name}` && l.msg === msg),
+    warning: (name, reason) =>
+      eventually(`a Warning Event ${reason} on ${name}`, async () => {
+        const events = await kube.events(namespace, name);
+        return events.find((e) => e.type === 'Warning' && e.reason === reason)?.message;
+      }),
     metric: async (name, labels = {}) => {
       const response = await fetch(`${env.relay.url ?? ''}/metrics`);
       return sumMetric(await response.text(), name, labels);
