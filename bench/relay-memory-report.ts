@@ -9,6 +9,7 @@ interface Run {
   convergeMs: number;
   rssMiB: number;
   peakRssMiB: number;
+  cpuSeconds?: number;
   afterGc?: {
     rssMiB: number;
     heapUsedMiB: number;
@@ -34,7 +35,7 @@ function heapTable(heap: HeapBreakdown, title: string): string[] {
   return [
     `### Heap breakdown: ${title}`,
     '',
-    `Self sizes of every live heap object, each counted once, under the first labelled object that dominates it (${heap.nodes.toLocaleString('en')} nodes, ${heap.totalMiB} MiB live). Per cached object: ${heap.perObjectKiB.cache} KiB in the caches, ${heap.perObjectKiB.heapUsed} KiB of used heap after GC, ${heap.perObjectKiB.heapUsedBeforeGc} KiB before.`,
+    `Self sizes of every live heap object, each counted once, under the first labelled object that dominates it (${heap.nodes.toLocaleString('en')} nodes, ${heap.totalMiB} MiB; more than heap used, since the snapshot also counts node's built-in module sources, external strings outside the V8 heap, under strings). Per cached object: ${heap.perObjectKiB.cache} KiB in the caches, ${heap.perObjectKiB.heapUsed} KiB of used heap after GC, ${heap.perObjectKiB.heapUsedBeforeGc} KiB before.`,
     '',
     '| category | MiB |',
     '|---|---|',
@@ -57,11 +58,11 @@ export function memoryMarkdown(report: MemoryReport): string {
     '',
     'Each system alone in a fresh namespace; Websites burst-created (50 in flight, concurrency 8), measured once all converged and reconciles stopped. Plain ConfigMaps (10k scenario) exist before the system starts. Baseline: bench/baseline (controller-runtime) in watch mode; its RSS is as it stands (no forced GC).',
     '',
-    '| system | Websites | cached objects | converge | RSS | peak RSS | RSS after GC | heap used / total after GC | RSS / baseline RSS |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| system | Websites | cached objects | converge | CPU | RSS | peak RSS | RSS after GC | heap used / total after GC | RSS / baseline RSS |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...report.runs.map((r) => {
       const g = r.afterGc;
-      return `| ${r.system} | ${String(r.websites)} | ${String(r.cachedObjects)} | ${String(r.convergeMs)} ms | ${String(r.rssMiB)} MiB | ${String(r.peakRssMiB)} MiB | ${g ? `${String(g.rssMiB)} MiB` : '–'} | ${g ? `${String(g.heapUsedMiB)} / ${String(g.heapTotalMiB)} MiB` : '–'} | ${r.system === 'baseline' ? '1' : ratio(r.rssMiB, baselineOf(r)?.rssMiB)} |`;
+      return `| ${r.system} | ${String(r.websites)} | ${String(r.cachedObjects)} | ${String(r.convergeMs)} ms | ${r.cpuSeconds === undefined ? '–' : `${String(r.cpuSeconds)} s`} | ${String(r.rssMiB)} MiB | ${String(r.peakRssMiB)} MiB | ${g ? `${String(g.rssMiB)} MiB` : '–'} | ${g ? `${String(g.heapUsedMiB)} / ${String(g.heapTotalMiB)} MiB` : '–'} | ${r.system === 'baseline' ? '1' : ratio(r.rssMiB, baselineOf(r)?.rssMiB)} |`;
     }),
     '',
     'RSS by kind of mapping at the end (the relay: after the forced GC), from /proc/<pid>/smaps; approximate: malloc thread arenas are anonymous mappings in 64 MiB-aligned reservations, other anonymous memory is mostly V8 (heap pages, code) and stacks.',

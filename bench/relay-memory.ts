@@ -8,13 +8,21 @@
 // Each system (BENCH_SYSTEMS, default `zeroloop,baseline`) runs alone in a fresh namespace per
 // scenario. After every Website converged and reconciles stopped: RSS from /proc; for the relay
 // also RSS, heapUsed and heapTotal after a forced full GC (the relay runs with --expose-gc and
-// logs them on SIGUSR2, relay/main.ts). The relay runs with the NODE_OPTIONS of
+// logs them on SIGUSR2, relay/main.ts). The relay runs with the node flags of
 // deploy/relay/deployment.yaml unless BENCH_RELAY_NODE_FLAGS is set. BENCH_HEAP_SNAPSHOT=1 also
 // writes a heap snapshot of the relay in each scenario and adds its breakdown (bench/heap-breakdown.ts).
 // Writes bench/results/relay-memory.{json,md} (BENCH_TAG=x: relay-memory-x.*).
 // Run: npm run bench -- relay-memory
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,6 +43,7 @@ import {
 import { PRODUCTION_CONFIG, startWorker } from '../worker/testing/harness.ts';
 import { ensureBaseline } from './baseline/build.ts';
 import { ConvergenceObserver } from './baseline/observer.ts';
+import { sampleTrees } from './baseline/procfs.ts';
 import { load1m, round } from './baseline/phases.ts';
 import { startBaseline } from './baseline/systems.ts';
 import { rssByMapping } from './smaps.ts';
@@ -56,7 +65,9 @@ const CONCURRENCY = 8;
 const IN_FLIGHT = 50;
 const SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === '1';
 const deployment = readFileSync(new URL('../deploy/relay/deployment.yaml', import.meta.url), 'utf8');
-const DEPLOYED_FLAGS = /name: NODE_OPTIONS, value: ([^}]*?)\s*}/.exec(deployment)?.[1] ?? '';
+/** The node flags of the Deployment's `command: [node, <flags…>, relay/main.ts]`. */
+const DEPLOYED_FLAGS =
+  /command: \[node, (.*), relay\/main\.ts\]/.exec(deployment)?.[1]?.split(', ').join(' ') ?? '';
 const RELAY_FLAGS = (process.env.BENCH_RELAY_NODE_FLAGS ?? DEPLOYED_FLAGS).split(' ').filter(Boolean);
 const TAG = process.env.BENCH_TAG ? `relay-memory-${process.env.BENCH_TAG}` : 'relay-memory';
 const results = new URL('./results/', import.meta.url);
@@ -71,6 +82,8 @@ export interface MemoryFigures {
   convergeMs: number;
   rssMiB: number;
   peakRssMiB: number;
+  /** CPU of the system's process from its start (list, burst, settle). */
+  cpuSeconds: number;
   /** The relay only: after a forced full GC. */
   afterGc?: {
     rssMiB: number;
@@ -117,9 +130,25 @@ function plainConfigMap(i: number, namespace: string) {
 interface Running {
   pid: number;
   reconciles(): Promise<number>;
-  /** The relay: forces a GC (and a snapshot when asked) and returns its log line. */
+  /** The relay: forces a GC and returns its log line. */
   gc?: () => Promise<Record<string, number | string | boolean>>;
+  /** The relay, with a snapshot dir: writes a heap snapshot and returns its path. */
+  snapshot?: () => Promise<string>;
   stop(): Promise<void>;
+}
+
+/** Signals node's --heapsnapshot-signal and waits until the file stops growing. */
+async function writeSnapshot(pid: number, dir: string): Promise<string> {
+  process.kill(pid, 'SIGPWR');
+  let size = -1;
+  for (;;) {
+    await sleep(1000);
+    const file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot'));
+    if (!file) continue;
+    const now = statSync(join(dir, file)).size;
+    if (now > 0 && now === size) return join(dir, file);
+    size = now;
+  }
 }
 
 async function startRelay(
@@ -145,7 +174,12 @@ async function startRelay(
   });
   const relay = spawn(
     process.execPath,
-    [...RELAY_FLAGS, '--expose-gc', fileURLToPath(new URL('../relay/main.ts', import.meta.url))],
+    [
+      ...RELAY_FLAGS,
+      '--expose-gc',
+      ...(snapshotDir ? ['--heapsnapshot-signal=SIGPWR', `--diagnostic-dir=${snapshotDir}`] : []),
+      fileURLToPath(new URL('../relay/main.ts', import.meta.url)),
+    ],
     {
       env: {
         ...process.env,
@@ -154,7 +188,6 @@ async function startRelay(
         METRICS_PORT: '0',
         METRICS_HOST: '127.0.0.1',
         RECONCILER_SELECTOR: `zeroloop.dev/test=${namespace}`,
-        ...(snapshotDir ? { RELAY_HEAP_SNAPSHOT_DIR: snapshotDir } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -182,6 +215,7 @@ async function startRelay(
         onGc = resolve;
         relay.kill('SIGUSR2');
       }),
+    ...(snapshotDir ? { snapshot: () => writeSnapshot(relay.pid ?? 0, snapshotDir) } : {}),
     stop: async () => {
       const exited = new Promise((resolve) => relay.once('exit', resolve));
       relay.kill('SIGTERM');
@@ -260,6 +294,7 @@ async function measure(
       cachedObjects,
       convergeMs,
       ...procStatusMiB(running.pid),
+      cpuSeconds: sampleTrees([running.pid]).cpuSeconds,
     };
     if (running.gc) {
       const line = await running.gc();
@@ -272,10 +307,11 @@ async function measure(
         heapUsedBeforeGcMiB: n('heapUsedBeforeGc'),
       };
       figures.mappings = rssByMapping(running.pid);
-      if (typeof line.snapshot === 'string') {
-        progress(`${system} ${scenario}: analysing ${line.snapshot}`);
+      if (running.snapshot) {
+        const snapshot = await running.snapshot();
+        progress(`${system} ${scenario}: analysing ${snapshot}`);
         try {
-          figures.heap = heapBreakdown(line.snapshot, {
+          figures.heap = heapBreakdown(snapshot, {
             rss: Number(line.rss),
             heapTotal: Number(line.heapTotal),
             heapUsed: Number(line.heapUsed),
@@ -283,7 +319,7 @@ async function measure(
             cachedObjects,
           });
         } catch (error) {
-          progress(`heap breakdown failed (${String(error)}); snapshot kept: ${line.snapshot}`);
+          progress(`heap breakdown failed (${String(error)}); snapshot kept: ${snapshot}`);
           keep = true;
         }
       }

@@ -1,6 +1,4 @@
 // The relay's entry point: loads the kubeconfig, starts the relay, stops it gracefully on SIGTERM/SIGINT.
-import { join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
 import { loadRestConfig } from './kube/rest-config.ts';
 import { createLogger, parseLevel } from './observe/log.ts';
 import { startRelay } from './relay.ts';
@@ -48,16 +46,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 // For measuring memory, not for production: SIGUSR2 runs a full GC when node has --expose-gc, then
-// logs `memory after gc` (process.memoryUsage() in bytes); with RELAY_HEAP_SNAPSHOT_DIR set it also
-// writes a heap snapshot there and logs its path.
+// logs `memory after gc` (process.memoryUsage() in bytes). Heap snapshots need no code here:
+// node's --heapsnapshot-signal (bench/relay-memory.ts uses SIGPWR).
 process.on('SIGUSR2', () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   const heapUsedBeforeGc = process.memoryUsage().heapUsed;
   gc?.();
-  const memory = process.memoryUsage();
-  const dir = process.env.RELAY_HEAP_SNAPSHOT_DIR;
-  const snapshot = dir
-    ? writeHeapSnapshot(join(dir, `relay-${String(process.pid)}-${String(Date.now())}.heapsnapshot`))
-    : undefined;
-  log.info('memory after gc', { gc: gc !== undefined, heapUsedBeforeGc, ...memory, snapshot });
+  log.info('memory after gc', { gc: gc !== undefined, heapUsedBeforeGc, ...process.memoryUsage() });
 });
