@@ -12,15 +12,19 @@ export interface Snapshot {
 
 /** Level-triggered: everything comes from the cache at call time, never from an event body. */
 export function buildRequest(s: Snapshot): ReconcileRequest {
-  const byName = (a: KObject, b: KObject) =>
-    `${a.kind}/${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(
-      `${b.kind}/${b.metadata.namespace ?? ''}/${b.metadata.name}`,
-    );
   return {
     primary: s.primary,
-    owned: [...s.owned].sort(byName),
-    related: [...(s.related ?? [])].sort(byName),
+    owned: sortedByName(s.owned),
+    related: sortedByName(s.related ?? []),
     trigger: s.trigger,
     finalizing: s.finalizing ?? false,
   };
+}
+
+/** A stable order for a request (kind, namespace, name), by code unit: localeCompare cost most of a 1,000-object request. */
+function sortedByName(objects: readonly KObject[]): KObject[] {
+  return objects
+    .map((o) => ({ o, k: `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}` }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map((x) => x.o);
 }
