@@ -26,6 +26,8 @@ export interface MemoryReport {
   command: string;
   machine: { cpus: number; memGiB: number; loadavg1mAtStart: number; loadavg1mAtEnd: number };
   relayNodeFlags: string[];
+  /** Set when the relay ran with glibc's MALLOC_ARENA_MAX. */
+  relayMallocArenaMax?: string | undefined;
   runs: Run[];
 }
 
@@ -54,7 +56,7 @@ export function memoryMarkdown(report: MemoryReport): string {
   const lines = [
     '# Relay memory',
     '',
-    `${report.date}, ${String(report.machine.cpus)} CPUs, ${String(report.machine.memGiB)} GiB; load ${String(report.machine.loadavg1mAtStart)} at start, ${String(report.machine.loadavg1mAtEnd)} at end. Command: \`${report.command}\`. Relay node flags: \`${report.relayNodeFlags.join(' ') || '(none)'}\` (+ \`--expose-gc\` for the forced GC).`,
+    `${report.date}, ${String(report.machine.cpus)} CPUs, ${String(report.machine.memGiB)} GiB; load ${String(report.machine.loadavg1mAtStart)} at start, ${String(report.machine.loadavg1mAtEnd)} at end. Command: \`${report.command}\`. Relay node flags: \`${report.relayNodeFlags.join(' ') || '(none)'}\` (+ \`--expose-gc\` for the forced GC)${report.relayMallocArenaMax ? `, MALLOC_ARENA_MAX=${report.relayMallocArenaMax}` : ''}.`,
     '',
     'Each system alone in a fresh namespace; Websites burst-created (50 in flight, concurrency 8), measured once all converged and reconciles stopped. Plain ConfigMaps (10k scenario) exist before the system starts. Baseline: bench/baseline (controller-runtime) in watch mode; its RSS is as it stands (no forced GC).',
     '',

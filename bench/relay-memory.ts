@@ -11,6 +11,7 @@
 // logs them on SIGUSR2, relay/main.ts). The relay runs with the node flags of
 // deploy/relay/deployment.yaml unless BENCH_RELAY_NODE_FLAGS is set. BENCH_HEAP_SNAPSHOT=1 also
 // writes a heap snapshot of the relay in each scenario and adds its breakdown (bench/heap-breakdown.ts).
+// The relay inherits this process's environment (e.g. MALLOC_ARENA_MAX for a trial).
 // Writes bench/results/relay-memory.{json,md} (BENCH_TAG=x: relay-memory-x.*).
 // Run: npm run bench -- relay-memory
 import { spawn } from 'node:child_process';
@@ -359,6 +360,7 @@ try {
       loadavg1mAtEnd: load1m(),
     },
     relayNodeFlags: RELAY_FLAGS,
+    relayMallocArenaMax: process.env.MALLOC_ARENA_MAX,
     concurrency: CONCURRENCY,
     runs,
   };
