@@ -2,14 +2,16 @@
 import type { HeapBreakdown } from './heap-breakdown.ts';
 import type { RssByMapping } from './smaps.ts';
 
-interface Run {
+export interface MemoryFigures {
   system: string;
   websites: number;
   cachedObjects: number;
   convergeMs: number;
   rssMiB: number;
   peakRssMiB: number;
-  cpuSeconds?: number;
+  /** CPU of the system's process from its start (list, burst, settle). */
+  cpuSeconds: number;
+  /** The relay only: after a forced full GC. */
   afterGc?: {
     rssMiB: number;
     heapUsedMiB: number;
@@ -17,6 +19,7 @@ interface Run {
     externalMiB: number;
     heapUsedBeforeGcMiB: number;
   };
+  /** RSS by kind of mapping at the end (the relay: after the forced GC). */
   mappings?: RssByMapping;
   heap?: HeapBreakdown;
 }
@@ -28,7 +31,7 @@ export interface MemoryReport {
   relayNodeFlags: string[];
   /** Set when the relay ran with glibc's MALLOC_ARENA_MAX. */
   relayMallocArenaMax?: string | undefined;
-  runs: Run[];
+  runs: MemoryFigures[];
 }
 
 const ratio = (a: number, b: number | undefined) => (b ? String(Math.round((a / b) * 100) / 100) : '–');
@@ -51,7 +54,7 @@ function heapTable(heap: HeapBreakdown, title: string): string[] {
 }
 
 export function memoryMarkdown(report: MemoryReport): string {
-  const baselineOf = (r: Run) =>
+  const baselineOf = (r: MemoryFigures) =>
     report.runs.find((b) => b.system === 'baseline' && b.websites === r.websites && b.cachedObjects > 0);
   const lines = [
     '# Relay memory',
@@ -64,7 +67,7 @@ export function memoryMarkdown(report: MemoryReport): string {
     '|---|---|---|---|---|---|---|---|---|---|',
     ...report.runs.map((r) => {
       const g = r.afterGc;
-      return `| ${r.system} | ${String(r.websites)} | ${String(r.cachedObjects)} | ${String(r.convergeMs)} ms | ${r.cpuSeconds === undefined ? '–' : `${String(r.cpuSeconds)} s`} | ${String(r.rssMiB)} MiB | ${String(r.peakRssMiB)} MiB | ${g ? `${String(g.rssMiB)} MiB` : '–'} | ${g ? `${String(g.heapUsedMiB)} / ${String(g.heapTotalMiB)} MiB` : '–'} | ${r.system === 'baseline' ? '1' : ratio(r.rssMiB, baselineOf(r)?.rssMiB)} |`;
+      return `| ${r.system} | ${String(r.websites)} | ${String(r.cachedObjects)} | ${String(r.convergeMs)} ms | ${String(r.cpuSeconds)} s | ${String(r.rssMiB)} MiB | ${String(r.peakRssMiB)} MiB | ${g ? `${String(g.rssMiB)} MiB` : '–'} | ${g ? `${String(g.heapUsedMiB)} / ${String(g.heapTotalMiB)} MiB` : '–'} | ${r.system === 'baseline' ? '1' : ratio(r.rssMiB, baselineOf(r)?.rssMiB)} |`;
     }),
     '',
     'RSS by kind of mapping at the end (the relay: after the forced GC), from /proc/<pid>/smaps; approximate: malloc thread arenas are anonymous mappings in 64 MiB-aligned reservations, other anonymous memory is mostly V8 (heap pages, code) and stacks.',

@@ -48,10 +48,9 @@ import { sampleTrees } from './baseline/procfs.ts';
 import { load1m, round } from './baseline/phases.ts';
 import { startBaseline } from './baseline/systems.ts';
 import { rssByMapping } from './smaps.ts';
-import type { RssByMapping } from './smaps.ts';
 import { heapBreakdown } from './heap-breakdown.ts';
-import type { HeapBreakdown } from './heap-breakdown.ts';
 import { memoryMarkdown } from './relay-memory-report.ts';
+import type { MemoryFigures } from './relay-memory-report.ts';
 
 const SCENARIOS = {
   '1k': { websites: 1000, objects: 3000 },
@@ -75,28 +74,6 @@ const results = new URL('./results/', import.meta.url);
 const logDir = mkdtempSync(join(tmpdir(), 'zeroloop-relay-memory-'));
 const progress = (msg: string) =>
   process.stderr.write(`[bench:relay-memory] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
-
-export interface MemoryFigures {
-  system: string;
-  websites: number;
-  cachedObjects: number;
-  convergeMs: number;
-  rssMiB: number;
-  peakRssMiB: number;
-  /** CPU of the system's process from its start (list, burst, settle). */
-  cpuSeconds: number;
-  /** The relay only: after a forced full GC. */
-  afterGc?: {
-    rssMiB: number;
-    heapUsedMiB: number;
-    heapTotalMiB: number;
-    externalMiB: number;
-    heapUsedBeforeGcMiB: number;
-  };
-  /** RSS by kind of mapping at the end (the relay: after the forced GC). */
-  mappings?: RssByMapping;
-  heap?: HeapBreakdown;
-}
 
 const mib = (bytes: number) => round(bytes / 2 ** 20);
 function procStatusMiB(pid: number): { rssMiB: number; peakRssMiB: number } {
