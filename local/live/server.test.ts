@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { ReconcileRecord } from '../../relay/controller/controller.ts';
 import { readSse } from '../../test/support/sse.ts';
 import type { LiveController, LiveSource } from './server.ts';
-import { startLivePage } from './server.ts';
+import { pageAssets, startLivePage } from './server.ts';
 
 const PRIMARY = {
   apiVersion: 'examples.zeroloop.dev/v1alpha1',
@@ -234,4 +234,17 @@ test('closing the page should stop observing the relay', async () => {
   assert.equal(src.onReconcile.size, 1);
   await page.close();
   assert.equal(src.onReconcile.size, 0);
+});
+
+test('the page should stay small: its HTML, script and style under 32 KiB together, no other download', async () => {
+  const assets = await pageAssets();
+  const bytes = [...assets.values()].reduce((n, a) => n + a.body.length, 0);
+  assert.ok(bytes < 32 * 1024, `the page is ${String(bytes)} bytes`);
+  const html = assets.get('/')?.body.toString('utf8') ?? '';
+  const fetched = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(
+    fetched,
+    ['data:,', '/live.css', '/live.js'],
+    'only its own files (and no favicon request)',
+  );
 });

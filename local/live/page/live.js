@@ -24,6 +24,8 @@ function cell(tr, text, cls) {
 
 function renderReconcilers(list) {
   const body = $('#reconcilers tbody');
+  // Re-rendered on every change: keep the primaries lists the reader opened open.
+  const opened = new Set([...body.querySelectorAll('tr:has(details[open])')].map((tr) => tr.dataset.name));
   body.replaceChildren();
   for (const r of list) {
     kinds.set(r.name, r.kind);
@@ -33,6 +35,7 @@ function renderReconcilers(list) {
     cell(tr, r.kind);
     const prim = el('td');
     const det = el('details');
+    det.open = opened.has(r.name);
     det.append(el('summary', '', r.primaries));
     det.append(
       el('div', 'muted', r.primaryKeys.join(', ') + (r.primaries > r.primaryKeys.length ? ', …' : '')),
@@ -41,11 +44,17 @@ function renderReconcilers(list) {
     tr.append(prim);
     cell(tr, r.queueDepth, 'num queue');
     cell(tr, r.inFlight, 'num inflight');
-    cell(
-      tr,
-      r.lastError ? `${r.lastError.time.slice(11, 19)} ${r.lastError.key}: ${r.lastError.message}` : '—',
-      r.lastError ? 'failed' : 'muted',
+    // The last error in short (its row in the stream below has the whole text); the full text on hover.
+    const last = r.lastError
+      ? `${r.lastError.time.slice(11, 19)} ${r.lastError.key}: ${r.lastError.message}`
+      : '—';
+    const td = el(
+      'td',
+      r.lastError ? 'failed last-error' : 'muted',
+      last.length > 160 ? `${last.slice(0, 159)}…` : last,
     );
+    td.title = last;
+    tr.append(td);
     body.append(tr);
   }
 }
