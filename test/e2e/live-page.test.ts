@@ -134,6 +134,16 @@ test('the live page should show a new reconcile without a reload, its request an
   await page.screenshot({ path: screenshot, fullPage: true });
   t.diagnostic(`screenshot: ${screenshot}`);
 
+  // The failure opened: its error, and the Warning Event the relay recorded for it.
+  await failed.click();
+  await detail.locator('.error').waitFor();
+  assert.equal(await detail.locator('.error').textContent(), errorLine);
+  const events = (await detail.locator('ul.events').textContent()) ?? '';
+  assert.ok(events.includes(`Warning ${warning.reason}: ${warning.message}`), events);
+  const failureShot = join(ARTIFACTS, 'live-page-failure.png');
+  await page.screenshot({ path: failureShot });
+  t.diagnostic(`screenshot: ${failureShot}`);
+
   run.signalGroup('SIGINT');
   assert.deepEqual(await run.exited, { code: 0, signal: null }, run.stderr);
 });

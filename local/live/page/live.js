@@ -75,6 +75,10 @@ function addReconcile(/** @type {Summary} */ s, fresh) {
   cell(tr, s.pruned, 'num');
   cell(tr, s.statusWritten ? 'written' : 'unchanged', 'muted');
   tr.addEventListener('click', () => void open(s.id));
+  tr.tabIndex = 0;
+  tr.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') void open(s.id);
+  });
   const body = $('#reconciles tbody');
   const rows = [tr];
   if (!ok && s.error) {
