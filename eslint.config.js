@@ -39,4 +39,13 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // The live page's browser script: plain JavaScript served as is (no build step), so no type information.
+    files: ['local/live/page/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: false },
+      globals: { document: 'readonly', fetch: 'readonly', EventSource: 'readonly', HTMLElement: 'readonly' },
+    },
+  },
 );

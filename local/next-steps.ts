@@ -5,6 +5,8 @@ export interface NextStepsInput {
   /** True when npm start runs the control plane (it goes away on exit). */
   embedded: boolean;
   metricsUrl: string;
+  /** The live page of reconciles (local/live). */
+  livePageUrl: string;
   workerUrl: string;
   logFile: string;
   /** wrangler dev's output, the worker's own logs. */
@@ -41,6 +43,7 @@ export function nextSteps(i: NextStepsInput): string {
     '',
     `zeroloop is running${i.embedded ? ' on a local control plane (it goes away on exit)' : ''}.`,
     `  export KUBECONFIG=${i.kubeconfigPath}`,
+    `  live page:     ${i.livePageUrl}`,
     `  relay metrics: ${i.metricsUrl}`,
     `  worker:        ${i.workerUrl}`,
     `  JSON logs:     ${i.logFile}`,

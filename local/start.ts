@@ -21,6 +21,7 @@ import { Session } from './session.ts';
 import type { LocalWorker } from './worker.ts';
 import { startLocalWorker } from './worker.ts';
 import { nextSteps } from './next-steps.ts';
+import { startLivePage } from './live/server.ts';
 
 let options: StartOptions | 'help';
 try {
@@ -147,6 +148,9 @@ async function run(): Promise<void> {
     }),
   });
   session.add('the relay', () => relay.stop());
+  // The live page watches the relay's reconcile observers; it stops before the relay (stops run last-added first).
+  const page = await startLivePage({ source: relay.manager });
+  session.add('the live page', () => page.close());
   if (cluster.plane === undefined && !opts.keep) {
     // Runs before the relay stops (stops run last-added first), so finalizers can complete.
     session.add('the demo resources', async () => {
@@ -164,6 +168,7 @@ async function run(): Promise<void> {
       kubeconfigPath: cluster.kubeconfigPath,
       embedded: cluster.plane !== undefined,
       metricsUrl,
+      livePageUrl: page.url,
       workerUrl: local.url,
       logFile: out.logFile,
       workerLogFile: local.logPath,

@@ -11,6 +11,7 @@ import type { Clock } from '../clock.ts';
 import { realClock } from '../clock.ts';
 import type { ControllerDeps } from '../controller/controller.ts';
 import { Controller } from '../controller/controller.ts';
+import type { ReconcileRecord } from '../controller/controller.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
@@ -63,6 +64,11 @@ export class Manager {
   #worker: Promise<void> | undefined;
   /** Called for each controller started (for observers such as `npm start`). */
   readonly onController = new Set<(c: Controller) => void>();
+  /**
+   * Observers of every finished reconcile of every controller, the ones started later included
+   * (npm start's live page, recorders). Called synchronously: copy what you keep, and keep it short.
+   */
+  readonly onReconcile = new Set<(r: ReconcileRecord) => void>();
   #scope: KindScope;
 
   /** `selector`: only Reconciler resources matching this label selector are run (sharding, tests). */
@@ -173,6 +179,9 @@ export class Manager {
     const controller = new Controller(config, this.#d);
     this.#running.set(name, { controller, uid: raw.metadata.uid ?? '', generation });
     this.#d.metrics.controllers.set({}, this.#running.size);
+    controller.onReconcile.add((record) => {
+      for (const observer of this.onReconcile) observer(record);
+    });
     for (const observer of this.onController) observer(controller);
     controller.onFlapping.add((keys) => {
       this.#flapping.set(name, keys);

@@ -30,7 +30,7 @@ import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import type { Discovery, ResourceInfo } from '../kube/discovery.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
-import type { Logger } from '../observe/log.ts';
+import { errorFields, type Logger } from '../observe/log.ts';
 import type { RelayMetrics } from '../observe/metrics.ts';
 import type { BackoffOptions } from '../queue/rate-limited.ts';
 import { RateLimitingQueue } from '../queue/rate-limited.ts';
@@ -47,12 +47,18 @@ import { ownedTriggers, primaryTriggers } from './predicates.ts';
 import type { ResolvedSelector } from './related.ts';
 import { resolveSelectors, selectorsKey } from './related.ts';
 import { RelatedWatches } from './related-watches.ts';
-import { failureEvent, type ReconcileRecord, type ReconcileResult, resultOf } from './result.ts';
+import {
+  failureEvent,
+  type ReconcileRecord,
+  type ReconcileResult,
+  resultOf,
+  type WorkerExchange,
+} from './result.ts';
 import { callWorker, probeWorker, type WorkerCallDeps } from './worker-call.ts';
 import { OutageGate } from './outage-gate.ts';
 import { PhaseTimer } from './phases.ts';
 
-export type { ReconcileRecord, ReconcileResult } from './result.ts';
+export type { ReconcileRecord, ReconcileResult, WorkerExchange } from './result.ts';
 
 export interface ControllerDeps {
   client: KubeClient;
@@ -173,6 +179,16 @@ export class Controller {
 
   get synced(): boolean {
     return this.#synced;
+  }
+
+  /** How many primaries are being reconciled now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** The keys of the primaries cached now. */
+  primaryKeys(): string[] {
+    return this.#caches.primaryKeys();
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────────────────────────
@@ -354,6 +370,8 @@ export class Controller {
     }
     const { finalizing } = plan;
     const started = this.#clock.now();
+    // What observers get: every worker call, the Events recorded, what was written.
+    const trace: ReconcileTrace = { calls: [], events: [], applied: 0, pruned: 0, statusWritten: false };
     const traceparent = newTraceparent();
     const log = this.#log.child({ key, traceparent });
     const owned = this.#caches.owned(primary, spec.reconciler);
@@ -364,15 +382,26 @@ export class Controller {
       primaryResource: kinds.primary,
     };
     let result: ReconcileResult = 'success';
+    let failure: unknown;
     try {
       // Before the first call, so a deletion can never skip the finalizing call.
       if (plan.add) await phases.time('finalizer', () => addFinalizer(this.#d.client, target, plan));
-      const call = { trigger, finalizing, traceparent, phases };
+      const call = { trigger, finalizing, traceparent, phases, calls: trace.calls };
       let { response, related, selectors } = await this.#ask(kinds, key, primary, owned, call);
       let bounded = bound(key, response, spec.limits);
-      const first = await this.#apply(kinds, target, owned, response, { log, phases, holdStatus: true });
+      const first = await this.#apply(kinds, target, owned, response, {
+        log,
+        phases,
+        events: trace.events,
+        holdStatus: true,
+      });
       this.#echoes.expect(first.written);
       const applied = { ...first, refused: first.refused.length, passes: 1 };
+      Object.assign(trace, {
+        applied: first.applied,
+        pruned: first.pruned,
+        statusWritten: first.statusWritten,
+      });
       if (response.status !== null && !first.statusWritten && first.applied + first.pruned > 0) {
         // It wrote: show the reconciler the result, and write the status it computes from it.
         const after = ownedAfter(owned, first);
@@ -381,6 +410,7 @@ export class Controller {
         const again = await this.#apply(kinds, target, after, response, {
           log,
           phases,
+          events: trace.events,
           fresher: first.written,
         });
         this.#echoes.expect(again.written);
@@ -389,20 +419,26 @@ export class Controller {
         applied.unchanged = again.unchanged;
         applied.statusWritten = again.statusWritten;
         applied.passes = 2;
+        Object.assign(trace, {
+          applied: applied.applied,
+          pruned: applied.pruned,
+          statusWritten: applied.statusWritten,
+        });
       }
       this.#d.metrics.writesSkipped.inc(this.#labels, applied.unchanged);
-      for (const event of bounded.events) void this.#event(primary, event, log);
+      for (const event of bounded.events) void this.#event(primary, event, log, trace.events);
       if (bounded.droppedEvents > 0) {
         this.#d.metrics.eventsDropped.inc({ ...this.#labels, reason: 'answer_cap' }, bounded.droppedEvents);
         const message = `${bounded.droppedEvents} more Events in this answer were dropped: spec.limits.maxEventsPerAnswer is ${spec.limits.maxEventsPerAnswer}`;
-        void this.#event(primary, { type: 'Warning', reason: 'TooManyEvents', message }, log);
+        void this.#event(primary, { type: 'Warning', reason: 'TooManyEvents', message }, log, trace.events);
       }
-      this.#flapped(key, primary, applied.applied + applied.pruned > 0, log);
+      this.#flapped(key, primary, applied.applied + applied.pruned > 0, log, trace.events);
       if (selectors.refused.length > 0) {
         this.#d.metrics.relatedRefused.inc(this.#labels, selectors.refused.length);
         const message = `related selectors refused: ${selectors.refused.join('; ')}; add the kind to the Reconciler's reads or fix the reconciler`;
         log.warn('related selectors refused', { refused: selectors.refused });
-        void this.#event(primary, { type: 'Warning', reason: 'RelatedSelectorRefused', message }, log);
+        const refused: EventSpec = { type: 'Warning', reason: 'RelatedSelectorRefused', message };
+        void this.#event(primary, refused, log, trace.events);
       }
       await this.#related.set(key, selectors.resolved);
       if (finalizing && response.finalized) {
@@ -435,7 +471,8 @@ export class Controller {
         phasesMs: phases.rounded(),
       });
     } catch (error) {
-      result = this.#failed({ key, primary, trigger, error, log, started });
+      result = this.#failed({ key, primary, trigger, error, log, started, events: trace.events });
+      failure = error;
     } finally {
       // Deleted while in flight: release the related watches this reconcile may have set.
       if (!this.#caches.primary(key)) await this.#related.set(key, []);
@@ -444,8 +481,26 @@ export class Controller {
       this.#d.metrics.reconcileDuration.observe(this.#labels, durationMs / 1000);
       for (const [phase, ms] of Object.entries(phases.ms))
         this.#d.metrics.reconcilePhase.observe({ ...this.#labels, phase }, ms / 1000);
-      for (const observer of this.onReconcile)
-        observer({ key, trigger, result, durationMs, phasesMs: phases.rounded() });
+      if (this.onReconcile.size > 0) {
+        const last = trace.calls.at(-1);
+        this.#notify({
+          reconciler: this.config.name,
+          key,
+          trigger,
+          result,
+          startedAt: started,
+          durationMs,
+          phasesMs: phases.rounded(),
+          calls: trace.calls,
+          ...(last && { request: last.request }),
+          ...(last?.answer && { answer: last.answer }),
+          applied: trace.applied,
+          pruned: trace.pruned,
+          statusWritten: trace.statusWritten,
+          events: trace.events,
+          ...(result !== 'success' && { error: errorFields(failure) }),
+        });
+      }
     }
   }
 
@@ -459,7 +514,14 @@ export class Controller {
     key: string,
     primary: KObject,
     owned: KObject[],
-    call: { trigger: Trigger; finalizing: boolean; traceparent: string; phases: PhaseTimer },
+    call: {
+      trigger: Trigger;
+      finalizing: boolean;
+      traceparent: string;
+      phases: PhaseTimer;
+      /** Each worker call is added here (its answer once it arrives), for observers. */
+      calls: WorkerExchange[];
+    },
   ): Promise<Answer> {
     const { trigger, finalizing, traceparent, phases } = call;
     const spec = this.config.spec;
@@ -472,7 +534,10 @@ export class Controller {
         related = await this.#related.objectsOf(key);
         return buildRequest({ primary, owned, related, trigger, finalizing });
       });
+      const exchange: WorkerExchange = { request };
+      call.calls.push(exchange);
       response = await phases.time('worker', () => callWorker(this.#worker, key, request, traceparent));
+      exchange.answer = response;
       selectors = resolveSelectors({
         selectors: response.related,
         primary,
@@ -496,13 +561,15 @@ export class Controller {
     options: {
       log: Logger;
       phases: PhaseTimer;
+      /** The Events recorded are added here, for observers. */
+      events: EventSpec[];
       /** Leave the status for a second pass if this one writes (see after-apply.ts). */
       holdStatus?: boolean;
       /** Objects this reconcile just wrote, newer than the cache's copies. */
       fresher?: ReadonlyMap<string, KObject>;
     },
   ): Promise<ApplyResult> {
-    const { log, phases, fresher } = options;
+    const { log, phases, fresher, events } = options;
     // A second pass repeats the first's findings: report them once.
     const report = fresher === undefined;
     const spec = this.config.spec;
@@ -523,7 +590,7 @@ export class Controller {
       this.#d.metrics.ownershipStripped.inc(this.#labels);
       const message = `the relay sets ownership itself; removed from the answer: ${stripped.join('; ')}`;
       log.warn('ownership fields stripped', { stripped });
-      void this.#event(primary, { type: 'Warning', reason: 'OwnershipFieldsStripped', message }, log);
+      void this.#event(primary, { type: 'Warning', reason: 'OwnershipFieldsStripped', message }, log, events);
     }
     const result = await this.#d.applier.apply({
       key,
@@ -541,13 +608,25 @@ export class Controller {
     for (const refusal of report ? result.refused : []) {
       this.#d.metrics.adoptionsRefused.inc(this.#labels);
       log.warn('adoption refused', { object: refusal.object, reason: refusal.reason });
-      void this.#event(primary, { type: 'Warning', reason: 'AdoptionRefused', message: refusal.reason }, log);
+      const refused: EventSpec = { type: 'Warning', reason: 'AdoptionRefused', message: refusal.reason };
+      void this.#event(primary, refused, log, events);
     }
     return result;
   }
 
+  /** Calls each reconcile observer; one that throws is logged, never breaks the reconcile loop. */
+  #notify(record: ReconcileRecord): void {
+    for (const observer of this.onReconcile) {
+      try {
+        observer(record);
+      } catch (error) {
+        this.#log.error('reconcile observer failed', { key: record.key, error });
+      }
+    }
+  }
+
   /** Records whether the reconcile wrote; reports a primary that starts or stops flapping. */
-  #flapped(key: string, primary: KObject, wrote: boolean, log: Logger): void {
+  #flapped(key: string, primary: KObject, wrote: boolean, log: Logger, events: EventSpec[]): void {
     const transition = this.#flaps.record(key, primary.metadata.generation, wrote);
     if (transition === 'started') {
       this.#d.metrics.flapping.inc(this.#labels);
@@ -555,7 +634,7 @@ export class Controller {
         'every recent reconcile changed what the relay writes while the primary did not change (a reconciler ' +
         'whose output is not stable, or another controller fighting over a field); its reconciles are slowed down';
       log.warn('primary flapping', {});
-      void this.#event(primary, { type: 'Warning', reason: 'Flapping', message }, log);
+      void this.#event(primary, { type: 'Warning', reason: 'Flapping', message }, log, events);
     } else if (transition === 'stopped') {
       this.#d.metrics.flapping.dec(this.#labels);
       log.info('primary no longer flapping', {});
@@ -571,6 +650,7 @@ export class Controller {
     error: unknown;
     log: Logger;
     started: number;
+    events: EventSpec[];
   }): ReconcileResult {
     const { key, trigger, error, log } = f;
     const result = resultOf(error);
@@ -590,11 +670,13 @@ export class Controller {
       retryInMs: delay,
       durationMs: this.#clock.now() - f.started,
     });
-    void this.#event(f.primary, failureEvent(error), log);
+    void this.#event(f.primary, failureEvent(error), log, f.events);
     return result;
   }
 
-  async #event(primary: KObject, event: EventSpec, log: Logger): Promise<void> {
+  /** Records `event` on `primary`; `events`, when given, collects it for this reconcile's observers. */
+  async #event(primary: KObject, event: EventSpec, log: Logger, events?: EventSpec[]): Promise<void> {
+    events?.push(event);
     try {
       const recorded = await this.#d.recorder.record(primary, event);
       if (recorded === 'rate-limited')
@@ -603,6 +685,15 @@ export class Controller {
       log.warn('could not record event', { reason: event.reason, error });
     }
   }
+}
+
+/** What a reconcile collects for its observers while it runs. */
+interface ReconcileTrace {
+  calls: WorkerExchange[];
+  events: EventSpec[];
+  applied: number;
+  pruned: number;
+  statusWritten: boolean;
 }
 
 /** A write that got no answer, or the apiserver's 503 (starting, or shedding load): not the answer's fault. */

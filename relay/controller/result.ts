@@ -1,9 +1,10 @@
 // The outcome of one reconcile: its `zeroloop_reconciles_total` result label, the record observers get, and the failure's Event.
-import type { Trigger } from '../../src/protocol/schemas.ts';
+import type { ReconcileRequest, ReconcileResponse, Trigger } from '../../src/protocol/schemas.ts';
 import { ApplyFailed } from '../apply/applier.ts';
 import type { EventSpec } from '../apply/events.ts';
 import { ScopeRejected } from '../apply/scope.ts';
 import { DispatchError } from '../dispatch/errors.ts';
+import type { ErrorFields } from '../observe/log.ts';
 import type { PhaseTimes } from './phases.ts';
 import { AnswerLimitExceeded } from './limits.ts';
 import { RelatedWatchNotSynced } from './related-watches.ts';
@@ -25,14 +26,42 @@ export type ReconcileResult =
   | 'related_not_synced'
   | 'error';
 
-/** What observers of `Controller.onReconcile` get after each reconcile. */
+/** One worker call: the request sent, and the answer once it arrived (absent when the call failed). */
+export interface WorkerExchange {
+  request: ReconcileRequest;
+  answer?: ReconcileResponse;
+}
+
+/**
+ * What observers of `Controller.onReconcile` / `Manager.onReconcile` get after each reconcile. The
+ * objects are the relay's own (the cache's, the parsed answer): an observer copies what it keeps
+ * and never changes them.
+ */
 export interface ReconcileRecord {
+  /** The Reconciler resource's name. */
+  reconciler: string;
+  /** The primary's key, `namespace/name` (or `name` when cluster-scoped). */
   key: string;
   trigger: Trigger;
   result: ReconcileResult;
+  /** When it started (ms since the epoch, the relay's clock) and how long it took. */
+  startedAt: number;
   durationMs: number;
   /** Where the time went (queue wait, request build, worker call, dry-run, apply, prune-status). */
   phasesMs: PhaseTimes;
+  /** Every worker call, in order: one, or up to four when the related selectors changed or a status followed writes. */
+  calls: WorkerExchange[];
+  /** The last call's request and answer (the answer applied last); absent when no call was made or answered. */
+  request?: ReconcileRequest;
+  answer?: ReconcileResponse;
+  /** Objects written and deleted, and whether the status was written. */
+  applied: number;
+  pruned: number;
+  statusWritten: boolean;
+  /** The Events this reconcile recorded on the primary: the answer's and the relay's own Warnings. */
+  events: EventSpec[];
+  /** Why it failed (when `result` is not `success`), as the `reconcile failed` log line has it. */
+  error?: ErrorFields;
 }
 
 /** The result label of a failed reconcile. */

@@ -20,15 +20,25 @@ export interface LoggerOptions {
   now?: () => number;
 }
 
+/** An error as log lines (and reconcile observers) carry it. */
+export interface ErrorFields {
+  name: string;
+  message: string;
+  cause?: unknown;
+}
+
+/** `error`'s name, message and cause chain; a thrown non-Error becomes `{name: 'Error', message}`. */
+export function errorFields(error: unknown): ErrorFields {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(error.cause ? { cause: serializable(error.cause) } : {}),
+  };
+}
+
 function serializable(value: unknown): unknown {
-  if (value instanceof Error) {
-    return {
-      name: value.name,
-      message: value.message,
-      ...(value.cause ? { cause: serializable(value.cause) } : {}),
-    };
-  }
-  return value;
+  return value instanceof Error ? errorFields(value) : value;
 }
 
 export function createLogger(options: LoggerOptions = {}, base: Fields = {}): Logger {

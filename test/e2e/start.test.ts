@@ -1,19 +1,16 @@
 // e2e: `npm start` against the shared control plane (via KUBECONFIG): reconcile lines, working URLs, clean Ctrl-C.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { sharedControlPlane } from '../support/cluster.ts';
 import { eventually, TestKube } from '../support/kube.ts';
+import { spawnNpmStart } from '../support/npm-start.ts';
 
 const WEBSITE = { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Website' } as const;
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** `pid`'s start time (field 22 of /proc/pid/stat), so a reused pid is not mistaken for a survivor. */
 function startTime(pid: number): string | undefined {
@@ -68,30 +65,8 @@ test('npm start should show reconciles of the samples, serve its URLs, and stop 
   const workerLog = join(tmpdir(), `${namespace}.worker.log`);
   t.after(() => Promise.all([rm(logFile, { force: true }), rm(workerLog, { force: true })]));
   // npm, then node local/start.ts under it: the same command a user types.
-  const child = spawn('npm', ['start', '--silent', '--', '--namespace', namespace, '--log-file', logFile], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KUBECONFIG: plane.kubeconfigPath },
-    // Its own process group, like a terminal's foreground job: Ctrl-C signals the whole group (npm, sh, node).
-    detached: true,
-  });
-  const pid = child.pid ?? 0;
-  const signalGroup = (signal: NodeJS.Signals): void => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // already gone
-    }
-  };
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      resolve({ code, signal });
-    });
-  });
+  const run = spawnNpmStart({ namespace, logFile, kubeconfig: plane.kubeconfigPath });
+  const { child, pid, exited, signalGroup } = run;
   let seen = new Map<number, string>();
   t.after(async () => {
     if (child.exitCode !== null) return;
@@ -108,16 +83,7 @@ test('npm start should show reconciles of the samples, serve its URLs, and stop 
     child.stdout.destroy();
     child.stderr.destroy();
   });
-  const printed = (what: string, pattern: RegExp): Promise<RegExpMatchArray> =>
-    eventually(
-      what,
-      () => {
-        if (child.exitCode !== null)
-          assert.fail(`npm start exited ${String(child.exitCode)}:\n${stdout}\n${stderr}`);
-        return Promise.resolve(pattern.exec(stdout) ?? undefined);
-      },
-      120_000,
-    );
+  const printed = (what: string, pattern: RegExp): Promise<RegExpMatchArray> => run.printed(what, pattern);
 
   for (const name of ['hello', 'internal']) {
     await printed(
@@ -130,7 +96,7 @@ test('npm start should show reconciles of the samples, serve its URLs, and stop 
   }
   // A change made while it runs shows up as one more line for that primary.
   const helloLines = (): number =>
-    stdout.split('\n').filter((l) => l.includes(`Website ${namespace}/hello `)).length;
+    run.stdout.split('\n').filter((l) => l.includes(`Website ${namespace}/hello `)).length;
   const before = helloLines();
   await kube.patch(WEBSITE.apiVersion, WEBSITE.kind, namespace, 'hello', { spec: { replicas: 3 } });
   await eventually('a reconcile line for the patched Website', () =>
@@ -142,8 +108,10 @@ test('npm start should show reconciles of the samples, serve its URLs, and stop 
     await printed('the metrics URL', /relay metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m)
   )[1];
   const workerUrl = (await printed('the worker URL', /worker: +(http:\/\/127\.0\.0\.1:\d+)$/m))[1];
-  assert.ok(metricsUrl !== undefined && workerUrl !== undefined);
-  assert.match(stdout, new RegExp(`kubectl -n ${namespace} patch website hello`));
+  const liveUrl = (await printed('the live page URL', /live page: +(http:\/\/127\.0\.0\.1:\d+\/)$/m))[1];
+  assert.ok(metricsUrl !== undefined && workerUrl !== undefined && liveUrl !== undefined);
+  assert.match(await (await fetch(liveUrl)).text(), /zeroloop · live reconciles/);
+  assert.match(run.stdout, new RegExp(`kubectl -n ${namespace} patch website hello`));
 
   const metrics = await (await fetch(metricsUrl)).text();
   const reconciles = [
@@ -167,12 +135,12 @@ test('npm start should show reconciles of the samples, serve its URLs, and stop 
     exited,
     new Promise<never>((_, reject) =>
       setTimeout(() => {
-        reject(new Error(`npm start did not exit within 60 s of SIGINT:\n${stdout}\n${stderr}`));
+        reject(new Error(`npm start did not exit within 60 s of SIGINT:\n${run.stdout}\n${run.stderr}`));
       }, 60_000).unref(),
     ),
   ]);
-  assert.deepEqual(exit, { code: 0, signal: null }, stderr);
-  assert.match(stdout, /zeroloop: stopped\.$/m);
+  assert.deepEqual(exit, { code: 0, signal: null }, run.stderr);
+  assert.match(run.stdout, /zeroloop: stopped\.$/m);
   const left = [...running]
     .filter(([p, started]) => startTime(p) === started)
     .map(([p]) => `${String(p)} ${cmdline(p)}`);

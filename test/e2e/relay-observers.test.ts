@@ -1,0 +1,113 @@
+// E2e: the relay's reconcile observers (Manager.onReconcile) against the real worker in workerd: what a success and a failure carry.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { ReconcileRecord } from '../../relay/controller/controller.ts';
+import { eventually } from '../support/kube.ts';
+import type { RelayEnv } from '../support/relay-env.ts';
+import { CONFIGMAP, FAULTY, FAULTY_RECONCILER, startRelayEnv } from '../support/relay-env.ts';
+
+let env: RelayEnv;
+const records: ReconcileRecord[] = [];
+before(async () => {
+  env = await startRelayEnv({ name: 'observers', reconcilers: [FAULTY_RECONCILER] });
+  env.relay.manager.onReconcile.add((r) => records.push(r));
+});
+after(async () => {
+  await env.stop();
+});
+
+const faulty = (name: string, spec: Record<string, unknown>) => ({
+  ...FAULTY,
+  metadata: { name, namespace: env.namespace },
+  spec,
+});
+
+function recordOf(name: string, result: string): Promise<ReconcileRecord> {
+  return eventually(`a ${result} record for ${name}`, () =>
+    Promise.resolve(records.find((r) => r.key === `${env.namespace}/${name}` && r.result === result)),
+  );
+}
+
+test('a successful reconcile hands observers its request, answer, writes, Events and timings', async () => {
+  const startedAfter = Date.now();
+  await env.kube.create(faulty('seen', { mode: 'events', count: 2 }));
+  const r = await recordOf('seen', 'success');
+  assert.equal(r.reconciler, `${env.namespace}-faulty`);
+  assert.deepEqual(r.trigger, { type: 'primary' });
+  assert.ok(r.startedAt >= startedAfter && r.startedAt <= Date.now());
+  assert.ok(r.durationMs > 0 && r.phasesMs.worker !== undefined);
+  // It wrote a child, so a second call computed the status from the result (relay README, Guarantees).
+  assert.equal(r.calls.length, 2);
+  assert.equal(r.calls[0]?.request.primary.metadata.name, 'seen');
+  assert.deepEqual(r.calls[0].request.owned, []);
+  assert.deepEqual(
+    r.calls[0].answer?.desired.map((d) => `${d.kind} ${d.metadata.name}`),
+    ['ConfigMap seen-faulty'],
+  );
+  assert.deepEqual(
+    r.calls[1]?.request.owned.map((o) => `${o.kind} ${o.metadata.name}`),
+    ['ConfigMap seen-faulty'],
+  );
+  assert.equal(r.request, r.calls[1].request, 'request and answer are the last call’s');
+  assert.equal(r.answer, r.calls[1].answer);
+  assert.deepEqual(
+    { applied: r.applied, pruned: r.pruned, statusWritten: r.statusWritten },
+    {
+      applied: 1,
+      pruned: 0,
+      statusWritten: true,
+    },
+  );
+  assert.deepEqual(
+    r.events.map((e) => `${e.type} ${e.reason} ${e.message}`),
+    ['Normal Spam event 0', 'Normal Spam event 1'],
+  );
+  assert.equal(r.error, undefined);
+});
+
+test('a failed reconcile hands observers the request, no answer, the Warning and the error the log line has', async () => {
+  await env.kube.create(faulty('refused', { mode: 'err' }));
+  const r = await recordOf('refused', 'reconciler_error');
+  assert.equal(r.calls.length, 1);
+  assert.equal(r.calls[0]?.request.primary.metadata.name, 'refused');
+  assert.equal(r.calls[0].answer, undefined);
+  assert.equal(r.answer, undefined);
+  assert.deepEqual(
+    { applied: r.applied, pruned: r.pruned, statusWritten: r.statusWritten },
+    {
+      applied: 0,
+      pruned: 0,
+      statusWritten: false,
+    },
+  );
+  assert.match(r.error?.message ?? '', new RegExp(`mode err for ${env.namespace}/refused`));
+  const logged = await eventually('the reconcile failed log line', () =>
+    Promise.resolve(env.logLines('refused', 'reconcile failed')[0]),
+  );
+  assert.deepEqual(logged.error, r.error, 'the same error text as the log line');
+  assert.deepEqual(
+    r.events.map((e) => [e.type, e.message]),
+    [['Warning', r.error?.message]],
+  );
+  assert.equal(await env.warning('refused', r.events[0]?.reason ?? '?'), r.error?.message);
+});
+
+test('an observer that throws is logged and breaks nothing', async () => {
+  const broken = (): void => {
+    throw new Error('observer bug');
+  };
+  env.relay.manager.onReconcile.add(broken);
+  try {
+    await env.kube.create(faulty('after-bug', { mode: 'ok' }));
+    await eventually('ConfigMap after-bug-faulty', () =>
+      env.kube.get(CONFIGMAP.apiVersion, CONFIGMAP.kind, env.namespace, 'after-bug-faulty'),
+    );
+    await recordOf('after-bug', 'success');
+    assert.ok(
+      env.logs.some((l) => l.includes('"msg":"reconcile observer failed"') && l.includes('observer bug')),
+    );
+    assert.equal(env.logLines('after-bug', 'unexpected reconcile failure').length, 0);
+  } finally {
+    env.relay.manager.onReconcile.delete(broken);
+  }
+});
