@@ -12,13 +12,15 @@ import { realClock } from '../clock.ts';
 import type { ControllerDeps } from '../controller/controller.ts';
 import { Controller } from '../controller/controller.ts';
 import type { KubeClient } from '../kube/client.ts';
+import type { Forbidden } from '../kube/forbidden.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { Logger } from '../observe/log.ts';
 import { RateLimitingQueue } from '../queue/rate-limited.ts';
 import { primaryChanged } from '../controller/predicates.ts';
 import type { SharedInformer } from '../watch/informer.ts';
-import type { ControllerConfig } from './reconciler.ts';
+import { scopeId } from '../watch/informer.ts';
+import type { ControllerConfig, ReconcilerSpec } from './reconciler.ts';
 import { RECONCILER_KIND, ReconcilerResource } from './reconciler.ts';
 
 /** The signing Secret could not be read: create it, or grant the relay `get` on it. */
@@ -50,6 +52,19 @@ interface Running {
   generation: number;
 }
 
+function runningMessage(spec: ReconcilerSpec): string {
+  return `reconciling ${spec.primary.kind} with ${spec.reconciler} at ${spec.endpoint}`;
+}
+
+/** Whether a controller of `spec` watches `scope`: one of its kinds, in one of its namespaces. */
+function covers(spec: ReconcilerSpec, scope: KindScope): boolean {
+  const kinds = [spec.primary, ...spec.owns, ...spec.reads];
+  if (!kinds.some((k) => k.apiVersion === scope.apiVersion && k.kind === scope.kind)) return false;
+  return (
+    spec.namespaces.length === 0 || scope.namespace === undefined || spec.namespaces.includes(scope.namespace)
+  );
+}
+
 export class Manager {
   #d: ControllerDeps & { client: KubeClient; recorder: EventRecorder };
   #log: Logger;
@@ -59,6 +74,8 @@ export class Manager {
   /** The Ready condition last set per Reconciler, and its flapping primaries (for the Flapping condition). */
   #ready = new Map<string, { ready: 'True' | 'False'; reason: string; message: string }>();
   #flapping = new Map<string, string[]>();
+  /** Per Reconciler, the watches RBAC refuses it (by scope id), until they list again. */
+  #forbidden = new Map<string, Map<string, Forbidden>>();
   #queue: RateLimitingQueue;
   #worker: Promise<void> | undefined;
   /** Called for each controller started (for observers such as `npm start`). */
@@ -186,13 +203,7 @@ export class Manager {
     void controller.start().then(
       async () => {
         if (!controller.synced || this.#running.get(name)?.controller !== controller) return;
-        const { spec } = parsed.data;
-        await this.#status(
-          raw,
-          'True',
-          'Running',
-          `reconciling ${spec.primary.kind} with ${spec.reconciler} at ${spec.endpoint}`,
-        );
+        await this.#status(raw, 'True', 'Running', runningMessage(parsed.data.spec));
       },
       (error: unknown) => {
         this.#log.error('controller failed to start', { reconcilerResource: name, error });
@@ -201,9 +212,51 @@ export class Manager {
     return true;
   }
 
+  /**
+   * A watch of `scope` was refused (403): every Reconciler that needs it goes Ready=False, reason
+   * Forbidden, with the message naming verb, resource and namespace. The watch keeps retrying with
+   * backoff; `watchListed` sets Ready=True again once it lists. Returns how many Reconciler it holds back.
+   */
+  watchForbidden(scope: KindScope, error: Forbidden): number {
+    let held = 0;
+    for (const [name, running] of this.#running) {
+      if (!covers(running.controller.config.spec, scope)) continue;
+      held++;
+      const refused = this.#forbidden.get(name) ?? new Map<string, Forbidden>();
+      refused.set(scopeId(scope), error);
+      this.#forbidden.set(name, refused);
+      this.#log.error('forbidden: missing RBAC grant', {
+        reconcilerResource: name,
+        verb: error.verb,
+        apiGroup: error.apiGroup,
+        resource: error.resource,
+        namespace: error.namespace,
+        error: error.message,
+      });
+      const current = this.#informer?.store.get(name);
+      if (current) void this.#status(current, 'False', 'Forbidden', error.message);
+    }
+    return held;
+  }
+
+  /** A watch of `scope` listed: a Reconciler refused nothing more and synced is Ready again. */
+  watchListed(scope: KindScope): void {
+    const id = scopeId(scope);
+    for (const [name, refused] of this.#forbidden) {
+      if (!refused.delete(id) || refused.size > 0) continue;
+      this.#forbidden.delete(name);
+      const running = this.#running.get(name);
+      const current = this.#informer?.store.get(name);
+      if (!running?.controller.synced || !current) continue;
+      this.#log.info('granted again; Ready', { reconcilerResource: name });
+      void this.#status(current, 'True', 'Running', runningMessage(running.controller.config.spec));
+    }
+  }
+
   async #stopController(name: string, running: Running, why: string): Promise<void> {
     this.#log.info('stopping controller', { reconcilerResource: name, why });
     this.#running.delete(name);
+    this.#forbidden.delete(name);
     await running.controller.stop();
     this.#d.metrics.controllers.set({}, this.#running.size);
   }
