@@ -1,15 +1,21 @@
 // E2e: deploy/ installed on the real control plane, the relay run as its ServiceAccount only, with the RBAC `zeroloop manifests` generates.
 //
-// The relay is a child process with in-cluster configuration and nothing else: KUBERNETES_SERVICE_HOST/
+// The relay runs from the image's file tree (deploy/image-tree.ts), read-only, with the Deployment's
+// command, as a child process with in-cluster configuration and nothing else: KUBERNETES_SERVICE_HOST/
 // PORT and a TokenRequest token and the CA in a service-account directory (ZEROLOOP_SERVICE_ACCOUNT_DIR
 // stands in for the kubelet's mount). Website and Database converge under that identity; the identity
 // can do nothing more (SelfSubjectAccessReviews and real attempts); and a grant taken away shows on
 // the Reconciler as Ready=False, reason Forbidden, naming verb, resource and namespace, until restored.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { load } from 'js-yaml';
+import { ENTRY, listTree, type ImageFile } from '../../deploy/image-tree.ts';
 import { KubeApiError, type KubeClient } from '../../relay/kube/client.ts';
 import type { KObject } from '../../relay/kube/object.ts';
 import type { RunningWorker } from '../../worker/testing/harness.ts';
@@ -30,6 +36,7 @@ import { startRelayProcess } from '../support/relay-process.ts';
 import { DATABASE, prepareNamespace, STATEFULSET, WEBSITE } from '../support/relay-env.ts';
 import { waitConverged } from '../support/websites.ts';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RECONCILER = { apiVersion: 'zeroloop.dev/v1alpha1', kind: 'Reconciler' } as const;
 
 let kube: TestKube;
@@ -38,6 +45,8 @@ let worker: RunningWorker;
 let relay: RelayProcess;
 let asRelay: KubeClient;
 let saDir: string;
+let tmp: string;
+let imageFiles: ImageFile[];
 /** The generated manifests, per reconciler, as applied. */
 const manifests = new Map<string, KObject[]>();
 
@@ -86,8 +95,18 @@ before(async () => {
   }
   const token = await relayToken(kube);
   asRelay = relayClient(plane.restConfig, token);
-  saDir = await mkdtemp(join(tmpdir(), 'zl-sa-'));
+  tmp = await mkdtemp(join(tmpdir(), 'zl-install-'));
+  saDir = join(tmp, 'serviceaccount');
+  const app = join(tmp, 'app');
+  // As the Dockerfile's build stage runs it.
+  await promisify(execFile)(process.execPath, ['deploy/image-tree.ts', app], { cwd: ROOT });
+  imageFiles = await listTree(app);
+  // The Deployment mounts the root filesystem read-only: so is the tree here.
+  for (const file of imageFiles) await chmod(join(app, file.path), 0o444);
+  await chmod(app, 0o555);
   relay = await startRelayProcess({
+    command: await deploymentCommand(),
+    cwd: app,
     selector: `zeroloop.dev/test=${namespace}`,
     env: await inClusterEnv(plane.restConfig, token, saDir),
   });
@@ -102,7 +121,30 @@ after(async () => {
     for (const obj of objects)
       await kube.delete(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
   await kube.delete('v1', 'Namespace', undefined, namespace);
-  await rm(saDir, { recursive: true, force: true });
+  await chmod(join(tmp, 'app'), 0o755).catch(() => undefined);
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** deploy/relay/deployment.yaml's container command, with `node` this test's Node 24. */
+async function deploymentCommand(): Promise<[string, ...string[]]> {
+  const deployment = load(
+    await readFile(new URL('../../deploy/relay/deployment.yaml', import.meta.url), 'utf8'),
+  ) as {
+    spec: { template: { spec: { containers: { command: string[] }[] } } };
+  };
+  const [node, ...args] = deployment.spec.template.spec.containers[0]?.command ?? [];
+  assert.equal(node, 'node');
+  assert.equal(args.at(-1), ENTRY, 'the Deployment runs the bundled entry point');
+  return [process.execPath, ...args];
+}
+
+test('the image tree is one bundled entry point and its package.json: no node_modules, no sources', () => {
+  assert.deepEqual(
+    imageFiles.map((f) => f.path),
+    ['package.json', ENTRY, `${ENTRY}.LEGAL.txt`],
+  );
+  const bytes = imageFiles.reduce((n, f) => n + f.bytes, 0);
+  assert.ok(bytes < 4 * 1024 * 1024, `the tree is ${bytes} bytes`);
 });
 
 test('the relay runs on in-cluster configuration alone, as the ServiceAccount zeroloop-system/zeroloop-relay', async () => {

@@ -14,6 +14,8 @@ export interface RelayProcessOptions {
   kubeconfigPath?: string;
   /** The command that runs the relay (default: this Node on relay/main.ts), e.g. a built image tree's. */
   command?: readonly [string, ...string[]];
+  /** The working directory of `command` (an image's WORKDIR). */
+  cwd?: string;
   /** RECONCILER_SELECTOR: which Reconcilers this relay runs. */
   selector: string;
   /** More environment (e.g. WATCH_STALL_MS). */
@@ -36,6 +38,7 @@ export interface RelayProcess {
 export async function startRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
   const [file, ...args] = options.command ?? [process.execPath, MAIN];
   const child = spawn(file, args, {
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     env: {
       ...process.env,
       // Empty: no kubeconfig, so the relay takes the in-cluster configuration.
