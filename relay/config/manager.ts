@@ -52,6 +52,9 @@ interface Running {
   generation: number;
 }
 
+/** The key of a controller's refused writes among its refused watches' scope ids. */
+const WRITES = 'writes';
+
 function runningMessage(spec: ReconcilerSpec): string {
   return `reconciling ${spec.primary.kind} with ${spec.reconciler} at ${spec.endpoint}`;
 }
@@ -191,6 +194,11 @@ export class Manager {
     this.#running.set(name, { controller, uid: raw.metadata.uid ?? '', generation });
     this.#d.metrics.controllers.set({}, this.#running.size);
     for (const observer of this.onController) observer(controller);
+    controller.onWriteForbidden.add((error) => {
+      if (this.#running.get(name)?.controller !== controller) return;
+      if (error) this.#refuse(name, WRITES, error);
+      else this.#grant(name, WRITES);
+    });
     controller.onFlapping.add((keys) => {
       this.#flapping.set(name, keys);
       const current = this.#informer?.store.get(name);
@@ -222,35 +230,43 @@ export class Manager {
     for (const [name, running] of this.#running) {
       if (!covers(running.controller.config.spec, scope)) continue;
       held++;
-      const refused = this.#forbidden.get(name) ?? new Map<string, Forbidden>();
-      refused.set(scopeId(scope), error);
-      this.#forbidden.set(name, refused);
-      this.#log.error('forbidden: missing RBAC grant', {
-        reconcilerResource: name,
-        verb: error.verb,
-        apiGroup: error.apiGroup,
-        resource: error.resource,
-        namespace: error.namespace,
-        error: error.message,
-      });
-      const current = this.#informer?.store.get(name);
-      if (current) void this.#status(current, 'False', 'Forbidden', error.message);
+      this.#refuse(name, scopeId(scope), error);
     }
     return held;
   }
 
   /** A watch of `scope` listed: a Reconciler refused nothing more and synced is Ready again. */
   watchListed(scope: KindScope): void {
-    const id = scopeId(scope);
-    for (const [name, refused] of this.#forbidden) {
-      if (!refused.delete(id) || refused.size > 0) continue;
-      this.#forbidden.delete(name);
-      const running = this.#running.get(name);
-      const current = this.#informer?.store.get(name);
-      if (!running?.controller.synced || !current) continue;
-      this.#log.info('granted again; Ready', { reconcilerResource: name });
-      void this.#status(current, 'True', 'Running', runningMessage(running.controller.config.spec));
-    }
+    for (const name of [...this.#forbidden.keys()]) this.#grant(name, scopeId(scope));
+  }
+
+  /** Records that `name` is refused `id` (a watch's scope, or its writes): Ready=False Forbidden. */
+  #refuse(name: string, id: string, error: Forbidden): void {
+    const refused = this.#forbidden.get(name) ?? new Map<string, Forbidden>();
+    refused.set(id, error);
+    this.#forbidden.set(name, refused);
+    this.#log.error('forbidden: missing RBAC grant', {
+      reconcilerResource: name,
+      verb: error.verb,
+      apiGroup: error.apiGroup,
+      resource: error.resource,
+      namespace: error.namespace,
+      error: error.message,
+    });
+    const current = this.#informer?.store.get(name);
+    if (current) void this.#status(current, 'False', 'Forbidden', error.message);
+  }
+
+  /** `name` is no longer refused `id`; once refused nothing and synced, it is Ready again. */
+  #grant(name: string, id: string): void {
+    const refused = this.#forbidden.get(name);
+    if (!refused?.delete(id) || refused.size > 0) return;
+    this.#forbidden.delete(name);
+    const running = this.#running.get(name);
+    const current = this.#informer?.store.get(name);
+    if (!running?.controller.synced || !current) return;
+    this.#log.info('granted again; Ready', { reconcilerResource: name });
+    void this.#status(current, 'True', 'Running', runningMessage(running.controller.config.spec));
   }
 
   async #stopController(name: string, running: Running, why: string): Promise<void> {

@@ -28,6 +28,7 @@ import { DispatchError } from '../dispatch/errors.ts';
 import { buildRequest } from '../dispatch/snapshot.ts';
 import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import type { Discovery, ResourceInfo } from '../kube/discovery.ts';
+import { type Forbidden, findForbidden } from '../kube/forbidden.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { Logger } from '../observe/log.ts';
@@ -109,6 +110,12 @@ export class Controller {
   readonly onFlapping = new Set<(keys: string[]) => void>();
   /** Observers of finished reconciles (npm start's readable log line, tests). */
   readonly onReconcile = new Set<(r: ReconcileRecord) => void>();
+  /**
+   * Observers of RBAC refusals on writes (the Reconciler's Ready=False Forbidden): called with the
+   * refusal when a reconcile fails on one, and with undefined when a reconcile succeeds after it.
+   */
+  readonly onWriteForbidden = new Set<(error: Forbidden | undefined) => void>();
+  #writeForbidden: Forbidden | undefined;
 
   constructor(config: ControllerConfig, deps: ControllerDeps) {
     this.config = config;
@@ -420,6 +427,10 @@ export class Controller {
         this.#d.metrics.requeueAfter.inc(this.#labels);
       }
       this.queue.forget(key);
+      if (this.#writeForbidden) {
+        this.#writeForbidden = undefined;
+        for (const observer of this.onWriteForbidden) observer(undefined);
+      }
       log.info('reconciled', {
         trigger: trigger.type,
         applied: applied.applied,
@@ -591,6 +602,11 @@ export class Controller {
       durationMs: this.#clock.now() - f.started,
     });
     void this.#event(f.primary, failureEvent(error), log);
+    const forbidden = findForbidden(error);
+    if (forbidden) {
+      this.#writeForbidden = forbidden;
+      for (const observer of this.onWriteForbidden) observer(forbidden);
+    }
     return result;
   }
 

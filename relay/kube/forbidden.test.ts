@@ -56,3 +56,21 @@ test('asForbidden passes other errors through, and findForbidden finds one down 
   assert.equal(findForbidden(new Error('listing', { cause: forbidden })), forbidden);
   assert.equal(findForbidden(new Error('other', { cause: notFound })), undefined);
 });
+
+test('asForbidden takes the verb the apiserver names: an apply that creates is refused as create', () => {
+  const apply = new KubeApiError({
+    method: 'PATCH',
+    path: '/api/v1/namespaces/shop/configmaps/x',
+    status: 403,
+    message:
+      'configmaps "x" is forbidden: User "system:serviceaccount:zeroloop-system:zeroloop-relay" cannot create resource "configmaps" in API group "" in the namespace "shop"',
+  });
+  const error = asForbidden(apply, {
+    verb: 'patch',
+    apiVersion: 'v1',
+    resource: 'configmaps',
+    namespace: 'shop',
+  });
+  assert.ok(error instanceof Forbidden);
+  assert.equal(error.verb, 'create');
+});

@@ -39,9 +39,15 @@ export class Forbidden extends Error {
   }
 }
 
-/** `error` as a Forbidden if the apiserver answered 403, else `error` unchanged. */
+/**
+ * `error` as a Forbidden if the apiserver answered 403, else `error` unchanged. The verb is the one
+ * the apiserver names when it differs from the request's: a server-side apply (patch) that creates
+ * an object is refused as `create`.
+ */
 export function asForbidden(error: unknown, request: ForbiddenRequest): unknown {
-  return error instanceof KubeApiError && error.status === 403 ? new Forbidden(request, error) : error;
+  if (!(error instanceof KubeApiError && error.status === 403)) return error;
+  const verb = /cannot (\w+) resource/.exec(error.message)?.[1] ?? request.verb;
+  return new Forbidden({ ...request, verb }, error);
 }
 
 /** The Forbidden in `error`'s cause chain, if any. */

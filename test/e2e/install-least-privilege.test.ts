@@ -276,3 +276,24 @@ test('a missing grant sets Ready=False reason Forbidden naming verb, resource an
   await kube.create({ ...WEBSITE, metadata: { name: 'after', namespace }, spec: { html: '<h1>after</h1>' } });
   await waitConverged(kube, namespace, ['after'], 30_000);
 });
+
+test('a refused write (create taken away) sets Ready=False reason Forbidden naming create; restoring it recovers', async () => {
+  const role = (manifests.get('website') ?? []).find((o) => o.kind === 'Role');
+  assert.ok(role);
+  const rules = role.rules as { verbs: string[] }[];
+  await kube.apply({
+    ...role,
+    rules: rules.map((r) => ({ ...r, verbs: r.verbs.filter((v) => v !== 'create') })),
+  });
+  // Server-side apply of an object that does not exist yet is authorized as create, too.
+  await kube.create({ ...WEBSITE, metadata: { name: 'refused', namespace }, spec: { html: '<h1>no</h1>' } });
+  const refused = await waitReady('website', 'False', 'Forbidden');
+  assert.match(
+    refused.message,
+    new RegExp(`may not create (deployments\\.apps|services|configmaps) in namespace ${namespace}; grant it`),
+  );
+  assert.equal(relay.child.exitCode, null);
+  await kube.apply(role);
+  await waitReady('website', 'True', 'Running');
+  await waitConverged(kube, namespace, ['refused'], 30_000);
+});
