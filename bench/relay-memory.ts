@@ -65,9 +65,9 @@ const CONCURRENCY = 8;
 const IN_FLIGHT = 50;
 const SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === '1';
 const deployment = readFileSync(new URL('../deploy/relay/deployment.yaml', import.meta.url), 'utf8');
-/** The node flags of the Deployment's `command: [node, <flags…>, relay/main.ts]`. */
+/** The node flags of the Deployment's `command: [node, <flags…>, relay.mjs]` (the bench runs relay/main.ts). */
 const DEPLOYED_FLAGS =
-  /command: \[node, (.*), relay\/main\.ts\]/.exec(deployment)?.[1]?.split(', ').join(' ') ?? '';
+  /command: \[node, (.*), relay\.mjs\]/.exec(deployment)?.[1]?.split(', ').join(' ') ?? '';
 const RELAY_FLAGS = (process.env.BENCH_RELAY_NODE_FLAGS ?? DEPLOYED_FLAGS).split(' ').filter(Boolean);
 const TAG = process.env.BENCH_TAG ? `relay-memory-${process.env.BENCH_TAG}` : 'relay-memory';
 const results = new URL('./results/', import.meta.url);

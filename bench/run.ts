@@ -8,6 +8,7 @@ const BENCHMARKS = [
   'reconcile-node',
   'worker',
   'controlplane',
+  'relay-image',
   'relay-snapshot',
   'relay-related',
   'relay',

@@ -1,9 +1,11 @@
+#!/usr/bin/env node
 // `zeroloop`: the reconciler author's command line; dispatches to one subcommand per file in cli/commands/.
 import type { Command, CommandContext } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
+import { manifestsCommand } from './commands/manifests.ts';
 
 /** Every subcommand, in the order `zeroloop --help` lists them. */
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [manifestsCommand];
 
 function help(): string {
   const width = Math.max(0, ...COMMANDS.map((c) => c.name.length));

@@ -6,6 +6,7 @@ import { Manager } from './config/manager.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { KubeClient } from './kube/client.ts';
 import { Discovery } from './kube/discovery.ts';
+import { findForbidden } from './kube/forbidden.ts';
 import { ApiHealth, codeClass } from './kube/health.ts';
 import { ApiListerWatcher } from './kube/list-watch.ts';
 import type { RestConfig } from './kube/rest-config.ts';
@@ -89,11 +90,15 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     hooks: {
       onListed: (scope, relist) => {
         if (relist) metrics.relists.inc({ kind: scopeId(scope) });
+        manager.watchListed(scope);
       },
       onRestart: (scope, reason) => {
         metrics.watchRestarts.inc({ kind: scopeId(scope), reason });
       },
       onError: (scope, error) => {
+        const forbidden = findForbidden(error);
+        // A refusal is logged by the manager, per Reconciler it holds back (verb, resource, namespace).
+        if (forbidden && manager.watchForbidden(scope, forbidden) > 0) return;
         log.warn('watch failed; backing off', { kind: scopeId(scope), error });
       },
       onStall: (scope, silentMs) => {

@@ -26,6 +26,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import { objectPath } from '../kube/discovery.ts';
+import { asForbidden } from '../kube/forbidden.ts';
 import { KObject } from '../kube/object.ts';
 import type { PhaseTimer } from '../controller/phases.ts';
 import { unchanged } from './intent.ts';
@@ -169,8 +170,9 @@ export class Applier {
     const fieldManager = `zeroloop/${input.reconciler}`;
     const results = await Promise.allSettled(
       writes.map(async ({ object }) => {
+        let r: ResourceInfo | undefined;
         try {
-          const r = this.#resource(input, object);
+          r = this.#resource(input, object);
           const answer = await this.#client.request(
             'PATCH',
             objectPath(r, object.metadata.namespace, object.metadata.name),
@@ -183,7 +185,9 @@ export class Applier {
           const parsed = KObject.safeParse(answer);
           return parsed.success ? parsed.data : undefined;
         } catch (error) {
-          throw new Error(`${identity(object)}: ${describe(error)}`, { cause: error });
+          const cause = r ? refused(error, 'patch', r, object.metadata.namespace) : error;
+          // eslint-disable-next-line preserve-caught-error -- the cause is the caught error, or the Forbidden wrapping it
+          throw new Error(`${identity(object)}: ${describe(cause)}`, { cause });
         }
       }),
     );
@@ -205,7 +209,8 @@ export class Applier {
     } catch (error) {
       // Gone since the dry-run: creating it adopts nothing.
       if (error instanceof KubeApiError && error.status === 404) return undefined;
-      throw new ApplyFailed(input.key, 'dry-run', `${identity(object)}: ${describe(error)}`, error);
+      const cause = refused(error, 'get', r, object.metadata.namespace);
+      throw new ApplyFailed(input.key, 'dry-run', `${identity(object)}: ${describe(cause)}`, cause);
     }
   }
 
@@ -227,7 +232,8 @@ export class Applier {
         } catch (error) {
           if (error instanceof KubeApiError && (error.status === 404 || error.status === 409))
             return undefined;
-          throw new ApplyFailed(input.key, 'prune', `${identity(obj)}: ${describe(error)}`, error);
+          const cause = refused(error, 'delete', r, obj.metadata.namespace);
+          throw new ApplyFailed(input.key, 'prune', `${identity(obj)}: ${describe(cause)}`, cause);
         }
         return obj.metadata.uid;
       }),
@@ -257,7 +263,8 @@ export class Applier {
         error instanceof KubeApiError && error.status === 404
           ? ' (does the CRD enable the status subresource?)'
           : '';
-      throw new ApplyFailed(input.key, 'status', describe(error) + hint, error);
+      const cause = refused(error, 'patch', input.primaryResource, p.metadata.namespace, 'status');
+      throw new ApplyFailed(input.key, 'status', describe(cause) + hint, cause);
     }
   }
 
@@ -323,7 +330,8 @@ export async function setFinalizer(
   } catch (error) {
     // Already gone: nothing holds it any more.
     if (!input.present && error instanceof KubeApiError && error.status === 404) return;
-    throw new ApplyFailed(input.key, 'finalizer', describe(error), error);
+    const cause = refused(error, 'patch', input.primaryResource, p.metadata.namespace);
+    throw new ApplyFailed(input.key, 'finalizer', describe(cause), cause);
   }
 }
 
@@ -339,6 +347,22 @@ function applyTarget(obj: KObject): {
     kind: obj.kind,
     metadata: { name, ...(namespace ? { namespace } : {}) },
   };
+}
+
+/** A 403 as a Forbidden naming the verb, resource and namespace (relay/kube/forbidden.ts); else `error`. */
+function refused(
+  error: unknown,
+  verb: string,
+  r: ResourceInfo,
+  namespace: string | undefined,
+  subresource?: string,
+): unknown {
+  return asForbidden(error, {
+    verb,
+    apiVersion: r.apiVersion,
+    resource: subresource ? `${r.plural}/${subresource}` : r.plural,
+    namespace: r.namespaced ? namespace : undefined,
+  });
 }
 
 function describe(error: unknown): string {

@@ -13,13 +13,15 @@ import type { ControllerDeps } from '../controller/controller.ts';
 import { Controller } from '../controller/controller.ts';
 import type { ReconcileRecord } from '../controller/controller.ts';
 import type { KubeClient } from '../kube/client.ts';
+import type { Forbidden } from '../kube/forbidden.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { Logger } from '../observe/log.ts';
 import { RateLimitingQueue } from '../queue/rate-limited.ts';
 import { primaryChanged } from '../controller/predicates.ts';
 import type { SharedInformer } from '../watch/informer.ts';
-import type { ControllerConfig } from './reconciler.ts';
+import { scopeId } from '../watch/informer.ts';
+import type { ControllerConfig, ReconcilerSpec } from './reconciler.ts';
 import { RECONCILER_KIND, ReconcilerResource } from './reconciler.ts';
 
 /** The signing Secret could not be read: create it, or grant the relay `get` on it. */
@@ -51,6 +53,22 @@ interface Running {
   generation: number;
 }
 
+/** The key of a controller's refused writes among its refused watches' scope ids. */
+const WRITES = 'writes';
+
+function runningMessage(spec: ReconcilerSpec): string {
+  return `reconciling ${spec.primary.kind} with ${spec.reconciler} at ${spec.endpoint}`;
+}
+
+/** Whether a controller of `spec` watches `scope`: one of its kinds, in one of its namespaces. */
+function covers(spec: ReconcilerSpec, scope: KindScope): boolean {
+  const kinds = [spec.primary, ...spec.owns, ...spec.reads];
+  if (!kinds.some((k) => k.apiVersion === scope.apiVersion && k.kind === scope.kind)) return false;
+  return (
+    spec.namespaces.length === 0 || scope.namespace === undefined || spec.namespaces.includes(scope.namespace)
+  );
+}
+
 export class Manager {
   #d: ControllerDeps & { client: KubeClient; recorder: EventRecorder };
   #log: Logger;
@@ -60,6 +78,8 @@ export class Manager {
   /** The Ready condition last set per Reconciler, and its flapping primaries (for the Flapping condition). */
   #ready = new Map<string, { ready: 'True' | 'False'; reason: string; message: string }>();
   #flapping = new Map<string, string[]>();
+  /** Per Reconciler, the watches RBAC refuses it (by scope id), until they list again. */
+  #forbidden = new Map<string, Map<string, Forbidden>>();
   #queue: RateLimitingQueue;
   #worker: Promise<void> | undefined;
   /** Called for each controller started (for observers such as `npm start`). */
@@ -183,6 +203,11 @@ export class Manager {
       for (const observer of this.onReconcile) observer(record);
     });
     for (const observer of this.onController) observer(controller);
+    controller.onWriteForbidden.add((error) => {
+      if (this.#running.get(name)?.controller !== controller) return;
+      if (error) this.#refuse(name, WRITES, error);
+      else this.#grant(name, WRITES);
+    });
     controller.onFlapping.add((keys) => {
       this.#flapping.set(name, keys);
       const current = this.#informer?.store.get(name);
@@ -195,13 +220,7 @@ export class Manager {
     void controller.start().then(
       async () => {
         if (!controller.synced || this.#running.get(name)?.controller !== controller) return;
-        const { spec } = parsed.data;
-        await this.#status(
-          raw,
-          'True',
-          'Running',
-          `reconciling ${spec.primary.kind} with ${spec.reconciler} at ${spec.endpoint}`,
-        );
+        await this.#status(raw, 'True', 'Running', runningMessage(parsed.data.spec));
       },
       (error: unknown) => {
         this.#log.error('controller failed to start', { reconcilerResource: name, error });
@@ -210,9 +229,59 @@ export class Manager {
     return true;
   }
 
+  /**
+   * A watch of `scope` was refused (403): every Reconciler that needs it goes Ready=False, reason
+   * Forbidden, with the message naming verb, resource and namespace. The watch keeps retrying with
+   * backoff; `watchListed` sets Ready=True again once it lists. Returns how many Reconciler it holds back.
+   */
+  watchForbidden(scope: KindScope, error: Forbidden): number {
+    let held = 0;
+    for (const [name, running] of this.#running) {
+      if (!covers(running.controller.config.spec, scope)) continue;
+      held++;
+      this.#refuse(name, scopeId(scope), error);
+    }
+    return held;
+  }
+
+  /** A watch of `scope` listed: a Reconciler refused nothing more and synced is Ready again. */
+  watchListed(scope: KindScope): void {
+    for (const name of [...this.#forbidden.keys()]) this.#grant(name, scopeId(scope));
+  }
+
+  /** Records that `name` is refused `id` (a watch's scope, or its writes): Ready=False Forbidden. */
+  #refuse(name: string, id: string, error: Forbidden): void {
+    const refused = this.#forbidden.get(name) ?? new Map<string, Forbidden>();
+    refused.set(id, error);
+    this.#forbidden.set(name, refused);
+    this.#log.error('forbidden: missing RBAC grant', {
+      reconcilerResource: name,
+      verb: error.verb,
+      apiGroup: error.apiGroup,
+      resource: error.resource,
+      namespace: error.namespace,
+      error: error.message,
+    });
+    const current = this.#informer?.store.get(name);
+    if (current) void this.#status(current, 'False', 'Forbidden', error.message);
+  }
+
+  /** `name` is no longer refused `id`; once refused nothing and synced, it is Ready again. */
+  #grant(name: string, id: string): void {
+    const refused = this.#forbidden.get(name);
+    if (!refused?.delete(id) || refused.size > 0) return;
+    this.#forbidden.delete(name);
+    const running = this.#running.get(name);
+    const current = this.#informer?.store.get(name);
+    if (!running?.controller.synced || !current) return;
+    this.#log.info('granted again; Ready', { reconcilerResource: name });
+    void this.#status(current, 'True', 'Running', runningMessage(running.controller.config.spec));
+  }
+
   async #stopController(name: string, running: Running, why: string): Promise<void> {
     this.#log.info('stopping controller', { reconcilerResource: name, why });
     this.#running.delete(name);
+    this.#forbidden.delete(name);
     await running.controller.stop();
     this.#d.metrics.controllers.set({}, this.#running.size);
   }

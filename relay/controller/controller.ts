@@ -28,6 +28,7 @@ import { DispatchError } from '../dispatch/errors.ts';
 import { buildRequest } from '../dispatch/snapshot.ts';
 import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import type { Discovery, ResourceInfo } from '../kube/discovery.ts';
+import { type Forbidden, findForbidden } from '../kube/forbidden.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import { errorFields, type Logger } from '../observe/log.ts';
@@ -115,6 +116,12 @@ export class Controller {
   readonly onFlapping = new Set<(keys: string[]) => void>();
   /** Observers of finished reconciles (npm start's readable log line, tests). */
   readonly onReconcile = new Set<(r: ReconcileRecord) => void>();
+  /**
+   * Observers of RBAC refusals on writes (the Reconciler's Ready=False Forbidden): called with the
+   * refusal when a reconcile fails on one, and with undefined when a reconcile succeeds after it.
+   */
+  readonly onWriteForbidden = new Set<(error: Forbidden | undefined) => void>();
+  #writeForbidden: Forbidden | undefined;
 
   constructor(config: ControllerConfig, deps: ControllerDeps) {
     this.config = config;
@@ -456,6 +463,10 @@ export class Controller {
         this.#d.metrics.requeueAfter.inc(this.#labels);
       }
       this.queue.forget(key);
+      if (this.#writeForbidden) {
+        this.#writeForbidden = undefined;
+        for (const observer of this.onWriteForbidden) observer(undefined);
+      }
       log.info('reconciled', {
         trigger: trigger.type,
         applied: applied.applied,
@@ -671,6 +682,11 @@ export class Controller {
       durationMs: this.#clock.now() - f.started,
     });
     void this.#event(f.primary, failureEvent(error), log, f.events);
+    const forbidden = findForbidden(error);
+    if (forbidden) {
+      this.#writeForbidden = forbidden;
+      for (const observer of this.onWriteForbidden) observer(forbidden);
+    }
     return result;
   }
 

@@ -4,6 +4,7 @@ import type { ListerWatcher, WatchEnd, WatchEvent } from '../watch/watcher.ts';
 import type { KubeClient } from './client.ts';
 import type { Discovery } from './discovery.ts';
 import { collectionPath } from './discovery.ts';
+import { asForbidden } from './forbidden.ts';
 import { KObject, ListMeta, Status } from './object.ts';
 
 const ListResponse = z.looseObject({ metadata: ListMeta, items: z.array(z.unknown()) });
@@ -100,6 +101,18 @@ export class ApiListerWatcher implements ListerWatcher {
     return collectionPath(r, this.#scope.namespace);
   }
 
+  /** A 403 on `verb` as a Forbidden naming this scope's resource and namespace. */
+  async #forbidden(error: unknown, verb: string): Promise<unknown> {
+    if (!(error instanceof Error && 'status' in error && error.status === 403)) return error;
+    const r = await this.#discovery.resource(this.#scope.apiVersion, this.#scope.kind);
+    return asForbidden(error, {
+      verb,
+      apiVersion: r.apiVersion,
+      resource: r.plural,
+      namespace: r.namespaced ? this.#scope.namespace : undefined,
+    });
+  }
+
   async list(signal: AbortSignal): Promise<{ items: KObject[]; resourceVersion: string }> {
     const { apiVersion, kind } = this.#scope;
     try {
@@ -122,7 +135,8 @@ export class ApiListerWatcher implements ListerWatcher {
       } while (cont);
       return { items, resourceVersion };
     } catch (error) {
-      throw new InitialListFailed(`listing ${apiVersion}/${kind}: ${String(error)}`, { cause: error });
+      const cause = await this.#forbidden(error, 'list');
+      throw new InitialListFailed(`listing ${apiVersion}/${kind}: ${String(cause)}`, { cause });
     }
   }
 
@@ -161,8 +175,9 @@ export class ApiListerWatcher implements ListerWatcher {
       );
     } catch (error) {
       if (error instanceof Error && 'status' in error && error.status === 410) return 'gone';
-      throw new WatchStartFailed(`watching ${this.#scope.apiVersion}/${this.#scope.kind}: ${String(error)}`, {
-        cause: error,
+      const cause = await this.#forbidden(error, 'watch');
+      throw new WatchStartFailed(`watching ${this.#scope.apiVersion}/${this.#scope.kind}: ${String(cause)}`, {
+        cause,
       });
     }
     try {

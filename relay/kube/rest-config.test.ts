@@ -134,6 +134,21 @@ test('rest config from the environment should prefer KUBECONFIG (its first file)
     assert.equal(config.server, 'https://k');
   }));
 
+test('rest config from the environment should read the in-cluster files from ZEROLOOP_SERVICE_ACCOUNT_DIR when set', () =>
+  inTempDir(async (dir) => {
+    await writeFile(join(dir, 'ca.crt'), 'TEST-CA');
+    await writeFile(join(dir, 'token'), 'test-token');
+    const config = await loadRestConfig({
+      KUBECONFIG: '',
+      KUBERNETES_SERVICE_HOST: '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: '6443',
+      ZEROLOOP_SERVICE_ACCOUNT_DIR: dir,
+    });
+    assert.equal(config.server, 'https://127.0.0.1:6443');
+    assert.equal(config.tls.ca?.toString(), 'TEST-CA');
+    assert.deepEqual(config.auth, { type: 'tokenFile', path: join(dir, 'token') });
+  }));
+
 test('a token file should be re-read once a minute, as it rotates', () =>
   inTempDir(async (dir) => {
     const path = join(dir, 'token');

@@ -201,13 +201,23 @@ export function inClusterRestConfig(
 }
 
 /**
+ * Where a test puts the in-cluster token and CA (a TokenRequest token outside a Pod); unset in a Pod,
+ * where the kubelet mounts them at SERVICE_ACCOUNT_DIR.
+ */
+export const SERVICE_ACCOUNT_DIR_ENV = 'ZEROLOOP_SERVICE_ACCOUNT_DIR';
+
+/**
  * The relay's RestConfig from its environment: the first file of $KUBECONFIG, else the in-cluster
- * service account when KUBERNETES_SERVICE_HOST is set, else ~/.kube/config.
+ * service account when KUBERNETES_SERVICE_HOST is set (its files in $ZEROLOOP_SERVICE_ACCOUNT_DIR if
+ * set), else ~/.kube/config.
  */
 export async function loadRestConfig(env: Readonly<Record<string, string | undefined>>): Promise<RestConfig> {
   const first = env.KUBECONFIG?.split(delimiter).find((p) => p !== '');
   if (first !== undefined) return loadKubeconfigFile(first);
-  if (env.KUBERNETES_SERVICE_HOST) return inClusterRestConfig(env);
+  if (env.KUBERNETES_SERVICE_HOST) {
+    const dir = env[SERVICE_ACCOUNT_DIR_ENV];
+    return inClusterRestConfig(env, dir !== undefined && dir !== '' ? dir : SERVICE_ACCOUNT_DIR);
+  }
   return loadKubeconfigFile(join(env.HOME ?? homedir(), '.kube', 'config'));
 }
 

@@ -10,7 +10,12 @@ import { sumMetric } from './relay-env.ts';
 const MAIN = fileURLToPath(new URL('../../relay/main.ts', import.meta.url));
 
 export interface RelayProcessOptions {
-  kubeconfigPath: string;
+  /** The relay's kubeconfig; without it, `env` must give the in-cluster configuration. */
+  kubeconfigPath?: string;
+  /** The command that runs the relay (default: this Node on relay/main.ts), e.g. a built image tree's. */
+  command?: readonly [string, ...string[]];
+  /** The working directory of `command` (an image's WORKDIR). */
+  cwd?: string;
   /** RECONCILER_SELECTOR: which Reconcilers this relay runs. */
   selector: string;
   /** More environment (e.g. WATCH_STALL_MS). */
@@ -31,10 +36,13 @@ export interface RelayProcess {
 
 /** Starts the relay process and resolves once /readyz is 200 (its caches synced). */
 export async function startRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [MAIN], {
+  const [file, ...args] = options.command ?? [process.execPath, MAIN];
+  const child = spawn(file, args, {
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     env: {
       ...process.env,
-      KUBECONFIG: options.kubeconfigPath,
+      // Empty: no kubeconfig, so the relay takes the in-cluster configuration.
+      KUBECONFIG: options.kubeconfigPath ?? '',
       METRICS_PORT: '0',
       METRICS_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
