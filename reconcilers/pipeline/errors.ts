@@ -40,3 +40,7 @@ export class WasmFromBytesFound extends PipelineError {
 export class GuestTypesFailed extends PipelineError {
   override readonly name = 'GuestTypesFailed';
 }
+/** `go build` of a Go reconciler failed (compile errors, a missing module, no Go toolchain). */
+export class GoBuildFailed extends PipelineError {
+  override readonly name = 'GoBuildFailed';
+}

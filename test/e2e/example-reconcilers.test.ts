@@ -98,7 +98,7 @@ after(async () => {
   await kube.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined);
 });
 
-for (const name of ['website', 'database']) {
+for (const name of ['website', 'website-go', 'database']) {
   describe(`${name} example`, () => {
     let component: ReconcilerExports;
     const dir = new URL(`../../reconcilers/${name}/`, import.meta.url);
