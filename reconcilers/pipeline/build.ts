@@ -9,6 +9,7 @@ import { coreStorePath, storeCoreModules, storeFiles, storeHolds, type StoreOutc
 import { extractInlineWasm } from './extract-wasm.ts';
 import { goBuild, goVersion } from './go-build.ts';
 import { goComponent } from './go-component.ts';
+import { checkGoLayout } from './go-layout.ts';
 import { assertNoWasmFromBytes } from './forbid-bytes.ts';
 import type { Logger } from './log.ts';
 import type { ReconcilerSource } from './manifest.ts';
@@ -101,6 +102,7 @@ export async function buildReconciler(
   if (go) {
     // The Go path: the core module is the "bundle"; the go command's own cache makes rebuilds fast.
     const coreFile = join(outDir, 'core.wasm');
+    await step('check-go-layout', () => checkGoLayout(log, buildDir));
     await step('go-build', () => goBuild(name, dir, coreFile));
     bundleBytes = (await stat(coreFile)).size;
     log('step.size', { reconciler: name, step: 'go-build', file: 'core.wasm', bytes: bundleBytes });

@@ -44,3 +44,7 @@ export class GuestTypesFailed extends PipelineError {
 export class GoBuildFailed extends PipelineError {
   override readonly name = 'GoBuildFailed';
 }
+/** reconcilers/sdk-go/layout.go no longer matches the WIT world's memory layout (or it could not be checked). */
+export class GoLayoutMismatch extends PipelineError {
+  override readonly name = 'GoLayoutMismatch';
+}

@@ -2,8 +2,8 @@
 //
 // wit-bindgen-go's generated types assume 32-bit pointers (TinyGo); big Go's GOARCH=wasm has
 // 8-byte pointers, ints and string headers, so its structs cannot alias canonical-ABI memory.
-// This file reads and writes that memory by offset instead. The offsets are the WIT layout
-// (wasm32: 4-byte pointers and lengths), checked against wit/ at build time (layout.go).
+// This file reads and writes that memory by offset instead: the offsets in layout.go, the WIT layout
+// (wasm32: 4-byte pointers and lengths), checked against wit/ on every build.
 package zeroloop
 
 import (
@@ -64,19 +64,22 @@ func stringAt(a uint32) string {
 	return unsafe.String((*byte)(pointer(u32At(a))), n)
 }
 
-// Request layout: primary string @0, owned list @8, related list @16, trigger variant @24
-// (u8 case @24, object-ref @28), finalizing bool @64.
-// object-ref: api-version @0, kind @8, namespace option<string> (u8 @16, string @20), name @28.
+// liftRequest reads the request record the host wrote at address a.
 func liftRequest(a uint32) wireRequest {
-	r := wireRequest{primary: stringAt(a + 0), finalizing: u8At(a+64) != 0}
-	r.owned = stringListAt(a + 8)
-	r.related = stringListAt(a + 16)
-	r.trigger.Type = triggerTypes[u8At(a+24)]
+	r := wireRequest{primary: stringAt(a + requestPrimary), finalizing: u8At(a+requestFinalizing) != 0}
+	r.owned = stringListAt(a + requestOwned)
+	r.related = stringListAt(a + requestRelated)
+	trigger := a + requestTrigger
+	r.trigger.Type = triggerTypes[u8At(trigger)]
 	if r.trigger.Type == TriggerOwned || r.trigger.Type == TriggerRelated {
-		ref := a + 28
-		r.trigger.Ref = &ObjectRef{APIVersion: stringAt(ref), Kind: stringAt(ref + 8), Name: stringAt(ref + 28)}
-		if u8At(ref+16) != 0 {
-			r.trigger.Ref.Namespace = stringAt(ref + 20)
+		ref := trigger + triggerPayload
+		r.trigger.Ref = &ObjectRef{
+			APIVersion: stringAt(ref + objectRefApiVersion),
+			Kind:       stringAt(ref + objectRefKind),
+			Name:       stringAt(ref + objectRefName),
+		}
+		if u8At(ref+objectRefNamespace) != 0 {
+			r.trigger.Ref.Namespace = stringAt(ref + objectRefNamespace + optionStringPayload)
 		}
 	}
 	return r
@@ -118,7 +121,7 @@ func (w writer) optString(buf []byte, off int, s *string) {
 		return
 	}
 	buf[off] = 1
-	w.str(buf, off+4, *s)
+	w.str(buf, off+optionStringPayload, *s)
 }
 
 func (w writer) list(buf []byte, off, n, size int, each func(elem []byte, i int)) {
@@ -135,70 +138,66 @@ func (w writer) list(buf []byte, off, n, size int, each func(elem []byte, i int)
 }
 
 func (w writer) kinds(buf []byte, off int, kinds []Kind) {
-	w.list(buf, off, len(kinds), 16, func(e []byte, i int) {
-		w.str(e, 0, kinds[i].APIVersion)
-		w.str(e, 8, kinds[i].Kind)
+	w.list(buf, off, len(kinds), kindRefSize, func(e []byte, i int) {
+		w.str(e, kindRefApiVersion, kinds[i].APIVersion)
+		w.str(e, kindRefKind, kinds[i].Kind)
 	})
 }
 
-// Descriptor layout: name @0, version @8, primary kind-ref @16, owns @32, reads @40, finalizer @48; 52 bytes.
 func lowerDescriptor(d *Descriptor) uint32 {
 	w := writer{}
-	buf, p := w.alloc(52)
-	w.str(buf, 0, d.Name)
-	w.str(buf, 8, d.Version)
-	w.str(buf, 16, d.Primary.APIVersion)
-	w.str(buf, 24, d.Primary.Kind)
-	w.kinds(buf, 32, d.Owns)
-	w.kinds(buf, 40, d.Reads)
+	buf, p := w.alloc(descriptorSize)
+	w.str(buf, descriptorName, d.Name)
+	w.str(buf, descriptorVersion, d.Version)
+	w.str(buf, descriptorPrimary+kindRefApiVersion, d.Primary.APIVersion)
+	w.str(buf, descriptorPrimary+kindRefKind, d.Primary.Kind)
+	w.kinds(buf, descriptorOwns, d.Owns)
+	w.kinds(buf, descriptorReads, d.Reads)
 	if d.Finalizer {
-		buf[48] = 1
+		buf[descriptorFinalizer] = 1
 	}
 	return p
 }
 
-// result<response, string>: u8 case @0 (0 ok, 1 err), payload @4; 52 bytes. Response layout:
-// desired @0, status option<string> (u8 @8, string @12), related @20, requeue-after-ms
-// option<u32> (u8 @28, u32 @32), finalized bool @36, events @40.
+// lowerOk writes result<response, string> with case 0 (ok) and the response as its payload.
 func lowerOk(r *wireResponse) uint32 {
 	w := writer{}
-	buf, p := w.alloc(52)
-	body := buf[4:]
-	w.list(body, 0, len(r.desired), 8, func(e []byte, i int) { w.str(e, 0, r.desired[i]) })
-	w.optString(body, 8, r.status)
-	w.list(body, 20, len(r.related), 48, func(e []byte, i int) { w.selector(e, &r.related[i]) })
+	buf, p := w.alloc(resultSize)
+	body := buf[resultPayload:]
+	w.list(body, responseDesired, len(r.desired), 8, func(e []byte, i int) { w.str(e, 0, r.desired[i]) })
+	w.optString(body, responseStatus, r.status)
+	w.list(body, responseRelated, len(r.related), selectorSize, func(e []byte, i int) { w.selector(e, &r.related[i]) })
 	if r.requeueAfterMs != nil {
-		body[28] = 1
-		binary.LittleEndian.PutUint32(body[32:], *r.requeueAfterMs)
+		body[responseRequeueAfterMs] = 1
+		binary.LittleEndian.PutUint32(body[responseRequeueAfterMs+optionU32Payload:], *r.requeueAfterMs)
 	}
 	if r.finalized {
-		body[36] = 1
+		body[responseFinalized] = 1
 	}
-	w.list(body, 40, len(r.events), 20, func(e []byte, i int) {
-		e[0] = r.events[i].kind
-		w.str(e, 4, r.events[i].Reason)
-		w.str(e, 12, r.events[i].Message)
+	w.list(body, responseEvents, len(r.events), eventSize, func(e []byte, i int) {
+		e[eventType] = r.events[i].kind
+		w.str(e, eventReason, r.events[i].Reason)
+		w.str(e, eventMessage, r.events[i].Message)
 	})
 	return p
 }
 
-// Selector layout: api-version @0, kind @8, namespace option<string> @16, name option<string>
-// @28, match-labels list<label> @40 (label: key @0, value @8; 16 bytes); 48 bytes.
 func (w writer) selector(e []byte, s *wireSelector) {
-	w.str(e, 0, s.APIVersion)
-	w.str(e, 8, s.Kind)
-	w.optString(e, 16, s.Namespace)
-	w.optString(e, 28, s.Name)
-	w.list(e, 40, len(s.labels), 16, func(l []byte, i int) {
-		w.str(l, 0, s.labels[i][0])
-		w.str(l, 8, s.labels[i][1])
+	w.str(e, selectorApiVersion, s.APIVersion)
+	w.str(e, selectorKind, s.Kind)
+	w.optString(e, selectorNamespace, s.Namespace)
+	w.optString(e, selectorName, s.Name)
+	w.list(e, selectorMatchLabels, len(s.labels), labelSize, func(l []byte, i int) {
+		w.str(l, labelKey, s.labels[i][0])
+		w.str(l, labelValue, s.labels[i][1])
 	})
 }
 
+// lowerErr writes result<response, string> with case 1 (err) and the message as its payload.
 func lowerErr(message string) uint32 {
 	w := writer{}
-	buf, p := w.alloc(12)
+	buf, p := w.alloc(resultSize)
 	buf[0] = 1
-	w.str(buf, 4, message)
+	w.str(buf, resultPayload, message)
 	return p
 }
