@@ -26,6 +26,7 @@ import { websiteRequest } from '../worker/testing/realistic.ts';
 import { signedPost } from '../worker/testing/requests.ts';
 import { smallWebsiteRequest } from '../worker/testing/small.ts';
 import { percentile } from './stats.ts';
+import { forWebsiteGo } from '../worker/testing/website-go.ts';
 
 const LOAD_AT_START = loadavg().map((l) => Math.round(l * 100) / 100);
 const COLD_RUNS = 7;
@@ -53,19 +54,10 @@ const progress = (event: string, fields: Record<string, unknown> = {}) => {
   console.error(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
 };
 
-/** The request as website-go takes it: the Website group is its own. */
-function forGo(request: ReconcileRequest): ReconcileRequest {
-  const text = JSON.stringify(request).replaceAll(
-    '"examples.zeroloop.dev/v1alpha1"',
-    '"go.examples.zeroloop.dev/v1alpha1"',
-  );
-  return JSON.parse(text) as ReconcileRequest;
-}
-
 const REQUESTS = { '2kb': smallWebsiteRequest(), '17kb': websiteRequest() } as const;
 type Size = keyof typeof REQUESTS;
 const requestFor = (reconciler: string, size: Size) =>
-  reconciler === 'website-go' ? forGo(REQUESTS[size]) : REQUESTS[size];
+  reconciler === 'website-go' ? forWebsiteGo(REQUESTS[size]) : REQUESTS[size];
 
 async function timed(worker: BundleWorker, reconciler: string, request: ReconcileRequest): Promise<number> {
   const path = `/v1/reconcilers/${reconciler}/reconcile`;

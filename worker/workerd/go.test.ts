@@ -6,6 +6,7 @@ import { ReconcileResponse, type ReconcileRequest } from '../../src/protocol/sch
 import { startWorker, type RunningWorker } from '../testing/harness.ts';
 import { websiteRequest } from '../testing/realistic.ts';
 import { sampleRequest, signedPost } from '../testing/requests.ts';
+import { forWebsiteGo } from '../testing/website-go.ts';
 
 const FAULTY_GO = '/v1/reconcilers/faulty-go/reconcile';
 let worker: RunningWorker;
@@ -32,20 +33,11 @@ function instantiations(reconciler: string): number[] {
     .map((l) => Number(l.generation));
 }
 
-/** The website request with the Website group of website-go. */
-function forGo(request: ReconcileRequest): ReconcileRequest {
-  const text = JSON.stringify(request).replaceAll(
-    '"examples.zeroloop.dev/v1alpha1"',
-    '"go.examples.zeroloop.dev/v1alpha1"',
-  );
-  return JSON.parse(text) as ReconcileRequest;
-}
-
 describe('Go components in workerd', () => {
   test('website-go answers the realistic website request exactly as website does', async () => {
     const request = websiteRequest();
     const ts = await post('/v1/reconcilers/website/reconcile', request);
-    const go = await post('/v1/reconcilers/website-go/reconcile', forGo(request));
+    const go = await post('/v1/reconcilers/website-go/reconcile', forWebsiteGo(request));
     assert.equal(ts.status, 200, await ts.clone().text());
     assert.equal(go.status, 200, await go.clone().text());
     const want = ReconcileResponse.parse(await ts.json());

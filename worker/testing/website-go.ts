@@ -1,0 +1,11 @@
+// A website request as website-go takes it: the Website group swapped for the Go port's own.
+import type { ReconcileRequest } from '../../src/protocol/schemas.ts';
+
+/** `request` with every `examples.zeroloop.dev/v1alpha1` apiVersion replaced by `go.examples.zeroloop.dev/v1alpha1`. */
+export function forWebsiteGo(request: ReconcileRequest): ReconcileRequest {
+  const text = JSON.stringify(request).replaceAll(
+    '"examples.zeroloop.dev/v1alpha1"',
+    '"go.examples.zeroloop.dev/v1alpha1"',
+  );
+  return JSON.parse(text) as ReconcileRequest;
+}
