@@ -1,22 +1,50 @@
 // Status conditions with Kubernetes semantics, stamped from the request's own evidence instead of a clock.
 package zeroloop
 
-import (
-	"regexp"
-	"time"
-)
+import "time"
 
 // Epoch is used only when the request carries no timestamp at all.
 const Epoch = "1970-01-01T00:00:00Z"
 
-var (
-	canonicalTime = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$`)
-	rfc3339       = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
-)
+// shaped says whether s matches pattern, where '9' stands for any ASCII digit.
+func shaped(s, pattern string) bool {
+	if len(s) != len(pattern) {
+		return false
+	}
+	for i := range len(s) {
+		if pattern[i] == '9' {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		} else if s[i] != pattern[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalTime: `YYYY-MM-DDTHH:MM:SSZ`, how Kubernetes writes metav1.Time.
+func canonicalTime(s string) bool { return shaped(s, "9999-99-99T99:99:99Z") }
+
+// rfc3339 matches ^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$.
+func rfc3339(s string) bool {
+	if len(s) < 20 || !shaped(s[:19], "9999-99-99T99:99:99") {
+		return false
+	}
+	rest := s[19:]
+	if rest[0] == '.' {
+		n := digits(rest, 1)
+		if n == 1 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	return rest == "Z" || ((len(rest) == 6) && (rest[0] == '+' || rest[0] == '-') && shaped(rest[1:], "99:99"))
+}
 
 // millis is the Unix milliseconds of an RFC 3339 time, or false.
 func millis(value string) (int64, bool) {
-	if !rfc3339.MatchString(value) {
+	if !rfc3339(value) {
 		return 0, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, value)
@@ -39,7 +67,7 @@ func ObservedAt(objects []Object) string {
 			return
 		}
 		if len(s) == 20 {
-			if s > canonical && canonicalTime.MatchString(s) {
+			if s > canonical && canonicalTime(s) {
 				canonical = s
 			}
 			return
@@ -85,6 +113,17 @@ type Condition struct {
 	Message            string   `json:"message"`
 	ObservedGeneration *float64 `json:"observedGeneration,omitempty"`
 	LastTransitionTime string   `json:"lastTransitionTime"`
+}
+
+func (c *Condition) fields() map[string]any {
+	m := map[string]any{
+		"type": c.Type, "status": c.Status, "reason": c.Reason, "message": c.Message,
+		"lastTransitionTime": c.LastTransitionTime,
+	}
+	if c.ObservedGeneration != nil {
+		m["observedGeneration"] = *c.ObservedGeneration
+	}
+	return m
 }
 
 // Transition is next as it should be written: LastTransitionTime is kept from the previous

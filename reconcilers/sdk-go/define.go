@@ -1,12 +1,20 @@
 // Define: registers a reconciler and exports the world's `describe` and `reconcile` to the component.
 package zeroloop
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
-var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+// dnsLabel matches ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$.
+func dnsLabel(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 var defined struct {
 	descriptor *Descriptor
@@ -20,7 +28,7 @@ func Define(d Descriptor, reconcile ReconcileFunc) {
 	if defined.descriptor != nil {
 		panic("zeroloop.Define called twice: a component is one reconciler")
 	}
-	if !dnsLabel.MatchString(d.Name) {
+	if !dnsLabel(d.Name) {
 		panic("descriptor.Name " + jsQuote(d.Name) + " must be a DNS label")
 	}
 	if d.Version == "" {

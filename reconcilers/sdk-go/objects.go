@@ -1,10 +1,7 @@
 // Parsed Kubernetes objects: checking object JSON, reading nested fields, building owned objects.
 package zeroloop
 
-import (
-	"encoding/json"
-	"math"
-)
+import "math"
 
 // Object is a parsed Kubernetes object: JSON objects are map[string]any, numbers float64.
 type Object map[string]any
@@ -31,8 +28,8 @@ func kindID(apiVersion, kind string) string { return apiVersion + "/" + kind }
 
 // parseObject parses one object-json value, or returns the err naming field.
 func parseObject(text, field string) (Object, error) {
-	var value any
-	if err := json.Unmarshal([]byte(text), &value); err != nil {
+	value, err := parseJSON(text)
+	if err != nil {
 		return nil, Errorf("%s is not valid JSON text", field)
 	}
 	obj, ok := value.(map[string]any)

@@ -2,11 +2,10 @@
 package zeroloop
 
 import (
-	"bytes"
-	"encoding/json"
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 type wireEvent struct {
@@ -34,15 +33,16 @@ type wireResponse struct {
 
 func valid(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
-// jsonText is value as JSON text, with <, > and & left as they are.
+// jsonText is value as JSON text (json.go); invalid UTF-8 in Go strings becomes U+FFFD.
 func jsonText(value any) (string, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(value); err != nil {
+	b, err := appendJSON(nil, value)
+	if err != nil {
 		return "", err
 	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
+	if !utf8.Valid(b) {
+		return valid(string(b)), nil
+	}
+	return string(b), nil
 }
 
 func listed(apiVersion, kind string, allowed []Kind) bool {
