@@ -5,6 +5,7 @@
 package zeroloop
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -341,16 +342,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		}
 		return append(b, text...), nil
 	default:
-		return nil, &jsonError{"cannot write a " + typeName(v) + " as JSON: use maps, slices, strings, numbers, booleans and nil, or implement MarshalJSON"}
-	}
-}
-
-func typeName(v any) string {
-	switch v.(type) {
-	case []int, []float64, []bool:
-		return "slice of scalars other than any/string"
-	default:
-		return "value of this type"
+		return nil, &jsonError{fmt.Sprintf("cannot write a %T as JSON: use maps, slices, strings, numbers, booleans and nil, or implement MarshalJSON", v)}
 	}
 }
 
