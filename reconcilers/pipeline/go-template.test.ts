@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { responseFromWit } from '../../src/contract/wit.ts';
 import { ReconcileResponse } from '../../src/protocol/schemas.ts';
 import { buildReconciler } from './build.ts';
+import { GoBuildFailed } from './errors.ts';
 import { silentLogger } from './log.ts';
 import { loaderFor } from './node-loader.ts';
 import { BUILD_DIR, REPO_ROOT, SDK_GO_DIR } from './paths.ts';
@@ -79,4 +80,32 @@ test('the Go template renders, builds through the pipeline, and its component an
   });
   const response = ReconcileResponse.parse(responseFromWit(answer));
   assert.deepEqual(response.desired[0]?.data, { message: 'hi' });
+});
+
+test('a Go reconciler that does not compile fails with GoBuildFailed naming it and quoting go', async () => {
+  const dir = join(tmp, 'reconcilers', 'broken');
+  await render(dir);
+  const goMod = join(dir, 'go.mod');
+  await writeFile(goMod, (await readFile(goMod, 'utf8')).replace('../sdk-go', relative(dir, SDK_GO_DIR)));
+  await writeFile(
+    join(dir, 'main.go'),
+    `${await readFile(join(dir, 'main.go'), 'utf8')}\nfunc broken() { undefinedName() }\n`,
+  );
+  await assert.rejects(
+    buildReconciler(
+      {
+        manifest: { name: 'greeter', language: 'go', backend: 'qjs', optimize: 'speed' },
+        group: 'fixtures',
+        dir,
+        entry: join(dir, 'main.go'),
+      },
+      { log: silentLogger, buildDir: join(tmp, 'build-broken') },
+    ),
+    (e: unknown) => {
+      assert.ok(e instanceof GoBuildFailed, String(e));
+      assert.equal(e.reconciler, 'greeter');
+      assert.match(e.message, /undefined: undefinedName/);
+      return true;
+    },
+  );
 });
