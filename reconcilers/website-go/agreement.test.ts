@@ -1,10 +1,11 @@
 // Agreement: the same corpus of requests to `website` (TypeScript on QuickJS) and `website-go` (Go) gives the same answers.
 //
 // Both BUILT components run in Node through jco. Each request is written for `website`; website-go
-// gets it with its own group (go.examples.zeroloop.dev) in every object of that kind. The answers
-// must be equal after normalising key order: desired objects, status, related, requeue, finalized,
-// Events, or the same wit `err` message. The one documented difference: messages that name the
-// reconciler or its primary kind name each its own ("website" / "website-go", and the group).
+// gets it with its own kind and group (go.examples.zeroloop.dev/v1alpha1 GoWebsite) in every object
+// of that kind. The answers must be equal after normalising key order: desired objects, status,
+// related, requeue, finalized, Events, or the same wit `err` message. The one documented
+// difference: messages that name the reconciler or its primary kind name each its own ("website" /
+// "website-go", the group and GoWebsite).
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { loadBuilt } from '../testing/component.ts';
@@ -57,13 +58,22 @@ function answer(component: ReconcilerExports, request: WitRequest): Answer {
 
 /** The request as website-go gets it: the Website group swapped in every object text that uses it. */
 function forGo(request: WitRequest): WitRequest {
-  const swap = (text: string) => text.replaceAll(`"${WEBSITE}"`, `"${GO_GROUP}/v1alpha1"`);
+  const swap = (text: string) =>
+    text
+      .replaceAll(
+        `"apiVersion":"${WEBSITE}","kind":"Website"`,
+        `"apiVersion":"${GO_GROUP}/v1alpha1","kind":"GoWebsite"`,
+      )
+      .replaceAll(`"${WEBSITE}"`, `"${GO_GROUP}/v1alpha1"`);
   return { ...request, primary: swap(request.primary), owned: request.owned.map(swap) };
 }
 
 /** The one documented difference, undone: each reconciler names itself and its own group. */
 function unname(message: string): string {
-  return message.replaceAll('"website-go"', '"website"').replaceAll(GO_GROUP, TS_GROUP);
+  return message
+    .replaceAll('"website-go"', '"website"')
+    .replaceAll(GO_GROUP, TS_GROUP)
+    .replaceAll(' GoWebsite', ' Website');
 }
 
 interface Site {

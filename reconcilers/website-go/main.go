@@ -5,8 +5,9 @@ import (
 	zl "zeroloop.dev/reconcilers/sdk-go"
 )
 
-// Website is the primary kind: the same schema as `website`'s, under its own group so both run at once.
-var Website = zl.Kind{APIVersion: "go.examples.zeroloop.dev/v1alpha1", Kind: "Website"}
+// GoWebsite is the primary kind: the same schema as `website`'s Website, under its own kind and group so
+// both run in one cluster (and `kubectl get websites` stays unambiguous). Messages still say "Website".
+var GoWebsite = zl.Kind{APIVersion: "go.examples.zeroloop.dev/v1alpha1", Kind: "GoWebsite"}
 
 const (
 	defaultImage = "nginx:1.27-alpine"
@@ -127,7 +128,7 @@ func init() {
 	zl.Define(zl.Descriptor{
 		Name:    "website-go",
 		Version: "0.1.0",
-		Primary: Website,
+		Primary: GoWebsite,
 		Owns:    []zl.Kind{zl.Deployment, zl.Service, zl.ConfigMap},
 	}, reconcile)
 }

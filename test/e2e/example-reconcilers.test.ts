@@ -25,6 +25,7 @@ const MANAGER = 'zeroloop-e2e-examples';
 const APPLY = 'application/apply-patch+yaml';
 const PLURALS: Record<string, string> = {
   Website: 'websites',
+  GoWebsite: 'gowebsites',
   Database: 'databases',
   Deployment: 'deployments',
   StatefulSet: 'statefulsets',

@@ -56,7 +56,7 @@ function websiteSuite(def: ReconcilerDef): void {
       const obj = await child(kind, 'hello');
       assert.deepEqual(
         obj.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid, r.controller]),
-        [['Website', 'hello', site.metadata.uid, true]],
+        [[WEBSITE.kind, 'hello', site.metadata.uid, true]],
       );
       assert.equal(obj.metadata.labels?.[OWNER_LABEL], site.metadata.uid);
       assert.equal(obj.metadata.labels?.[RECONCILER_LABEL], def.reconciler);
@@ -186,7 +186,7 @@ function websiteSuite(def: ReconcilerDef): void {
     const scopes = [...env.relay.informers.active().keys()].sort();
     assert.deepEqual(scopes, [
       `apps/v1/Deployment@${env.namespace}`,
-      `${WEBSITE.apiVersion}/Website@${env.namespace}`,
+      `${WEBSITE.apiVersion}/${WEBSITE.kind}@${env.namespace}`,
       `v1/ConfigMap@${env.namespace}`,
       `v1/Service@${env.namespace}`,
       `zeroloop.dev/v1alpha1/Reconciler@*?zeroloop.dev/test=${env.namespace}`,

@@ -23,8 +23,8 @@ export const CRDS = [
 ];
 
 export const WEBSITE = { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Website' } as const;
-/** The same Website schema under the Go port's own group (reconcilers/website-go). */
-export const WEBSITE_GO = { apiVersion: 'go.examples.zeroloop.dev/v1alpha1', kind: 'Website' } as const;
+/** The same Website schema under the Go port's own kind and group (reconcilers/website-go). */
+export const WEBSITE_GO = { apiVersion: 'go.examples.zeroloop.dev/v1alpha1', kind: 'GoWebsite' } as const;
 export const FAULTY = { apiVersion: 'test.zeroloop.dev/v1', kind: 'Faulty' } as const;
 export const DATABASE = { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Database' } as const;
 export const STATEFULSET = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
