@@ -58,14 +58,10 @@ function answer(component: ReconcilerExports, request: WitRequest): Answer {
 
 /** The request as website-go gets it: the Website group swapped in every object text that uses it. */
 function forGo(request: WitRequest): WitRequest {
-  const swap = (text: string) =>
-    text
-      .replaceAll(
-        `"apiVersion":"${WEBSITE}","kind":"Website"`,
-        `"apiVersion":"${GO_GROUP}/v1alpha1","kind":"GoWebsite"`,
-      )
-      .replaceAll(`"${WEBSITE}"`, `"${GO_GROUP}/v1alpha1"`);
-  return { ...request, primary: swap(request.primary), owned: request.owned.map(swap) };
+  const group = (text: string) => text.replaceAll(`"${WEBSITE}"`, `"${GO_GROUP}/v1alpha1"`);
+  // Only the primary is a Website; the kind is swapped there, whatever the JSON text's spacing.
+  const primary = group(request.primary).replace(/"kind"(\s*):(\s*)"Website"/, '"kind"$1:$2"GoWebsite"');
+  return { ...request, primary, owned: request.owned.map(group) };
 }
 
 /** The one documented difference, undone: each reconciler names itself and its own group. */
@@ -204,6 +200,11 @@ const CORPUS: Record<string, WitRequest> = {
     site({ spec: { html: '<p>héllo 世界 😀 & "quotes" \\ \u2028 \u0001</p>' } }),
   ),
   'html of exactly the maximum length': request(site({ spec: { html: 'a'.repeat(900 * 1024 - 2) + '😀' } })),
+  'JSON text with escapes, exponents, negative zero and whitespace': request(
+    `{ "apiVersion" : "${WEBSITE}", "kind": "Website",\n "metadata": {"name": "shop", "namespace": "web"},\n` +
+      ` "spec": {"replicas": 1E1, "expose": true, "image": "a\\u00e9\\ud83d\\ude00\\/\\b\\f\\n\\r\\t\\"\\\\",` +
+      ` "html": "-0 is \\u0030"}, "status": {"x": -0.0e0, "y": [1.5e-7, 12345678901234567890]} }`,
+  ),
   // Bad input: an err, never a trap
   'spec missing': request(site({ omitSpec: true })),
   'spec is an array': request(site({ spec: [1, 2] })),
