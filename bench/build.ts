@@ -31,6 +31,10 @@ interface Row {
 
 const results: Row[] = [];
 
+/** A TypeScript reconciler on QuickJS (Go reconcilers have no QuickJS runtime to vary). */
+const isQuickJs = (source: ReconcilerSource) =>
+  source.manifest.language === 'typescript' && source.manifest.backend === 'qjs';
+
 interface RuntimeRow {
   name: string;
   optimize: 'speed' | 'size';
@@ -96,7 +100,7 @@ try {
     const row: Row = {
       name: source.manifest.name,
       group: source.group,
-      backend: source.manifest.backend,
+      backend: source.manifest.language === 'go' ? 'go' : source.manifest.backend,
       coldMs: Math.round(coldMs),
       noopMs: Math.round(noopMs),
       stepsMs: steps,
@@ -105,11 +109,11 @@ try {
       workerJsBytes: s.jsBytes,
       workerWasmBytes: s.wasmBytes,
       workerGzipBytes: s.gzipBytes,
-      withinBudget: source.manifest.backend === 'qjs' ? s.gzipBytes <= BUDGET_GZIP_BYTES : null,
+      withinBudget: isQuickJs(source) ? s.gzipBytes <= BUDGET_GZIP_BYTES : null,
     };
     results.push(row);
 
-    if (source.manifest.backend === 'qjs') {
+    if (isQuickJs(source)) {
       // The same reconciler with componentize-qjs' size-optimized runtime, for the speed/size trade.
       const sizeDir = join(buildDir, 'size');
       const small = await buildReconciler(

@@ -7,6 +7,7 @@ const BENCHMARKS = [
   'build',
   'reconcile-node',
   'worker',
+  'go',
   'controlplane',
   'relay-image',
   'relay-snapshot',

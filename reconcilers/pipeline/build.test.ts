@@ -42,7 +42,7 @@ async function source(name: string, index: string): Promise<ReconcilerSource> {
   await writeFile(join(dir, 'reconciler.json'), JSON.stringify({ name }));
   await writeFile(join(dir, 'src', 'index.ts'), index);
   return {
-    manifest: { name, backend: 'qjs', optimize: 'speed' },
+    manifest: { name, language: 'typescript', backend: 'qjs', optimize: 'speed' },
     group: 'fixtures',
     dir,
     entry: join(dir, 'src', 'index.ts'),

@@ -1,4 +1,4 @@
-// Builds one reconciler: typecheck → bundle → componentize → transpile → extract inline wasm → check → store core modules and JS; skips it when unchanged.
+// Builds one reconciler: typecheck → bundle → componentize (or, for Go: go build → embed → new) → transpile → extract inline wasm → check → store; skips it when unchanged.
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -7,6 +7,9 @@ import { type BuildRecord, inputHash, readRecord, recordPath, relativeInputs } f
 import { componentize } from './componentize.ts';
 import { coreStorePath, storeCoreModules, storeFiles, storeHolds, type StoreOutcome } from './core-store.ts';
 import { extractInlineWasm } from './extract-wasm.ts';
+import { goBuild, goVersion } from './go-build.ts';
+import { goComponent } from './go-component.ts';
+import { checkGoLayout } from './go-layout.ts';
 import { assertNoWasmFromBytes } from './forbid-bytes.ts';
 import type { Logger } from './log.ts';
 import type { ReconcilerSource } from './manifest.ts';
@@ -62,13 +65,16 @@ export async function buildReconciler(
   options: BuildOptions,
 ): Promise<BuildOutcome> {
   const { manifest, group, dir, entry } = source;
-  const { name, backend, optimize } = manifest;
+  const { name, optimize, language } = manifest;
+  const go = language === 'go';
+  const backend = go ? 'go' : manifest.backend;
   const variant = `${backend}:${optimize}`;
+  const extra: Record<string, string> = go ? { go: await goVersion() } : {};
   const { log } = options;
   const buildDir = options.buildDir ?? BUILD_DIR;
   const outDir = join(groupDir(group, buildDir), name);
   const previous = await readRecord(outDir);
-  const before = await inputHash(dir, variant, previous?.inputs ?? []);
+  const before = await inputHash(dir, variant, previous?.inputs ?? [], extra);
   if (
     !options.force &&
     previous?.hash === before &&
@@ -90,22 +96,36 @@ export async function buildReconciler(
     return result;
   };
 
-  const typed = await step('typecheck', () => typecheck(name, entry));
-  const bundleFile = join(outDir, 'bundle.js');
-  const bundled = await step('bundle', () => bundle(name, entry, bundleFile));
-  log('step.size', { reconciler: name, step: 'bundle', file: 'bundle.js', bytes: bundled.bytes });
-  const missing = WORLD_EXPORTS.filter((e) => !bundled.exports.includes(e));
-  if (missing.length > 0) {
-    throw new WorldExportsMissing(
-      name,
-      relative(REPO_ROOT, entry),
-      `does not export ${missing.join(' and ')}: the world \`reconciler\` needs \`export function describe()\` ` +
-        `and \`export function reconcile(request)\` (exports found: ${bundled.exports.join(', ') || 'none'})`,
-    );
-  }
-
   const componentFile = join(outDir, 'component.wasm');
-  await step('componentize', () => componentize(manifest, entry, bundleFile, componentFile));
+  let bundleBytes: number;
+  let inputs: string[];
+  if (go) {
+    // The Go path: the core module is the "bundle"; the go command's own cache makes rebuilds fast.
+    const coreFile = join(outDir, 'core.wasm');
+    await step('check-go-layout', () => checkGoLayout(log, buildDir));
+    await step('go-build', () => goBuild(name, dir, coreFile));
+    bundleBytes = (await stat(coreFile)).size;
+    log('step.size', { reconciler: name, step: 'go-build', file: 'core.wasm', bytes: bundleBytes });
+    await step('componentize', () => goComponent(name, coreFile, componentFile, buildDir));
+    inputs = [];
+  } else {
+    const typed = await step('typecheck', () => typecheck(name, entry));
+    const bundleFile = join(outDir, 'bundle.js');
+    const bundled = await step('bundle', () => bundle(name, entry, bundleFile));
+    log('step.size', { reconciler: name, step: 'bundle', file: 'bundle.js', bytes: bundled.bytes });
+    const missing = WORLD_EXPORTS.filter((e) => !bundled.exports.includes(e));
+    if (missing.length > 0) {
+      throw new WorldExportsMissing(
+        name,
+        relative(REPO_ROOT, entry),
+        `does not export ${missing.join(' and ')}: the world \`reconciler\` needs \`export function describe()\` ` +
+          `and \`export function reconcile(request)\` (exports found: ${bundled.exports.join(', ') || 'none'})`,
+      );
+    }
+    await step('componentize', () => componentize(manifest, entry, bundleFile, componentFile));
+    bundleBytes = bundled.bytes;
+    inputs = relativeInputs([...typed, ...bundled.inputs]);
+  }
   const componentBytes = (await stat(componentFile)).size;
   log('step.size', {
     reconciler: name,
@@ -132,16 +152,15 @@ export async function buildReconciler(
   });
 
   const sizes = {
-    bundleBytes: bundled.bytes,
+    bundleBytes,
     componentBytes,
     ...(await measure(stored, buildDir)),
   };
-  const inputs = relativeInputs([...typed, ...bundled.inputs]);
   const record: BuildRecord = {
     name,
     backend,
     optimize,
-    hash: await inputHash(dir, variant, inputs),
+    hash: await inputHash(dir, variant, inputs, extra),
     inputs,
     wasm: stored.modules,
     js: stored.js,

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as z from 'zod/mini';
-import { packageDir, PIPELINE_DIR, REPO_ROOT, SDK_DIR, WIT_DIR } from './paths.ts';
+import { packageDir, PIPELINE_DIR, REPO_ROOT, SDK_DIR, SDK_GO_DIR, WIT_DIR } from './paths.ts';
 
 /** What a finished build records in `<out>/build.json`; its presence with a matching hash means "up to date". */
 export const BuildRecord = z.object({
@@ -60,25 +60,38 @@ export function toolchain(): Record<string, string> {
   };
 }
 
+/** Go sources and module files (not tests) under `dir`. */
+async function goFilesUnder(dir: string): Promise<string[]> {
+  return (await filesUnder(dir)).filter(
+    (f) => (f.endsWith('.go') && !f.endsWith('_test.go')) || f.endsWith('/go.mod') || f.endsWith('/go.sum'),
+  );
+}
+
 /**
  * The input hash of one reconciler: its manifest and `src/`, the SDK's and the pipeline's own code, the
  * WIT package, the toolchain versions, and every file the last build actually read (bundle inputs and
  * typechecked files, which covers shared code such as src/contract). CRDs, samples and tests are not inputs.
+ * A Go reconciler (`extra.go` = `go version`) hashes its folder's Go files and the Go SDK's instead of `src/`.
  */
 export async function inputHash(
   dir: string,
   variant: string,
   previousInputs: readonly string[],
+  extra: Record<string, string> = {},
 ): Promise<string> {
   const files = new Set<string>([join(dir, 'reconciler.json')]);
-  const code = (f: string) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.includes('/node_modules/');
+  const code = (f: string) =>
+    (f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.includes('/node_modules/')) || f.endsWith('.wat');
   for (const f of await filesUnder(join(dir, 'src'))) files.add(f);
+  if (extra.go !== undefined) {
+    for (const f of [...(await goFilesUnder(dir)), ...(await goFilesUnder(SDK_GO_DIR))]) files.add(f);
+  }
   for (const f of await filesUnder(WIT_DIR)) files.add(f);
   for (const root of [SDK_DIR, PIPELINE_DIR])
     for (const f of (await filesUnder(root)).filter(code)) files.add(f);
   for (const f of previousInputs) files.add(join(REPO_ROOT, f));
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ variant, toolchain: toolchain() }));
+  hash.update(JSON.stringify({ variant, toolchain: { ...toolchain(), ...extra } }));
   for (const f of [...files].sort()) {
     hash.update(`\0${relative(REPO_ROOT, f)}\0`);
     try {

@@ -40,3 +40,11 @@ export class WasmFromBytesFound extends PipelineError {
 export class GuestTypesFailed extends PipelineError {
   override readonly name = 'GuestTypesFailed';
 }
+/** `go build` of a Go reconciler failed (compile errors, a missing module, no Go toolchain). */
+export class GoBuildFailed extends PipelineError {
+  override readonly name = 'GoBuildFailed';
+}
+/** reconcilers/sdk-go/layout.go no longer matches the WIT world's memory layout (or it could not be checked). */
+export class GoLayoutMismatch extends PipelineError {
+  override readonly name = 'GoLayoutMismatch';
+}

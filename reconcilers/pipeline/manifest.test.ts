@@ -49,6 +49,37 @@ describe('discover', () => {
       },
     ));
 
+  test('discover should take a Go reconciler from main.go', () =>
+    repo({ 'reconcilers/gosite': '{"name":"gosite","language":"go"}' }, async (root) => {
+      await writeFile(join(root, 'reconcilers/gosite/main.go'), 'package main\n');
+      const found = await discover(root);
+      assert.deepEqual(
+        found.map((r) => [r.manifest.language, r.entry.slice(root.length)]),
+        [['go', '/reconcilers/gosite/main.go']],
+      );
+    }));
+
+  test('discover should reject a Go reconciler without main.go, saying what it needs', () =>
+    repo({ 'reconcilers/gosite': '{"name":"gosite","language":"go"}' }, async (root) => {
+      await assert.rejects(discover(root), (e: unknown) => {
+        assert.ok(e instanceof ManifestInvalid);
+        assert.match(e.file, /reconcilers\/gosite\/main\.go$/);
+        assert.match(e.message, /package main in main\.go, calling zeroloop\.Define from init/);
+        return true;
+      });
+    }));
+
+  test('discover should reject a backend on a Go reconciler', () =>
+    repo(
+      { 'reconcilers/gosite': '{"name":"gosite","language":"go","backend":"starlingmonkey"}' },
+      async (root) => {
+        await assert.rejects(
+          discover(root),
+          /language: backend and optimize apply to TypeScript reconcilers only/,
+        );
+      },
+    ));
+
   test('discover should reject a manifest that is not JSON, naming the file', () =>
     repo({ 'reconcilers/bad': '{name: bad}' }, async (root) => {
       await assert.rejects(discover(root), (e: unknown) => {

@@ -8,6 +8,8 @@ import { ManifestInvalid } from './errors.ts';
 export const Manifest = z
   .object({
     name: DnsLabel,
+    /** `go`: a Go module in the folder (package main, built with GOOS=wasip1); default `typescript`. */
+    language: z._default(z.enum(['typescript', 'go']), 'typescript'),
     backend: z._default(z.enum(['qjs', 'starlingmonkey']), 'qjs'),
     /** `size`: componentize-qjs' size-optimized QuickJS runtime (about a third smaller, a little slower). */
     optimize: z._default(z.enum(['speed', 'size']), 'speed'),
@@ -16,6 +18,10 @@ export const Manifest = z
     z.refine((m) => m.backend === 'qjs' || m.optimize === 'speed', {
       message: 'optimize "size" needs backend "qjs"',
       path: ['optimize'],
+    }),
+    z.refine((m) => m.language === 'typescript' || (m.backend === 'qjs' && m.optimize === 'speed'), {
+      message: 'backend and optimize apply to TypeScript reconcilers only',
+      path: ['language'],
     }),
   );
 export type Manifest = z.infer<typeof Manifest>;
@@ -28,7 +34,7 @@ export interface ReconcilerSource {
   group: Group;
   /** Absolute path of the reconciler's folder. */
   dir: string;
-  /** Absolute path of its entry, `src/index.ts`. */
+  /** Absolute path of its entry: `src/index.ts`, or `main.go` for a Go reconciler. */
   entry: string;
 }
 
@@ -59,7 +65,7 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
     throw new ManifestInvalid(
       dir,
       file,
-      `${issues} (expected {"name": string, "backend"?: "qjs"|"starlingmonkey", "optimize"?: "speed"|"size"})`,
+      `${issues} (expected {"name": string, "language"?: "typescript"|"go", "backend"?: "qjs"|"starlingmonkey", "optimize"?: "speed"|"size"})`,
     );
   }
   return parsed.data;
@@ -79,12 +85,15 @@ async function scan(root: string, group: Group): Promise<ReconcilerSource[]> {
     const dir = join(root, folder);
     const manifest = await readManifest(dir);
     if (!manifest) continue;
-    const entry = join(dir, 'src', 'index.ts');
+    const go = manifest.language === 'go';
+    const entry = go ? join(dir, 'main.go') : join(dir, 'src', 'index.ts');
     if (!(await exists(entry))) {
       throw new ManifestInvalid(
         manifest.name,
         entry,
-        'missing: a reconciler exports describe and reconcile from src/index.ts',
+        go
+          ? 'missing: a Go reconciler is package main in main.go, calling zeroloop.Define from init'
+          : 'missing: a reconciler exports describe and reconcile from src/index.ts',
       );
     }
     found.push({ manifest, group, dir, entry });

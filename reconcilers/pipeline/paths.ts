@@ -9,6 +9,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const WIT_DIR = join(REPO_ROOT, 'wit');
 export const WORLD = 'reconciler';
 export const SDK_DIR = join(REPO_ROOT, 'reconcilers', 'sdk');
+export const SDK_GO_DIR = join(REPO_ROOT, 'reconcilers', 'sdk-go');
 export const PIPELINE_DIR = join(REPO_ROOT, 'reconcilers', 'pipeline');
 export const BUILD_DIR = join(REPO_ROOT, 'build');
 export const GUEST_TYPES_DIR = join(BUILD_DIR, 'guest-types');

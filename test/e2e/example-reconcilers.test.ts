@@ -25,6 +25,7 @@ const MANAGER = 'zeroloop-e2e-examples';
 const APPLY = 'application/apply-patch+yaml';
 const PLURALS: Record<string, string> = {
   Website: 'websites',
+  GoWebsite: 'gowebsites',
   Database: 'databases',
   Deployment: 'deployments',
   StatefulSet: 'statefulsets',
@@ -98,7 +99,7 @@ after(async () => {
   await kube.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined);
 });
 
-for (const name of ['website', 'database']) {
+for (const name of ['website', 'website-go', 'database']) {
   describe(`${name} example`, () => {
     let component: ReconcilerExports;
     const dir = new URL(`../../reconcilers/${name}/`, import.meta.url);

@@ -17,11 +17,14 @@ const root = new URL('../../', import.meta.url);
 export const CRDS = [
   new URL('deploy/crds/reconcilers.zeroloop.dev.yaml', root),
   new URL('reconcilers/website/crd.yaml', root),
+  new URL('reconcilers/website-go/crd.yaml', root),
   new URL('reconcilers/database/crd.yaml', root),
   new URL('test/fixtures/reconcilers/faulty/crd.yaml', root),
 ];
 
 export const WEBSITE = { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Website' } as const;
+/** The same Website schema under the Go port's own kind and group (reconcilers/website-go). */
+export const WEBSITE_GO = { apiVersion: 'go.examples.zeroloop.dev/v1alpha1', kind: 'GoWebsite' } as const;
 export const FAULTY = { apiVersion: 'test.zeroloop.dev/v1', kind: 'Faulty' } as const;
 export const DATABASE = { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Database' } as const;
 export const STATEFULSET = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
@@ -46,6 +49,12 @@ export const WEBSITE_RECONCILER: ReconcilerDef = {
   name: 'website',
   reconciler: 'website',
   primary: WEBSITE,
+  owns: [DEPLOYMENT, SERVICE, CONFIGMAP],
+};
+export const WEBSITE_GO_RECONCILER: ReconcilerDef = {
+  name: 'website-go',
+  reconciler: 'website-go',
+  primary: WEBSITE_GO,
   owns: [DEPLOYMENT, SERVICE, CONFIGMAP],
 };
 export const DATABASE_RECONCILER: ReconcilerDef = {

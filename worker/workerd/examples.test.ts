@@ -53,7 +53,7 @@ function assertWithinDescriptor(name: string, response: ReconcileResponse): void
 
 describe('example reconcilers over HTTP in workerd', () => {
   test('the production worker lists exactly the examples', () => {
-    assert.deepEqual(descriptors.map((d) => d.name).sort(), ['database', 'website']);
+    assert.deepEqual(descriptors.map((d) => d.name).sort(), ['database', 'website', 'website-go']);
   });
 
   test('website turns a Website into a Deployment, a Service and its HTML ConfigMap', async () => {

@@ -1,8 +1,9 @@
-// The QuickJS engine core ships once for every reconciler, yet each reconciler runs in its own instance (real workerd).
+// The QuickJS engine core ships once for every QuickJS reconciler, yet each reconciler runs in its own instance (real workerd).
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { readRecord } from '../../reconcilers/pipeline/cache.ts';
 import { ReconcileResponse } from '../../src/protocol/schemas.ts';
 import { ROOT } from '../testing/bundle.ts';
 import { startWorker, type RunningWorker } from '../testing/harness.ts';
@@ -19,19 +20,34 @@ describe('the generated registry', () => {
     assert.equal(new Set(paths).size, paths.length, 'no core module is imported twice');
 
     // The bindings each reconciler's module map uses.
-    const maps = [...source.matchAll(/const modules\d+[^=]*= \{\n([^}]*)\};/g)].map(
+    const all = [...source.matchAll(/const modules\d+[^=]*= \{\n([^}]*)\};/g)].map(
       (m) => new Set([...(m[1] ?? '').matchAll(/: (core\d+),/g)].map((e) => e[1])),
     );
-    assert.ok(maps.length >= 3, `website, database and faulty: found ${maps.length} reconcilers`);
+    // Which of them are QuickJS components (Go components carry their own runtime, shared with no one).
+    const names = [...source.matchAll(/lookup\('([a-z0-9-]+)', modules\d+\)/g)].map((m) => m[1] ?? '');
+    assert.equal(names.length, all.length);
+    const backends = await Promise.all(
+      names.map(async (name) => {
+        const group = (await readRecord(join(ROOT, 'build', 'reconcilers', name)))
+          ? 'reconcilers'
+          : 'fixtures';
+        return (await readRecord(join(ROOT, 'build', group, name)))?.backend;
+      }),
+    );
+    const maps = all.filter((_, i) => backends[i] === 'qjs');
+    assert.ok(maps.length >= 3, `website, database and faulty: found ${maps.length} QuickJS reconcilers`);
     const uses = maps.reduce((n, m) => n + m.size, 0);
     assert.ok(paths.length < uses, `${paths.length} modules shipped for ${uses} module uses`);
 
-    // The largest module (the QuickJS engine) is one import that every reconciler uses.
+    // The largest module the QuickJS reconcilers use (their engine) is one import that every one uses.
+    const quickJs = new Set(maps.flatMap((m) => [...m]));
     const sizes = await Promise.all(
-      wasmImports.map(async (m) => ({
-        binding: m[1],
-        bytes: (await readFile(join(ROOT, 'build', 'fixtures', m[2] ?? ''))).length,
-      })),
+      wasmImports
+        .filter((m) => quickJs.has(m[1]))
+        .map(async (m) => ({
+          binding: m[1],
+          bytes: (await readFile(join(ROOT, 'build', 'fixtures', m[2] ?? ''))).length,
+        })),
     );
     const engine = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
     assert.ok(engine.bytes > 1_000_000, `the engine core: ${engine.bytes} bytes`);

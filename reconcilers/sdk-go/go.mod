@@ -1,0 +1,3 @@
+module zeroloop.dev/reconcilers/sdk-go
+
+go 1.26
