@@ -1,9 +1,12 @@
+#!/usr/bin/env node
 // `zeroloop`: the reconciler author's command line; dispatches to one subcommand per file in cli/commands/.
 import type { Command, CommandContext } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
+import { buildCommand } from './commands/build.ts';
+import { newCommand } from './commands/new.ts';
 
 /** Every subcommand, in the order `zeroloop --help` lists them. */
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [newCommand, buildCommand];
 
 function help(): string {
   const width = Math.max(0, ...COMMANDS.map((c) => c.name.length));
