@@ -13,7 +13,7 @@
 // - related objects: an answer's selectors decide which shared watches feed the next request and
 //   which changes wake the primary (related-watches.ts); finalizers: finalizer.ts, relay/README.md.
 import { kindId, refOf } from '../../src/keys.ts';
-import type { ReconcileResponse, Trigger } from '../../src/protocol/schemas.ts';
+import type { ReconcileRequest, ReconcileResponse, Trigger } from '../../src/protocol/schemas.ts';
 import { ApplyFailed, type Applier, type ApplyResult } from '../apply/applier.ts';
 import type { EventRecorder, EventSpec } from '../apply/events.ts';
 import { identity, stamp, stampedByOther } from '../apply/ownership.ts';
@@ -72,6 +72,12 @@ interface Wake {
   delta: Delta;
   keys: string[];
   trigger: Trigger;
+}
+
+/** The last worker call of a reconcile: its request, and its answer once one came. */
+interface Exchange {
+  request?: ReconcileRequest;
+  answer?: ReconcileResponse;
 }
 
 /** What one worker call (or two, when the selectors changed) answered. */
@@ -364,10 +370,13 @@ export class Controller {
       primaryResource: kinds.primary,
     };
     let result: ReconcileResult = 'success';
+    let failure: string | undefined;
+    /** The last worker call, for observers. */
+    const exchange: Exchange = {};
     try {
       // Before the first call, so a deletion can never skip the finalizing call.
       if (plan.add) await phases.time('finalizer', () => addFinalizer(this.#d.client, target, plan));
-      const call = { trigger, finalizing, traceparent, phases };
+      const call = { trigger, finalizing, traceparent, phases, exchange };
       let { response, related, selectors } = await this.#ask(kinds, key, primary, owned, call);
       let bounded = bound(key, response, spec.limits);
       const first = await this.#apply(kinds, target, owned, response, { log, phases, holdStatus: true });
@@ -436,6 +445,7 @@ export class Controller {
       });
     } catch (error) {
       result = this.#failed({ key, primary, trigger, error, log, started });
+      failure = error instanceof Error ? error.message : String(error);
     } finally {
       // Deleted while in flight: release the related watches this reconcile may have set.
       if (!this.#caches.primary(key)) await this.#related.set(key, []);
@@ -444,8 +454,11 @@ export class Controller {
       this.#d.metrics.reconcileDuration.observe(this.#labels, durationMs / 1000);
       for (const [phase, ms] of Object.entries(phases.ms))
         this.#d.metrics.reconcilePhase.observe({ ...this.#labels, phase }, ms / 1000);
-      for (const observer of this.onReconcile)
-        observer({ key, trigger, result, durationMs, phasesMs: phases.rounded() });
+      const record: ReconcileRecord = { key, trigger, result, durationMs, phasesMs: phases.rounded() };
+      if (exchange.request) record.request = exchange.request;
+      if (exchange.answer) record.answer = exchange.answer;
+      if (failure !== undefined) record.error = failure;
+      for (const observer of this.onReconcile) observer(record);
     }
   }
 
@@ -459,9 +472,15 @@ export class Controller {
     key: string,
     primary: KObject,
     owned: KObject[],
-    call: { trigger: Trigger; finalizing: boolean; traceparent: string; phases: PhaseTimer },
+    call: {
+      trigger: Trigger;
+      finalizing: boolean;
+      traceparent: string;
+      phases: PhaseTimer;
+      exchange: Exchange;
+    },
   ): Promise<Answer> {
-    const { trigger, finalizing, traceparent, phases } = call;
+    const { trigger, finalizing, traceparent, phases, exchange } = call;
     const spec = this.config.spec;
     let related: KObject[] = [];
     let response: ReconcileResponse | undefined;
@@ -472,7 +491,10 @@ export class Controller {
         related = await this.#related.objectsOf(key);
         return buildRequest({ primary, owned, related, trigger, finalizing });
       });
+      exchange.request = request;
+      delete exchange.answer;
       response = await phases.time('worker', () => callWorker(this.#worker, key, request, traceparent));
+      exchange.answer = response;
       selectors = resolveSelectors({
         selectors: response.related,
         primary,

@@ -1,5 +1,5 @@
 // The outcome of one reconcile: its `zeroloop_reconciles_total` result label, the record observers get, and the failure's Event.
-import type { Trigger } from '../../src/protocol/schemas.ts';
+import type { ReconcileRequest, ReconcileResponse, Trigger } from '../../src/protocol/schemas.ts';
 import { ApplyFailed } from '../apply/applier.ts';
 import type { EventSpec } from '../apply/events.ts';
 import { ScopeRejected } from '../apply/scope.ts';
@@ -33,6 +33,12 @@ export interface ReconcileRecord {
   durationMs: number;
   /** Where the time went (queue wait, request build, worker call, dry-run, apply, prune-status). */
   phasesMs: PhaseTimes;
+  /** The last request sent to the worker (a reconcile calls it once, or twice after writing); absent when none was sent. */
+  request?: ReconcileRequest;
+  /** The worker's answer to `request`; absent when it gave none (a reconciler err, a timeout…). */
+  answer?: ReconcileResponse;
+  /** The failure's message, when `result` is not `success`. */
+  error?: string;
 }
 
 /** The result label of a failed reconcile. */
