@@ -2,7 +2,12 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '../reconcilers/pipeline/paths.ts';
+import { RECORD_ANNOTATION } from '../relay/record/recording.ts';
 import { DNS_LABEL } from '../src/keys.ts';
+
+/** Where the relay records reconciles by default (git-ignored); `zeroloop record` lists them. */
+export const RECORDINGS_DIR = join(REPO_ROOT, '.zeroloop', 'recordings');
 
 export const USAGE = `Usage: npm start -- [options]
 
@@ -18,6 +23,9 @@ Options:
   --log-file PATH     where every JSON log line goes (default: $TMPDIR/zeroloop-start-<pid>.log);
                       wrangler dev's output goes beside it (<name>.worker.log)
   --verbose           also print every JSON log line (relay, control plane, build) to stderr
+  --record-dir DIR    where the relay records the reconciles of primaries annotated
+                      ${RECORD_ANNOTATION}: "true" (default: .zeroloop/recordings in the repository)
+  --record-all        record every reconcile, annotated or not
   -h, --help          print this help
 
 Without a kubeconfig the first run builds the control-plane binaries from Go modules (several minutes
@@ -31,6 +39,8 @@ export interface StartOptions {
   keep: boolean;
   logFile: string;
   verbose: boolean;
+  recordDir: string;
+  recordAll: boolean;
 }
 
 /** The command line is wrong; the message says how. */
@@ -53,6 +63,8 @@ export function parseStartArgs(
         keep: { type: 'boolean', default: false },
         'log-file': { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        'record-dir': { type: 'string' },
+        'record-all': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -77,5 +89,7 @@ export function parseStartArgs(
     keep: values.keep,
     logFile: resolve(values['log-file'] ?? join(tmpdir(), `zeroloop-start-${String(process.pid)}.log`)),
     verbose: values.verbose,
+    recordDir: resolve(values['record-dir'] ?? RECORDINGS_DIR),
+    recordAll: values['record-all'],
   };
 }

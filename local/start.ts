@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stop as stopEsbuild } from 'esbuild';
+import { builtHash } from '../reconcilers/pipeline/cache.ts';
 import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
 import { createLogger } from '../relay/observe/log.ts';
 import { startRelay } from '../relay/relay.ts';
@@ -137,6 +138,7 @@ async function run(): Promise<void> {
     metricsPort: 0,
     metricsHost: '127.0.0.1',
     reconcilerSelector: demo.selector,
+    record: { dir: opts.recordDir, all: opts.recordAll, buildHash: builtHash },
     log: createLogger({
       level: 'info',
       write: (line) => {

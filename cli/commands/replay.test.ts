@@ -115,3 +115,30 @@ test('bad input exits 2 saying what to do: no file, not a recording, an unbuilt 
   );
   assert.equal((await replay()).code, 2);
 });
+
+test('zeroloop record lists recordings newest last, and says how to start when there is none', async () => {
+  const { mkdir } = await import('node:fs/promises');
+  const empty = { stdout: '', stderr: '' };
+  const io = (o: { stdout: string; stderr: string }) => ({
+    cwd: dir,
+    env: process.env,
+    stdout: (t: string) => (o.stdout += t),
+    stderr: (t: string) => (o.stderr += t),
+  });
+  assert.equal(await main(['record', '--dir', join(dir, 'none')], io(empty)), 0);
+  assert.match(empty.stdout, /no recordings in none yet: annotate a primary with zeroloop.dev\/record=true/);
+  await mkdir(join(dir, 'listed', 'website'), { recursive: true });
+  const older = { ...recording, recordedAt: '2026-01-01T00:00:00.000Z' };
+  await writeFile(join(dir, 'listed', 'website', 'b.json'), JSON.stringify(recording));
+  await writeFile(join(dir, 'listed', 'website', 'a.json'), JSON.stringify(older));
+  const listed = { stdout: '', stderr: '' };
+  assert.equal(await main(['record', '--dir', join(dir, 'listed')], io(listed)), 0);
+  const lines = listed.stdout.trim().split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(
+    lines[0] ?? '',
+    /^2026-01-01T00:00:00.000Z +website +default\/hello +primary +success +build unknown +listed\/website\/a.json$/,
+  );
+  assert.match(lines[1] ?? '', /listed\/website\/b.json$/);
+  assert.equal(await main(['record', '--last', '0'], io(listed)), 2);
+});

@@ -1,8 +1,7 @@
 // `zeroloop replay <file>`: runs a recorded request against the BUILT component in Node and diffs its answer with the recorded one.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { builtHash } from '../../reconcilers/pipeline/cache.ts';
 import { UnknownReconciler } from '../../reconcilers/pipeline/node-loader.ts';
-import { BUILD_DIR } from '../../reconcilers/pipeline/paths.ts';
 import { loadBuilt, reconcile, type Outcome } from '../../reconcilers/testing/component.ts';
 import { parseRecording, RecordingInvalid, type Recording } from '../../relay/record/recording.ts';
 import { diffAnswers } from '../answer-diff.ts';
@@ -26,18 +25,6 @@ exit codes:
   1  it differs, the component trapped, or the recording holds no answer to compare with
   2  bad arguments, a file that is not a recording, or a reconciler that is not built
 `;
-
-/** The hash of the reconciler's current build (build/reconcilers/<name>/build.json), if it has one. */
-async function currentBuild(name: string): Promise<string | undefined> {
-  try {
-    const record = JSON.parse(await readFile(join(BUILD_DIR, 'reconcilers', name, 'build.json'), 'utf8')) as {
-      hash?: unknown;
-    };
-    return typeof record.hash === 'string' ? record.hash : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The differences between what was recorded and what the replay gave, one line each (none: equal). */
 export function compare(recorded: Recording['answer'], replayed: Outcome): string[] {
@@ -103,7 +90,7 @@ export const replayCommand: Command = {
     const done = performance.now();
     const timings = { loadMs: round(loaded - started), reconcileMs: round(done - loaded) };
     const differences = compare(recording.answer, outcome);
-    const build = await currentBuild(name);
+    const build = await builtHash(name);
 
     if (values.json) {
       const answer = outcome.ok ?? { err: outcome.err };
