@@ -6,10 +6,12 @@ import { fileURLToPath } from 'node:url';
 const BENCHMARKS = [
   'build',
   'reconcile-node',
+  'replay',
   'worker',
   'controlplane',
   'relay-snapshot',
   'relay-related',
+  'dev-loop',
   'relay',
   'relay-memory',
   'compare',

@@ -3,12 +3,19 @@
 import type { Command, CommandContext } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
 import { buildCommand } from './commands/build.ts';
+import { devCommand } from './commands/dev.ts';
 import { newCommand } from './commands/new.ts';
 import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
 
 /** Every subcommand, in the order `zeroloop --help` lists them. */
-export const COMMANDS: readonly Command[] = [newCommand, buildCommand, recordCommand, replayCommand];
+export const COMMANDS: readonly Command[] = [
+  newCommand,
+  buildCommand,
+  devCommand,
+  recordCommand,
+  replayCommand,
+];
 
 function help(): string {
   const width = Math.max(0, ...COMMANDS.map((c) => c.name.length));

@@ -26,6 +26,8 @@ Options:
   --record-dir DIR    where the relay records the reconciles of primaries annotated
                       ${RECORD_ANNOTATION}: "true" (default: .zeroloop/recordings in the repository)
   --record-all        record every reconcile, annotated or not
+  --watch NAME[,NAME] run only these reconcilers, rebuild one when its source is saved, reload the
+                      worker and reconcile its primaries again (what \`npx zeroloop dev NAME\` runs)
   -h, --help          print this help
 
 Without a kubeconfig the first run builds the control-plane binaries from Go modules (several minutes
@@ -41,6 +43,8 @@ export interface StartOptions {
   verbose: boolean;
   recordDir: string;
   recordAll: boolean;
+  /** Reconcilers to run alone and rebuild on save; empty: every example, no watching. */
+  watch: string[];
 }
 
 /** The command line is wrong; the message says how. */
@@ -65,6 +69,7 @@ export function parseStartArgs(
         verbose: { type: 'boolean', default: false },
         'record-dir': { type: 'string' },
         'record-all': { type: 'boolean', default: false },
+        watch: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -79,6 +84,9 @@ export function parseStartArgs(
       `--namespace ${values.namespace}: must be a lowercase DNS label, like zeroloop-demo`,
     );
   }
+  const watch = (values.watch ?? []).flatMap((w) => w.split(',')).filter((w) => w !== '');
+  const badName = watch.find((w) => !DNS_LABEL.test(w));
+  if (badName !== undefined) throw new UsageError(`--watch ${badName}: a reconciler name, like website`);
   if (values.kubeconfig === '') throw new UsageError('--kubeconfig needs a path');
   // KUBECONFIG may list several files (a:b); the first one is what kubectl writes to, use it.
   const fromEnv = env.KUBECONFIG?.split(':').find((p) => p !== '');
@@ -91,5 +99,6 @@ export function parseStartArgs(
     verbose: values.verbose,
     recordDir: resolve(values['record-dir'] ?? RECORDINGS_DIR),
     recordAll: values['record-all'],
+    watch,
   };
 }

@@ -22,6 +22,7 @@ import { Session } from './session.ts';
 import type { LocalWorker } from './worker.ts';
 import { startLocalWorker } from './worker.ts';
 import { nextSteps } from './next-steps.ts';
+import { startDevLoop } from './dev-loop.ts';
 
 let options: StartOptions | 'help';
 try {
@@ -119,7 +120,14 @@ async function run(): Promise<void> {
   const cluster = clusterResult.value;
   const local = workerResult.value;
 
-  const descriptors = await describeWorker(local.url, secret);
+  const all = await describeWorker(local.url, secret);
+  const missing = opts.watch.filter((name) => !all.some((d) => d.name === name));
+  if (missing.length > 0)
+    throw new Error(
+      `no reconciler ${missing.join(', ')} in the worker (it runs ${all.map((d) => d.name).join(', ')}): check the name, or create it with \`npx zeroloop new\``,
+    );
+  // `--watch`: only the watched reconcilers run (their CRDs, Reconcilers and samples).
+  const descriptors = opts.watch.length === 0 ? all : all.filter((d) => opts.watch.includes(d.name));
   const manifests = new Manifests(cluster.restConfig, { fieldManager: 'zeroloop-start' });
   const demo = await applyDemo({
     manifests,
@@ -149,6 +157,21 @@ async function run(): Promise<void> {
     }),
   });
   session.add('the relay', () => relay.stop());
+  if (opts.watch.length > 0) {
+    const loop = startDevLoop({
+      names: opts.watch,
+      manager: relay.manager,
+      workerLogPath: local.logPath,
+      say: (line) => {
+        out.say(line);
+      },
+      buildLog: buildProgress(out),
+    });
+    session.add('the file watchers', () => {
+      loop.stop();
+      return Promise.resolve();
+    });
+  }
   if (cluster.plane === undefined && !opts.keep) {
     // Runs before the relay stops (stops run last-added first), so finalizers can complete.
     session.add('the demo resources', async () => {
