@@ -35,7 +35,7 @@ export async function startDevSession(options: {
   namespace: string;
   echo?: boolean;
 }): Promise<DevSession> {
-  const copy = await copyRepo({ whole: true });
+  const copy = await copyRepo();
   const source = join(copy.root, 'reconcilers', 'website', 'src', 'index.ts');
   const original = await readFile(source, 'utf8');
   if (!original.includes(EDITED)) throw new Error(`${source} no longer has the line ${EDITED} to edit`);
