@@ -61,11 +61,12 @@ export const devCommand: Command = {
         stdio: 'inherit',
       },
     );
-    // Ctrl-C reaches the child with the terminal's process group; it stops everything and exits.
-    const ignore = (): void => undefined;
+    // Ctrl-C reaches the child with the terminal's process group too; start.ts takes two SIGINTs
+    // within a second as one. Forwarded, so that a parent that signals only this process stops it all.
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const int = forward('SIGINT');
     const term = forward('SIGTERM');
-    process.on('SIGINT', ignore);
+    process.on('SIGINT', int);
     process.on('SIGTERM', term);
     try {
       return await new Promise<number>((resolve, reject) => {
@@ -75,7 +76,7 @@ export const devCommand: Command = {
         });
       });
     } finally {
-      process.off('SIGINT', ignore);
+      process.off('SIGINT', int);
       process.off('SIGTERM', term);
     }
   },
