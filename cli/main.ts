@@ -2,10 +2,22 @@
 // `zeroloop`: the reconciler author's command line; dispatches to one subcommand per file in cli/commands/.
 import type { Command, CommandContext } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
+import { buildCommand } from './commands/build.ts';
+import { devCommand } from './commands/dev.ts';
 import { manifestsCommand } from './commands/manifests.ts';
+import { newCommand } from './commands/new.ts';
+import { recordCommand } from './commands/record.ts';
+import { replayCommand } from './commands/replay.ts';
 
 /** Every subcommand, in the order `zeroloop --help` lists them. */
-export const COMMANDS: readonly Command[] = [manifestsCommand];
+export const COMMANDS: readonly Command[] = [
+  newCommand,
+  buildCommand,
+  devCommand,
+  recordCommand,
+  replayCommand,
+  manifestsCommand,
+];
 
 function help(): string {
   const width = Math.max(0, ...COMMANDS.map((c) => c.name.length));

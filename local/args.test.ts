@@ -12,6 +12,12 @@ test('parseStartArgs should start a local cluster when neither --kubeconfig nor 
   assert.equal(options.keep, false);
   assert.equal(options.verbose, false);
   assert.match(options.logFile, /zeroloop-start-\d+\.log$/);
+  assert.match(options.recordDir, /\.zeroloop\/recordings$/);
+  assert.equal(options.recordAll, false);
+  const recording = parseStartArgs(['--record-dir', 'rec', '--record-all'], {});
+  assert.ok(recording !== 'help');
+  assert.equal(recording.recordDir, resolve('rec'));
+  assert.equal(recording.recordAll, true);
 });
 
 test('parseStartArgs should use KUBECONFIG (its first file), and --kubeconfig over it', () => {

@@ -2,7 +2,12 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '../reconcilers/pipeline/paths.ts';
+import { RECORD_ANNOTATION } from '../relay/record/recording.ts';
 import { DNS_LABEL } from '../src/keys.ts';
+
+/** Where the relay records reconciles by default (git-ignored); `zeroloop record` lists them. */
+export const RECORDINGS_DIR = join(REPO_ROOT, '.zeroloop', 'recordings');
 
 export const USAGE = `Usage: npm start -- [options]
 
@@ -18,6 +23,11 @@ Options:
   --log-file PATH     where every JSON log line goes (default: $TMPDIR/zeroloop-start-<pid>.log);
                       wrangler dev's output goes beside it (<name>.worker.log)
   --verbose           also print every JSON log line (relay, control plane, build) to stderr
+  --record-dir DIR    where the relay records the reconciles of primaries annotated
+                      ${RECORD_ANNOTATION}: "true" (default: .zeroloop/recordings in the repository)
+  --record-all        record every reconcile, annotated or not
+  --watch NAME[,NAME] run only these reconcilers, rebuild one when its source is saved, reload the
+                      worker and reconcile its primaries again (what \`npx zeroloop dev NAME\` runs)
   -h, --help          print this help
 
 Without a kubeconfig the first run builds the control-plane binaries from Go modules (several minutes
@@ -31,6 +41,10 @@ export interface StartOptions {
   keep: boolean;
   logFile: string;
   verbose: boolean;
+  recordDir: string;
+  recordAll: boolean;
+  /** Reconcilers to run alone and rebuild on save; empty: every example, no watching. */
+  watch: string[];
 }
 
 /** The command line is wrong; the message says how. */
@@ -53,6 +67,9 @@ export function parseStartArgs(
         keep: { type: 'boolean', default: false },
         'log-file': { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        'record-dir': { type: 'string' },
+        'record-all': { type: 'boolean', default: false },
+        watch: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -67,6 +84,9 @@ export function parseStartArgs(
       `--namespace ${values.namespace}: must be a lowercase DNS label, like zeroloop-demo`,
     );
   }
+  const watch = (values.watch ?? []).flatMap((w) => w.split(',')).filter((w) => w !== '');
+  const badName = watch.find((w) => !DNS_LABEL.test(w));
+  if (badName !== undefined) throw new UsageError(`--watch ${badName}: a reconciler name, like website`);
   if (values.kubeconfig === '') throw new UsageError('--kubeconfig needs a path');
   // KUBECONFIG may list several files (a:b); the first one is what kubectl writes to, use it.
   const fromEnv = env.KUBECONFIG?.split(':').find((p) => p !== '');
@@ -77,5 +97,8 @@ export function parseStartArgs(
     keep: values.keep,
     logFile: resolve(values['log-file'] ?? join(tmpdir(), `zeroloop-start-${String(process.pid)}.log`)),
     verbose: values.verbose,
+    recordDir: resolve(values['record-dir'] ?? RECORDINGS_DIR),
+    recordAll: values['record-all'],
+    watch,
   };
 }

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stop as stopEsbuild } from 'esbuild';
+import { builtHash } from '../reconcilers/pipeline/cache.ts';
 import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
 import { createLogger } from '../relay/observe/log.ts';
 import { startRelay } from '../relay/relay.ts';
@@ -22,6 +23,7 @@ import type { LocalWorker } from './worker.ts';
 import { startLocalWorker } from './worker.ts';
 import { nextSteps } from './next-steps.ts';
 import { startLivePage } from './live/server.ts';
+import { startDevLoop } from './dev-loop.ts';
 
 let options: StartOptions | 'help';
 try {
@@ -119,7 +121,14 @@ async function run(): Promise<void> {
   const cluster = clusterResult.value;
   const local = workerResult.value;
 
-  const descriptors = await describeWorker(local.url, secret);
+  const all = await describeWorker(local.url, secret);
+  const missing = opts.watch.filter((name) => !all.some((d) => d.name === name));
+  if (missing.length > 0)
+    throw new Error(
+      `no reconciler ${missing.join(', ')} in the worker (it runs ${all.map((d) => d.name).join(', ')}): check the name, or create it with \`npx zeroloop new\``,
+    );
+  // `--watch`: only the watched reconcilers run (their CRDs, Reconcilers and samples).
+  const descriptors = opts.watch.length === 0 ? all : all.filter((d) => opts.watch.includes(d.name));
   const manifests = new Manifests(cluster.restConfig, { fieldManager: 'zeroloop-start' });
   const demo = await applyDemo({
     manifests,
@@ -138,6 +147,7 @@ async function run(): Promise<void> {
     metricsPort: 0,
     metricsHost: '127.0.0.1',
     reconcilerSelector: demo.selector,
+    record: { dir: opts.recordDir, all: opts.recordAll, buildHash: builtHash },
     log: createLogger({
       level: 'info',
       write: (line) => {
@@ -151,6 +161,21 @@ async function run(): Promise<void> {
   // The live page watches the relay's reconcile observers; it stops before the relay (stops run last-added first).
   const page = await startLivePage({ source: relay.manager });
   session.add('the live page', () => page.close());
+  if (opts.watch.length > 0) {
+    const loop = startDevLoop({
+      names: opts.watch,
+      manager: relay.manager,
+      workerLogPath: local.logPath,
+      say: (line) => {
+        out.say(line);
+      },
+      buildLog: buildProgress(out),
+    });
+    session.add('the file watchers', () => {
+      loop.stop();
+      return Promise.resolve();
+    });
+  }
   if (cluster.plane === undefined && !opts.keep) {
     // Runs before the relay stops (stops run last-added first), so finalizers can complete.
     session.add('the demo resources', async () => {

@@ -72,7 +72,8 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
       // Offline: no metrics, no request.cf lookup; no update check.
       WRANGLER_SEND_METRICS: 'false',
       CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-      WRANGLER_LOG: 'info',
+      // 'log' (not 'info'): its "Local server updated and ready" line after a reload is at that level (local/reload.ts).
+      WRANGLER_LOG: 'log',
       NO_UPDATE_NOTIFIER: '1',
     },
   });

@@ -15,6 +15,7 @@ import { createLogger } from './observe/log.ts';
 import type { RelayMetrics } from './observe/metrics.ts';
 import { relayMetrics } from './observe/metrics.ts';
 import type { ObserveServer } from './observe/server.ts';
+import { attachRecorder, type Recorder, type RecorderOptions } from './record/recorder.ts';
 import { startObserveServer } from './observe/server.ts';
 import type { BackoffOptions } from './queue/rate-limited.ts';
 import { InformerFactory, scopeId } from './watch/informer.ts';
@@ -36,6 +37,8 @@ export interface RelayOptions {
   watchStallMs?: number;
   /** /readyz answers 503 once apiserver calls and watches have failed for longer than this; default 30 000. */
   apiserverUnreachableAfterMs?: number;
+  /** Record reconciles (of annotated primaries, or all) to a local directory (record/recorder.ts). */
+  record?: Omit<RecorderOptions, 'log'>;
 }
 
 export interface Relay {
@@ -44,6 +47,8 @@ export interface Relay {
   informers: InformerFactory;
   /** Whether the apiserver answers now (feeds /readyz). */
   apiserver: ApiHealth;
+  /** The reconcile recorder, when `record` was given. */
+  recordings: Recorder | undefined;
   /** Base URL of the observe server, when one runs. */
   url: string | undefined;
   /** Graceful stop: no new work, in-flight reconciles finish within `deadlineMs`, watches closed. */
@@ -149,6 +154,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       },
     });
   }
+  // Before the manager starts, so the first controllers' reconciles are recorded too.
+  const reconcileRecorder = options.record ? attachRecorder(manager, { ...options.record, log }) : undefined;
   manager.start();
   log.info('relay started', { metrics: server ? `${server.url}/metrics` : undefined });
   return {
@@ -156,9 +163,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     metrics,
     informers,
     apiserver,
+    recordings: reconcileRecorder,
     url: server?.url,
     stop: async (deadlineMs = 10_000) => {
       await manager.stop(deadlineMs);
+      await reconcileRecorder?.flush();
       await informers.stopAll();
       await client.close();
       await server?.close();

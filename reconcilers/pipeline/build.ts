@@ -1,6 +1,6 @@
-// Builds one reconciler: typecheck → bundle → componentize (or, for Go: go build → embed → new) → transpile → extract inline wasm → check → store; skips it when unchanged.
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+// Builds one reconciler: typecheck → bundle → componentize (or, for Go: go build → embed → new) → transpile → extract inline wasm → check → store core modules and JS; skips it when unchanged.
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { bundle } from './bundle.ts';
 import { type BuildRecord, inputHash, readRecord, recordPath, relativeInputs } from './cache.ts';
@@ -136,13 +136,17 @@ export async function buildReconciler(
     bytes: componentBytes,
   });
 
+  // Built in a staging folder and moved in file by file: `wrangler dev` watches the worker's imports
+  // and would fail its rebuild on a moment without `<name>.js` (`zeroloop dev` rebuilds under it).
   const wDir = workerDir(group, name, buildDir);
-  await rm(wDir, { recursive: true, force: true });
-  await step('transpile', () => transpile(name, componentFile, wDir));
-  const inlineFiles = await step('extract-wasm', () => extractInlineWasm(name, wDir));
+  const staging = `${wDir}.next`;
+  await rm(staging, { recursive: true, force: true });
+  await step('transpile', () => transpile(name, componentFile, staging));
+  const inlineFiles = await step('extract-wasm', () => extractInlineWasm(name, staging));
   log('step.size', { reconciler: name, step: 'extract-wasm', inlineModules: inlineFiles.length });
-  await step('check-no-wasm-from-bytes', () => assertNoWasmFromBytes(name, wDir));
-  const stored = await step('store-core-modules', () => storeCoreModules(wDir, name, buildDir));
+  await step('check-no-wasm-from-bytes', () => assertNoWasmFromBytes(name, staging));
+  const stored = await step('store-core-modules', () => storeCoreModules(staging, name, buildDir));
+  await moveInto(staging, wDir);
   log('step.size', {
     reconciler: name,
     step: 'store-core-modules',
@@ -170,4 +174,22 @@ export async function buildReconciler(
   await writeFile(recordPath(outDir), JSON.stringify(record, null, 2) + '\n');
   log('reconciler.built', { reconciler: name, group, backend, optimize, ms: record.buildMs, ...sizes });
   return { record, skipped: false };
+}
+
+/** Moves every file of `from` into `to` by rename (each replaced at once, never missing), drops `to`'s others, removes `from`. */
+async function moveInto(from: string, to: string): Promise<void> {
+  const files = (await readdir(from, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => relative(from, join(e.parentPath, e.name)));
+  for (const file of files) {
+    await mkdir(dirname(join(to, file)), { recursive: true });
+    await rename(join(from, file), join(to, file));
+  }
+  const keep = new Set(files);
+  const old = await readdir(to, { recursive: true, withFileTypes: true });
+  for (const e of old) {
+    const file = relative(to, join(e.parentPath, e.name));
+    if (e.isFile() && !keep.has(file)) await rm(join(to, file), { force: true });
+  }
+  await rm(from, { recursive: true, force: true });
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as z from 'zod/mini';
-import { packageDir, PIPELINE_DIR, REPO_ROOT, SDK_DIR, SDK_GO_DIR, WIT_DIR } from './paths.ts';
+import { groupDir, packageDir, PIPELINE_DIR, REPO_ROOT, SDK_DIR, SDK_GO_DIR, WIT_DIR } from './paths.ts';
 
 /** What a finished build records in `<out>/build.json`; its presence with a matching hash means "up to date". */
 export const BuildRecord = z.object({
@@ -111,6 +111,11 @@ export async function readRecord(outDir: string): Promise<BuildRecord | undefine
   } catch {
     return undefined;
   }
+}
+
+/** The hash of the last build of example reconciler `name` (build/reconcilers/<name>/build.json), if any. */
+export async function builtHash(name: string): Promise<string | undefined> {
+  return (await readRecord(join(groupDir('examples'), name)))?.hash;
 }
 
 export function relativeInputs(files: Iterable<string>): string[] {

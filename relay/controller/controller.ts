@@ -198,6 +198,19 @@ export class Controller {
     return this.#caches.primaryKeys();
   }
 
+  /**
+   * Enqueues every cached primary (trigger `primary` unless one is pending), as after a start: for a
+   * new build of the reconciler (`zeroloop dev`). Returns how many were enqueued.
+   */
+  reconcileAll(): number {
+    const keys = this.#caches.primaryKeys();
+    for (const key of keys) {
+      if (!this.#triggers.has(key)) this.#triggers.set(key, { type: 'primary' });
+      this.queue.add(key);
+    }
+    return keys.length;
+  }
+
   // ── lifecycle ────────────────────────────────────────────────────────────────────────────────
 
   /**

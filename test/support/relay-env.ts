@@ -114,7 +114,10 @@ export interface RelayEnvOptions {
   /** Route the relay's apiserver traffic through a TCP proxy (`env.apiserverProxy`) so a test can cut it. */
   apiserverProxy?: boolean;
   /** Relay options a test tunes (watch timeouts and stall bound, readiness bound). */
-  relayOptions?: Pick<RelayOptions, 'watchTimeoutSeconds' | 'watchStallMs' | 'apiserverUnreachableAfterMs'>;
+  relayOptions?: Pick<
+    RelayOptions,
+    'watchTimeoutSeconds' | 'watchStallMs' | 'apiserverUnreachableAfterMs' | 'record'
+  >;
   /** Another control plane than the shared one (a test that restarts or breaks it brings its own). */
   plane?: SharedControlPlane;
 }

@@ -1,0 +1,104 @@
+// `zeroloop dev`: watches reconcilers' sources; on save rebuilds, waits for wrangler's reload, reconciles their primaries again.
+import { watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { builtHash } from '../reconcilers/pipeline/cache.ts';
+import { PipelineError } from '../reconcilers/pipeline/errors.ts';
+import type { Logger as PipelineLogger } from '../reconcilers/pipeline/log.ts';
+import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
+import { REPO_ROOT } from '../reconcilers/pipeline/paths.ts';
+import type { Controller } from '../relay/controller/controller.ts';
+import type { Manager } from '../relay/config/manager.ts';
+import { logMark, reloadedSince } from './reload.ts';
+
+export interface DevLoopOptions {
+  /** The reconcilers to watch (folders under reconcilers/). */
+  names: readonly string[];
+  manager: Manager;
+  /** wrangler dev's log, where its reload lines appear. */
+  workerLogPath: string;
+  say: (line: string) => void;
+  buildLog: PipelineLogger;
+  /** Wait this long after the last file event before building (editors write in several steps). */
+  debounceMs?: number;
+}
+
+export interface DevLoop {
+  stop(): void;
+}
+
+const ms = (since: number): string => `${String(Math.round(performance.now() - since))} ms`;
+
+/** The running controllers of reconciler `name` (a Reconciler resource names it in spec.reconciler). */
+function controllersOf(manager: Manager, name: string): Controller[] {
+  return [...manager.controllers.values()].filter((c) => c.config.spec.reconciler === name);
+}
+
+export function startDevLoop(options: DevLoopOptions): DevLoop {
+  const { names, manager, say } = options;
+  const debounceMs = options.debounceMs ?? 30;
+  const watchers: FSWatcher[] = [];
+  /** Builds run one at a time; a save during a build queues one more. */
+  let running: Promise<void> = Promise.resolve();
+  const timers = new Map<string, NodeJS.Timeout>();
+
+  const rebuild = async (name: string, savedAt: number): Promise<void> => {
+    say(`dev: ${name} changed, rebuilding…`);
+    const mark = await logMark(options.workerLogPath);
+    const before = await builtHash(name);
+    let built;
+    try {
+      built = await buildReconcilers({ log: options.buildLog, only: [name] });
+    } catch (error) {
+      if (!(error instanceof PipelineError)) throw error;
+      say(`dev: ${name} did not build: ${error.name}: ${error.message}`);
+      return;
+    }
+    const builtAt = performance.now();
+    if (built.find((e) => e.record.name === name)?.record.hash === before) {
+      say(`dev: ${name} is unchanged (same inputs as the running build); nothing to reload`);
+      return;
+    }
+    say(`dev: ${name} built in ${ms(savedAt)}; waiting for the worker to reload…`);
+    await reloadedSince(options.workerLogPath, mark);
+    const controllers = controllersOf(manager, name);
+    // The next finished reconcile of each controller: the first answer of the new build.
+    for (const controller of controllers) {
+      const observer = (): void => {
+        controller.onReconcile.delete(observer);
+        say(`dev: ${name}: save → reconciled with the new build in ${ms(savedAt)} (reload ${ms(builtAt)})`);
+      };
+      controller.onReconcile.add(observer);
+    }
+    const count = controllers.reduce((n, c) => n + c.reconcileAll(), 0);
+    say(`dev: ${name} reloaded in ${ms(savedAt)}; reconciling its ${String(count)} primaries again`);
+  };
+
+  for (const name of names) {
+    const dir = join(REPO_ROOT, 'reconcilers', name);
+    const watcher = watch(dir, { recursive: true }, (_event, file) => {
+      if (file === null || !(file.startsWith('src') || file === 'reconciler.json')) return;
+      const savedAt = performance.now();
+      clearTimeout(timers.get(name));
+      timers.set(
+        name,
+        setTimeout(() => {
+          running = running.then(() =>
+            rebuild(name, savedAt).catch((error: unknown) => {
+              say(`dev: ${name}: ${error instanceof Error ? error.message : String(error)}`);
+            }),
+          );
+        }, debounceMs),
+      );
+    });
+    watchers.push(watcher);
+  }
+  say(
+    `dev: watching ${names.map((n) => `reconcilers/${n}/src`).join(', ')}; save a file to rebuild and reconcile again`,
+  );
+  return {
+    stop: () => {
+      for (const w of watchers) w.close();
+      for (const t of timers.values()) clearTimeout(t);
+    },
+  };
+}
