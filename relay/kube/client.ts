@@ -79,8 +79,20 @@ export interface RequestOptions {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/**
+ * Decides whether this client may write now (leader election's fence): throws when it may not, else
+ * returns how long (ms) a write may take, which caps its timeout so no write outlives the fence.
+ */
+export interface WriteFence {
+  permit(method: string, path: string): number;
+}
+
 export interface KubeClientOptions {
   timeoutMs?: number;
+  /** Guards every write (POST, PUT, PATCH, DELETE); reads always pass. */
+  fence?: WriteFence;
+  /** The User-Agent header (the apiserver's audit log records it). */
+  userAgent?: string;
   hooks?: KubeClientHooks;
   /** Builds the undici Agent; tests inject a fake. */
   agentFor?: ConnectionOptions['agentFor'];
@@ -92,12 +104,16 @@ export class KubeClient {
   readonly defaultTimeoutMs: number;
   readonly #connection: Connection;
   readonly #hooks: KubeClientHooks;
+  readonly #fence: WriteFence | undefined;
+  readonly #userAgent: string | undefined;
 
   constructor(config: RestConfig, options: KubeClientOptions = {}) {
     this.config = config;
     this.server = config.server;
     this.defaultTimeoutMs = options.timeoutMs ?? 30_000;
     this.#hooks = options.hooks ?? {};
+    this.#fence = options.fence;
+    this.#userAgent = options.userAgent;
     this.#connection = new Connection(config, {
       ...(options.hooks?.onRenew ? { onRenew: options.hooks.onRenew } : {}),
       ...(options.agentFor ? { agentFor: options.agentFor } : {}),
@@ -106,7 +122,9 @@ export class KubeClient {
 
   /** Sends one request and returns the parsed JSON answer (or undefined for an empty body). */
   async request(method: Method, path: string, options: RequestOptions = {}): Promise<unknown> {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.defaultTimeoutMs);
+    let timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    if (method !== 'GET' && this.#fence) timeoutMs = Math.min(timeoutMs, this.#fence.permit(method, path));
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const { response, generation } = await this.#send(method, method, path, options, signal);
     let text: string;
@@ -170,6 +188,7 @@ export class KubeClient {
     // undici's request(), not fetch(): no WHATWG streams or Request objects per call, and no
     // gzip (fetch asks for it; on a cluster network it only costs CPU on both ends).
     const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#userAgent !== undefined) headers['user-agent'] = this.#userAgent;
     const authorization = this.#connection.authorization();
     if (authorization !== undefined) headers.authorization = authorization;
     let body: string | undefined;
