@@ -78,6 +78,8 @@ export class LeaderElector {
   /** The Lease as last read or written, and when (on this clock) its spec last changed. */
   #observed: { lease: Lease; raw: string; at: number } | undefined;
   #deadline: Timer | undefined;
+  /** How long the holder's lease has left, as of the last attempt that found it held. */
+  #expiresInMs: number | undefined;
   #stopping = new AbortController();
   #loop: Promise<void> | undefined;
   #acquired = Promise.withResolvers<undefined>();
@@ -171,6 +173,7 @@ export class LeaderElector {
     const { retryPeriodMs } = this.#timing;
     while (!signal.aborted && this.#state.state !== 'lost') {
       const sentAt = this.#clock.now();
+      this.#expiresInMs = undefined;
       let acquired = false;
       try {
         acquired = await this.#tryAcquireOrRenew(sentAt);
@@ -187,9 +190,16 @@ export class LeaderElector {
         this.#acquired.resolve(undefined);
       }
       const following = this.#state.state === 'following';
-      const delay = retryPeriodMs * (following ? 1 + RETRY_JITTER * (this.#o.random ?? Math.random)() : 1);
+      let delay = retryPeriodMs * (following ? 1 + RETRY_JITTER * (this.#o.random ?? Math.random)() : 1);
+      // A follower also tries the moment the holder's lease expires, not up to a retry period later.
+      const expiresInMs = this.#heldExpiresInMs();
+      if (following && expiresInMs !== undefined) delay = Math.min(delay, expiresInMs + 1);
       await sleep(this.#clock, delay, signal).catch(() => undefined);
     }
+  }
+
+  #heldExpiresInMs(): number | undefined {
+    return this.#expiresInMs;
   }
 
   /** A renewal sent at `sentAt` succeeded: the fence stays open until `sentAt + renewDeadline`. */
@@ -244,7 +254,8 @@ export class LeaderElector {
         throw createError;
       }
     }
-    this.#observe(lease, now);
+    // As client-go: a change counts from when this read returned (later than the holder's renewal).
+    this.#observe(lease, this.#clock.now());
     const observedAt = this.#observed?.at ?? now;
     const decided = attempt({
       current: lease.spec ?? {},
@@ -253,7 +264,10 @@ export class LeaderElector {
       identity: this.identity,
       leaseDurationSeconds: this.#timing.leaseDurationMs / 1000,
     });
-    if (decided.kind === 'held') return false;
+    if (decided.kind === 'held') {
+      this.#expiresInMs = decided.expiresInMs;
+      return false;
+    }
     // Lost between the read and now: never renew after the deadline (the fence is closed for good).
     if (this.#state.state !== 'following' && this.#state.state !== 'leading') return false;
     try {
