@@ -20,7 +20,9 @@ const SERVICE_MONITOR_CRD = new URL('../fixtures/crds/servicemonitor.yaml', impo
 
 let helm: Helm;
 let kube: TestKube;
+let kubeconfigPath: string;
 const namespace = `zl-helm-${randomBytes(3).toString('hex')}`;
+const installNamespace = `zl-helm-install-${randomBytes(3).toString('hex')}`;
 
 /** Every option of the chart turned on or changed, as a platform team's values file would. */
 const ALL_OPTIONS = [
@@ -48,14 +50,20 @@ const ALL_OPTIONS = [
 before(async () => {
   // Built on first use (a few minutes), then cached in ~/.cache/zeroloop/helm-<version>-<hash>/.
   helm = await ensureHelm();
-  kube = new TestKube((await sharedControlPlane()).restConfig);
+  const plane = await sharedControlPlane();
+  kube = new TestKube(plane.restConfig);
+  kubeconfigPath = plane.kubeconfigPath;
 });
 after(async () => {
   await kube.delete('v1', 'Namespace', undefined, namespace);
+  await kube.delete('v1', 'Namespace', undefined, installNamespace);
 });
 
 async function runHelm(args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(helm.path, args, { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)(helm.path, args, {
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, KUBECONFIG: kubeconfigPath },
+  });
   return stdout;
 }
 
@@ -69,7 +77,7 @@ async function template(ns: string, sets: string[]): Promise<KObject[]> {
     '--include-crds',
     ...sets.flatMap((s) => ['--set', s]),
   ]);
-  return (loadAll(out))
+  return loadAll(out)
     .filter((d) => d !== null && d !== undefined)
     .map((d) => KObject.parse(d));
 }
@@ -126,5 +134,41 @@ test('every object the chart renders with all options is accepted by the apiserv
   }
   console.log(
     `helm chart with all options: ${objects.length} objects (${[...new Set(kinds)].join(', ')}), all accepted by a server-side dry-run`,
+  );
+});
+
+test('helm install, as the README shows it, installs the relay; helm uninstall removes it', async () => {
+  // The README's command, in a throwaway namespace and with a unique name (ClusterRoles are cluster-wide).
+  await runHelm([
+    'install',
+    'zeroloop',
+    CHART,
+    '--namespace',
+    installNamespace,
+    '--create-namespace',
+    '--set',
+    'signing.create=true',
+    '--set',
+    'signing.secret=not-a-real-key',
+    '--set',
+    `name=${installNamespace}`,
+  ]);
+  const deployment = await kube.get('apps/v1', 'Deployment', installNamespace, installNamespace);
+  assert.equal((deployment?.spec as { replicas?: number } | undefined)?.replicas, 2);
+  assert.ok(await kube.get('v1', 'Secret', installNamespace, 'worker-signing'));
+  assert.ok(await kube.get('policy/v1', 'PodDisruptionBudget', installNamespace, installNamespace));
+  assert.ok(
+    await kube.get(
+      'rbac.authorization.k8s.io/v1',
+      'Role',
+      installNamespace,
+      `${installNamespace}-leader-election`,
+    ),
+  );
+  await runHelm(['uninstall', 'zeroloop', '--namespace', installNamespace]);
+  assert.equal(await kube.get('apps/v1', 'Deployment', installNamespace, installNamespace), undefined);
+  assert.equal(
+    await kube.get('rbac.authorization.k8s.io/v1', 'ClusterRole', undefined, installNamespace),
+    undefined,
   );
 });
