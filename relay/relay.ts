@@ -83,22 +83,26 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const election = options.leaderElection;
-  const elector = election
-    ? new LeaderElector({
-        ...election,
-        // A client of its own: the main client's writes are fenced by this elector.
-        client: new KubeClient(options.restConfig, {
-          ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
-        }),
-        log,
-        ...(options.clock ? { clock: options.clock } : {}),
-        onTransition: (state: ElectionState) => {
-          metrics.leader.set({}, state.state === 'leading' ? 1 : 0);
-          if (state.state === 'leading' || state.state === 'lost')
-            metrics.leaderTransitions.inc({ to: state.state });
-        },
+  // A client of its own: the main client's writes are fenced by the elector.
+  const electionClient = election
+    ? new KubeClient(options.restConfig, {
+        ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
       })
     : undefined;
+  const elector =
+    election && electionClient
+      ? new LeaderElector({
+          ...election,
+          client: electionClient,
+          log,
+          ...(options.clock ? { clock: options.clock } : {}),
+          onTransition: (state: ElectionState) => {
+            metrics.leader.set({}, state.state === 'leading' ? 1 : 0);
+            if (state.state === 'leading' || state.state === 'lost')
+              metrics.leaderTransitions.inc({ to: state.state });
+          },
+        })
+      : undefined;
   if (elector) metrics.leader.set({}, 0);
   else metrics.leader.set({}, 1);
   const client = new KubeClient(options.restConfig, {
@@ -195,7 +199,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   elector?.run();
   // A leader that could not renew stops reconciling at once (its writes are already fenced).
   const lost = elector ? elector.lost : new Promise<string>(() => undefined);
-  void lost.then(() => manager.stop(0));
+  let managerStopped: Promise<void> | undefined;
+  const stopManager = (deadlineMs: number) => (managerStopped ??= manager.stop(deadlineMs));
+  void lost.then(() => stopManager(0));
   log.info('relay started', {
     metrics: server ? `${server.url}/metrics` : undefined,
     ...(elector ? { lease: elector.lease, identity: elector.identity } : {}),
@@ -210,8 +216,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     url: server?.url,
     stop: async (deadlineMs = 10_000) => {
       // Stop reconciling first, then step down: the next leader starts when this one has finished.
-      await manager.stop(deadlineMs);
+      await stopManager(deadlineMs);
       await elector?.stop({ release: true });
+      await electionClient?.close();
       await informers.stopAll();
       await client.close();
       await server?.close();
