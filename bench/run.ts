@@ -12,6 +12,7 @@ const BENCHMARKS = [
   'relay-related',
   'relay',
   'relay-memory',
+  'leader-takeover',
   'compare',
 ] as const;
 
