@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlPlane } from '../cluster/index.ts';
 import { silentLogger } from '../cluster/log.ts';
-import { ELECTION_DEFAULTS } from '../relay/election/elector.ts';
+import { ELECTION_DEFAULTS, RETRY_JITTER } from '../relay/election/elector.ts';
 import { Lease } from '../relay/election/lease.ts';
 import { micros } from '../test/support/audit.ts';
 import { controlPlaneAt } from '../test/support/cluster.ts';
@@ -60,6 +61,9 @@ try {
     await eventually('the follower to see the leader', async () =>
       (await (await fetch(`${follower.base}/readyz`)).text()).includes(`leader: relay-`) ? true : undefined,
     );
+    // At a random phase of the follower's retry cycle, as a real crash or rollout would be.
+    const phaseMs = Math.round(Math.random() * ELECTION_DEFAULTS.retryPeriodMs * (1 + RETRY_JITTER));
+    await sleep(phaseMs);
     const sentAt = Date.now();
     await leader.kill(signal);
     const next = follower;
@@ -71,7 +75,9 @@ try {
     const spec = await holder();
     const ms = Math.round(micros(spec.acquireTime ?? '') / 1000 - sentAt);
     (signal === 'SIGKILL' ? sigkillMs : sigtermMs).push(ms);
-    console.log(JSON.stringify({ event: 'bench.takeover', signal, ms, holder: spec.holderIdentity }));
+    console.log(
+      JSON.stringify({ event: 'bench.takeover', signal, ms, phaseMs, holder: spec.holderIdentity }),
+    );
     leader = next;
     follower = await replica();
   }
@@ -114,9 +120,9 @@ try {
     '',
     'After a SIGKILL the follower waits out the lease from when it last saw a renewal (renewals every 2 s,',
     'reads every 2–2.4 s), so a takeover lands between about 13 and 17.4 s; after a SIGTERM the leader',
-    'releases the Lease and the follower takes it at its next retry. Each signal is sent just after the',
-    "follower's /readyz first names the leader, i.e. just after one of its reads: the phase that makes a",
-    'SIGTERM handover wait nearly a full retry period (2–2.4 s), and a SIGKILL takeover about 15 s.',
+    'releases the Lease and the follower takes it at its next retry. Each signal is sent at a random',
+    "point (0–2.4 s) after the follower's /readyz first names the leader, so across runs it lands at any",
+    "phase of the follower's retry cycle, as a crash or a rollout would.",
     '',
   ].join('\n');
   await writeFile(join(dir, 'leader-takeover.md'), md);
