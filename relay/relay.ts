@@ -217,7 +217,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     stop: async (deadlineMs = 10_000) => {
       // Stop reconciling first, then step down: the next leader starts when this one has finished.
       await stopManager(deadlineMs);
-      await elector?.stop({ release: true });
+      // The fence closes first; the Lease is released once the writes sent before it are answered,
+      // so the next leader's first write never meets one of ours in flight.
+      await elector?.stop({ release: true, drained: () => client.writesDrained() });
       await electionClient?.close();
       await informers.stopAll();
       await client.close();

@@ -159,13 +159,19 @@ export class LeaderElector {
   }
 
   /** Ends the loop; with `release` a leader steps down (empty holder, 1 s lease) so a follower takes over at once. */
-  async stop(options: { release: boolean }): Promise<void> {
+  async stop(options: {
+    release: boolean;
+    /** Resolves once the writes sent before the fence closed are answered; the release waits for it. */
+    drained?: () => Promise<void>;
+  }): Promise<void> {
     const wasLeading = this.#state.state === 'leading';
     this.#deadline?.cancel();
     this.#transition({ state: 'stopped' });
     this.#stopping.abort();
     await this.#loop;
-    if (wasLeading && options.release) await this.#release();
+    if (!wasLeading || !options.release) return;
+    await options.drained?.();
+    await this.#release();
   }
 
   async #run(): Promise<void> {

@@ -106,6 +106,8 @@ export class KubeClient {
   readonly #hooks: KubeClientHooks;
   readonly #fence: WriteFence | undefined;
   readonly #userAgent: string | undefined;
+  #writesInFlight = 0;
+  #writesDrained: PromiseWithResolvers<undefined> | undefined;
 
   constructor(config: RestConfig, options: KubeClientOptions = {}) {
     this.config = config;
@@ -123,7 +125,27 @@ export class KubeClient {
   /** Sends one request and returns the parsed JSON answer (or undefined for an empty body). */
   async request(method: Method, path: string, options: RequestOptions = {}): Promise<unknown> {
     let timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-    if (method !== 'GET' && this.#fence) timeoutMs = Math.min(timeoutMs, this.#fence.permit(method, path));
+    if (method === 'GET') return this.#request(method, path, options, timeoutMs);
+    if (this.#fence) timeoutMs = Math.min(timeoutMs, this.#fence.permit(method, path));
+    this.#writesInFlight++;
+    try {
+      return await this.#request(method, path, options, timeoutMs);
+    } finally {
+      if (--this.#writesInFlight === 0) {
+        this.#writesDrained?.resolve(undefined);
+        this.#writesDrained = undefined;
+      }
+    }
+  }
+
+  /** Resolves once no write is in flight (a stepping-down leader waits for this before releasing its Lease). */
+  writesDrained(): Promise<void> {
+    if (this.#writesInFlight === 0) return Promise.resolve();
+    this.#writesDrained ??= Promise.withResolvers<undefined>();
+    return this.#writesDrained.promise;
+  }
+
+  async #request(method: Method, path: string, options: RequestOptions, timeoutMs: number): Promise<unknown> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const { response, generation } = await this.#send(method, method, path, options, signal);
