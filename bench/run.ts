@@ -16,6 +16,7 @@ const BENCHMARKS = [
   'dev-loop',
   'relay',
   'relay-memory',
+  'leader-takeover',
   'compare',
 ] as const;
 

@@ -35,6 +35,8 @@ export interface ControlPlaneOptions {
    * runs its own shutdown and calls `stop()`; the exit hook still kills the children if the process exits.
    */
   readonly handleSignals?: boolean;
+  /** More kube-apiserver flags (a test turns on audit logging with them); kept across restartApiserver. */
+  readonly apiserverExtraArgs?: readonly string[];
 }
 
 export interface ControlPlane {
@@ -171,7 +173,10 @@ async function startOnce(
     // etcd and the API server start together: the API server retries etcd until it answers.
     const startEtcd = () => spawnComponent(l, 'etcd', binaries.etcd, etcdArgs(l, ports));
     const startApiserver = () =>
-      spawnComponent(l, 'kube-apiserver', binaries.kubeApiserver, apiserverArgs(l, ports));
+      spawnComponent(l, 'kube-apiserver', binaries.kubeApiserver, [
+        ...apiserverArgs(l, ports),
+        ...(options.apiserverExtraArgs ?? []),
+      ]);
     children.push(await startEtcd());
     children.push(await startApiserver());
     // kube-apiserver writes a self-signed bundle (leaf + CA) into its cert dir at start: our trust anchor.

@@ -1,4 +1,5 @@
 // The relay's entry point: loads the kubeconfig, starts the relay, stops it gracefully on SIGTERM/SIGINT.
+import { leaderElectionFromEnv, relayIdentity } from './election/env.ts';
 import { loadRestConfig } from './kube/rest-config.ts';
 import { createLogger, parseLevel } from './observe/log.ts';
 import { startRelay } from './relay.ts';
@@ -9,6 +10,15 @@ const restConfig = await loadRestConfig(process.env).catch((error: unknown) => {
   log.error('cannot load how to reach the apiserver', { error });
   process.exit(1);
 });
+
+// LEADER_ELECTION=true (the Deployment's setting): replicas elect a leader on a Lease; unset, this relay leads alone.
+let leaderElection: ReturnType<typeof leaderElectionFromEnv>;
+try {
+  leaderElection = leaderElectionFromEnv(process.env);
+} catch (error) {
+  log.error('invalid leader election settings', { error });
+  process.exit(1);
+}
 
 const port = Number(process.env.METRICS_PORT ?? '9090');
 const deadlineMs = Number(process.env.SHUTDOWN_DEADLINE_MS ?? '20000');
@@ -24,9 +34,17 @@ const relay = await startRelay({
   metricsPort: Number.isInteger(port) && port >= 0 ? port : 9090,
   metricsHost: process.env.METRICS_HOST ?? '0.0.0.0',
   log,
+  userAgent: `zeroloop-relay/${relayIdentity(process.env)}`,
+  ...(leaderElection ? { leaderElection } : {}),
   ...(process.env.RECONCILER_SELECTOR ? { reconcilerSelector: process.env.RECONCILER_SELECTOR } : {}),
   ...(watchStallMs !== undefined ? { watchStallMs } : {}),
   ...(apiserverUnreachableAfterMs !== undefined ? { apiserverUnreachableAfterMs } : {}),
+});
+
+// As controller-runtime's managers do: a leader that could not renew exits, and comes back as a follower.
+void relay.lost.then((reason) => {
+  log.error('leader election lost; exiting', { reason });
+  process.exit(1);
 });
 
 let stopping = false;

@@ -4,6 +4,9 @@ import { EventRecorder } from './apply/events.ts';
 import type { Clock } from './clock.ts';
 import { Manager } from './config/manager.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
+import type { ElectionState } from './election/elector.ts';
+import { LeaderElector } from './election/elector.ts';
+import { ALWAYS_LEADING, leadershipOf } from './election/leadership.ts';
 import { KubeClient } from './kube/client.ts';
 import { Discovery } from './kube/discovery.ts';
 import { findForbidden } from './kube/forbidden.ts';
@@ -39,6 +42,23 @@ export interface RelayOptions {
   apiserverUnreachableAfterMs?: number;
   /** Record reconciles (of annotated primaries, or all) to a local directory (record/recorder.ts). */
   record?: Omit<RecorderOptions, 'log'>;
+  /** Elect a leader among replicas on a Lease (relay/README.md, "High availability"); unset: this relay leads alone. */
+  leaderElection?: LeaderElectionOptions;
+  /** The User-Agent of every apiserver request (the apiserver's audit log records it). */
+  userAgent?: string;
+}
+
+export interface LeaderElectionOptions {
+  /** Where the Lease lives (the relay's namespace). */
+  namespace: string;
+  /** The Lease's name; every replica uses the same one. */
+  name: string;
+  /** This replica's holderIdentity: its Pod's name. */
+  identity: string;
+  /** client-go's defaults: 15 000, 10 000, 2000 (election/elector.ts). */
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
 }
 
 export interface Relay {
@@ -49,6 +69,10 @@ export interface Relay {
   apiserver: ApiHealth;
   /** The reconcile recorder, when `record` was given. */
   recordings: Recorder | undefined;
+  /** The leader elector, when election is on. */
+  elector: LeaderElector | undefined;
+  /** Resolves (with the reason) if this relay led and could not renew its Lease: it has stopped reconciling; exit. */
+  lost: Promise<string>;
   /** Base URL of the observe server, when one runs. */
   url: string | undefined;
   /** Graceful stop: no new work, in-flight reconciles finish within `deadlineMs`, watches closed. */
@@ -64,7 +88,32 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  const election = options.leaderElection;
+  // A client of its own: the main client's writes are fenced by the elector.
+  const electionClient = election
+    ? new KubeClient(options.restConfig, {
+        ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
+      })
+    : undefined;
+  const elector =
+    election && electionClient
+      ? new LeaderElector({
+          ...election,
+          client: electionClient,
+          log,
+          ...(options.clock ? { clock: options.clock } : {}),
+          onTransition: (state: ElectionState) => {
+            metrics.leader.set({}, state.state === 'leading' ? 1 : 0);
+            if (state.state === 'leading' || state.state === 'lost')
+              metrics.leaderTransitions.inc({ to: state.state });
+          },
+        })
+      : undefined;
+  if (elector) metrics.leader.set({}, 0);
+  else metrics.leader.set({}, 1);
   const client = new KubeClient(options.restConfig, {
+    ...(elector ? { fence: elector } : {}),
+    ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
     hooks: {
       onCall: (verb, status) => {
         apiserver.record(verb, status);
@@ -128,6 +177,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     selector: options.reconcilerSelector,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
+    leadership: elector ? leadershipOf(elector) : ALWAYS_LEADING,
   });
   let server: ObserveServer | undefined;
   if (options.metricsPort !== undefined) {
@@ -146,7 +196,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       ready: () => {
         if (!manager.ready) return { ready: false, reason: 'caches not synced yet' };
         const now = apiserver.now();
-        if (now.reachable) return { ready: true };
+        // A follower is ready too (warm caches, able to take over); the body says who leads.
+        if (now.reachable) return { ready: true, reason: elector ? leaderSummary(elector) : undefined };
         return {
           ready: false,
           reason: `apiserver calls and watches failing for ${String(now.failingForMs)} ms (last: ${now.lastFailure ?? '?'})`,
@@ -157,21 +208,44 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   // Before the manager starts, so the first controllers' reconciles are recorded too.
   const reconcileRecorder = options.record ? attachRecorder(manager, { ...options.record, log }) : undefined;
   manager.start();
-  log.info('relay started', { metrics: server ? `${server.url}/metrics` : undefined });
+  elector?.run();
+  // A leader that could not renew stops reconciling at once (its writes are already fenced).
+  const lost = elector ? elector.lost : new Promise<string>(() => undefined);
+  let managerStopped: Promise<void> | undefined;
+  const stopManager = (deadlineMs: number) => (managerStopped ??= manager.stop(deadlineMs));
+  void lost.then(() => stopManager(0));
+  log.info('relay started', {
+    metrics: server ? `${server.url}/metrics` : undefined,
+    ...(elector ? { lease: elector.lease, identity: elector.identity } : {}),
+  });
   return {
     manager,
     metrics,
     informers,
     apiserver,
     recordings: reconcileRecorder,
+    elector,
+    lost,
     url: server?.url,
     stop: async (deadlineMs = 10_000) => {
-      await manager.stop(deadlineMs);
+      // Stop reconciling first, then step down: the next leader starts when this one has finished.
+      await stopManager(deadlineMs);
       await reconcileRecorder?.flush();
+      // The fence closes first; the Lease is released once the writes sent before it are answered,
+      // so the next leader's first write never meets one of ours in flight.
+      await elector?.stop({ release: true, drained: () => client.writesDrained() });
+      await electionClient?.close();
       await informers.stopAll();
       await client.close();
       await server?.close();
       log.info('relay stopped');
     },
   };
+}
+
+/** `leading`, or `following (leader: <holder>)`, for /readyz. */
+function leaderSummary(elector: LeaderElector): string {
+  if (elector.leading) return `leading (lease ${elector.lease})`;
+  const leader = elector.leader;
+  return `following (lease ${elector.lease}, leader: ${leader === undefined || leader === '' ? 'none' : leader})`;
 }

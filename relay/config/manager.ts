@@ -14,6 +14,7 @@ import { Controller } from '../controller/controller.ts';
 import type { ReconcileRecord } from '../controller/controller.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Forbidden } from '../kube/forbidden.ts';
+import { ALWAYS_LEADING, type Leadership } from '../election/leadership.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { Logger } from '../observe/log.ts';
@@ -90,6 +91,7 @@ export class Manager {
    */
   readonly onReconcile = new Set<(r: ReconcileRecord) => void>();
   #scope: KindScope;
+  #leadership: Leadership;
 
   /** `selector`: only Reconciler resources matching this label selector are run (sharding, tests). */
   constructor(
@@ -99,6 +101,7 @@ export class Manager {
     this.#scope = { ...RECONCILER_KIND, labelSelector: deps.selector };
     this.#log = deps.log.child({ component: 'manager' });
     this.#clock = deps.clock ?? realClock;
+    this.#leadership = deps.leadership ?? ALWAYS_LEADING;
     this.#queue = new RateLimitingQueue({
       clock: this.#clock,
       backoff: { baseDelayMs: 1000, maxDelayMs: 60_000 },
@@ -116,13 +119,19 @@ export class Manager {
     void informer.waitForSync().then(() => {
       for (const name of informer.store.keys()) this.#queue.add(name);
     });
+    // A follower wrote no status or Event: once it leads, every Reconciler is looked at again.
+    if (this.#leadership !== ALWAYS_LEADING)
+      void this.#leadership.acquired.then(() => {
+        for (const name of informer.store.keys()) this.#queue.add(name);
+      });
     this.#worker = this.#work();
   }
 
-  /** Ready once the Reconciler list is synced and every controller has synced its caches. */
+  /** Ready once the Reconciler list is synced and every controller has synced its caches (leading or not). */
   get ready(): boolean {
     return (
-      (this.#informer?.hasSynced ?? false) && [...this.#running.values()].every((r) => r.controller.synced)
+      (this.#informer?.hasSynced ?? false) &&
+      [...this.#running.values()].every((r) => r.controller.cachesSynced)
     );
   }
 
@@ -326,6 +335,8 @@ export class Manager {
   async #status(obj: KObject, ready: 'True' | 'False', reason: string, message: string): Promise<void> {
     const name = obj.metadata.name;
     this.#ready.set(name, { ready, reason, message });
+    // A follower writes nothing; the leader sets it (every Reconciler is looked at again on acquiring).
+    if (!this.#leadership.leading) return;
     const previous = ReconcilerStatus.safeParse(obj.status);
     const oldConditions = previous.success ? (previous.data.conditions ?? []) : [];
     const generation = obj.metadata.generation;
@@ -381,6 +392,7 @@ export class Manager {
   }
 
   async #warn(obj: KObject, reason: string, message: string): Promise<void> {
+    if (!this.#leadership.leading) return;
     try {
       await this.#d.recorder.record(obj, { type: 'Warning', reason, message });
     } catch (error) {

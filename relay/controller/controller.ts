@@ -23,6 +23,7 @@ import type { Clock } from '../clock.ts';
 import { realClock, sleep } from '../clock.ts';
 import type { ControllerConfig } from '../config/reconciler.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import { ALWAYS_LEADING, type Leadership, whenLeading } from '../election/leadership.ts';
 import { newTraceparent } from '../dispatch/dispatcher.ts';
 import { DispatchError } from '../dispatch/errors.ts';
 import { buildRequest } from '../dispatch/snapshot.ts';
@@ -72,6 +73,8 @@ export interface ControllerDeps {
   log: Logger;
   clock?: Clock;
   backoff?: BackoffOptions;
+  /** Leader election: a follower syncs its caches and starts no worker. Default: always leading. */
+  leadership?: Leadership;
 }
 
 /** A watch delta that may wake primaries, judged once its primaries' reconciles are done. */
@@ -112,6 +115,7 @@ export class Controller {
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
   #synced = false;
+  #cachesSynced = false;
   /** Observers of the set of flapping primaries, called when it changes (the Reconciler's Flapping condition). */
   readonly onFlapping = new Set<(keys: string[]) => void>();
   /** Observers of finished reconciles (npm start's readable log line, tests). */
@@ -184,6 +188,7 @@ export class Controller {
     });
   }
 
+  /** Workers running: caches synced and this relay leads. */
   get synced(): boolean {
     return this.#synced;
   }
@@ -209,6 +214,11 @@ export class Controller {
       this.queue.add(key);
     }
     return keys.length;
+  }
+
+  /** Caches synced (a follower's caches are warm, though it runs no worker). */
+  get cachesSynced(): boolean {
+    return this.#cachesSynced;
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────────────────────────
@@ -247,6 +257,10 @@ export class Controller {
     // Workers start once every cache is synced, so no reconcile sees a half-listed world.
     await this.#caches.waitForSync(signal);
     if (this.#stopping.signal.aborted) return;
+    this.#cachesSynced = true;
+    // A follower stops here with warm caches: it reconciles nothing until it leads. Keys that its
+    // watches enqueue meanwhile wait in the queue (deduplicated), and every primary is enqueued below.
+    if (!(await whenLeading(this.#d.leadership ?? ALWAYS_LEADING, signal))) return;
     // Every existing primary once (keys already queued by the initial list deduplicate), THEN the
     // workers: a worker takes a key synchronously, so enqueueing after would run it twice.
     for (const key of this.#caches.primaryKeys()) this.#enqueue(key, { type: 'primary' });

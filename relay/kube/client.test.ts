@@ -222,3 +222,43 @@ test('kube client should renew the connection when a stream is aborted as stalle
       await kube.close();
     },
   ));
+
+test('kube client should refuse writes the fence refuses, cap their timeout, and say when writes are drained', () => {
+  let release: (() => void) | undefined;
+  return withServer(
+    (req, res) => {
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      if (req.method === 'POST') release = answer;
+      else answer();
+    },
+    async (config) => {
+      let allowMs = 0;
+      const kube = new KubeClient(config, {
+        userAgent: 'zeroloop-relay/test',
+        fence: {
+          permit: (method, path) => {
+            if (allowMs <= 0) throw new Error(`${method} ${path} refused`);
+            return allowMs;
+          },
+        },
+      });
+      await assert.rejects(kube.request('PATCH', '/x', { body: {} }), /PATCH \/x refused/);
+      assert.deepEqual(await kube.request('GET', '/x'), {}, 'reads always pass');
+      allowMs = 5000;
+      const write = kube.request('POST', '/x', { body: {} });
+      let drained = false;
+      const waiting = kube.writesDrained().then(() => (drained = true));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(drained, false, 'a write is in flight');
+      release?.();
+      await write;
+      await waiting;
+      assert.equal(drained, true);
+      // A write may not outlive the fence: its timeout is the time the fence has left.
+      allowMs = 100;
+      await assert.rejects(kube.request('POST', '/x', { body: {} }), KubeApiError);
+      release?.();
+      await kube.close();
+    },
+  );
+});

@@ -79,8 +79,20 @@ export interface RequestOptions {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/**
+ * Decides whether this client may write now (leader election's fence): throws when it may not, else
+ * returns how long (ms) a write may take, which caps its timeout so no write outlives the fence.
+ */
+export interface WriteFence {
+  permit(method: string, path: string): number;
+}
+
 export interface KubeClientOptions {
   timeoutMs?: number;
+  /** Guards every write (POST, PUT, PATCH, DELETE); reads always pass. */
+  fence?: WriteFence;
+  /** The User-Agent header (the apiserver's audit log records it). */
+  userAgent?: string;
   hooks?: KubeClientHooks;
   /** Builds the undici Agent; tests inject a fake. */
   agentFor?: ConnectionOptions['agentFor'];
@@ -92,12 +104,18 @@ export class KubeClient {
   readonly defaultTimeoutMs: number;
   readonly #connection: Connection;
   readonly #hooks: KubeClientHooks;
+  readonly #fence: WriteFence | undefined;
+  readonly #userAgent: string | undefined;
+  #writesInFlight = 0;
+  #writesDrained: PromiseWithResolvers<undefined> | undefined;
 
   constructor(config: RestConfig, options: KubeClientOptions = {}) {
     this.config = config;
     this.server = config.server;
     this.defaultTimeoutMs = options.timeoutMs ?? 30_000;
     this.#hooks = options.hooks ?? {};
+    this.#fence = options.fence;
+    this.#userAgent = options.userAgent;
     this.#connection = new Connection(config, {
       ...(options.hooks?.onRenew ? { onRenew: options.hooks.onRenew } : {}),
       ...(options.agentFor ? { agentFor: options.agentFor } : {}),
@@ -106,7 +124,29 @@ export class KubeClient {
 
   /** Sends one request and returns the parsed JSON answer (or undefined for an empty body). */
   async request(method: Method, path: string, options: RequestOptions = {}): Promise<unknown> {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.defaultTimeoutMs);
+    let timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    if (method === 'GET') return this.#request(method, path, options, timeoutMs);
+    if (this.#fence) timeoutMs = Math.min(timeoutMs, this.#fence.permit(method, path));
+    this.#writesInFlight++;
+    try {
+      return await this.#request(method, path, options, timeoutMs);
+    } finally {
+      if (--this.#writesInFlight === 0) {
+        this.#writesDrained?.resolve(undefined);
+        this.#writesDrained = undefined;
+      }
+    }
+  }
+
+  /** Resolves once no write is in flight (a stepping-down leader waits for this before releasing its Lease). */
+  writesDrained(): Promise<void> {
+    if (this.#writesInFlight === 0) return Promise.resolve();
+    this.#writesDrained ??= Promise.withResolvers<undefined>();
+    return this.#writesDrained.promise;
+  }
+
+  async #request(method: Method, path: string, options: RequestOptions, timeoutMs: number): Promise<unknown> {
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const { response, generation } = await this.#send(method, method, path, options, signal);
     let text: string;
@@ -170,6 +210,7 @@ export class KubeClient {
     // undici's request(), not fetch(): no WHATWG streams or Request objects per call, and no
     // gzip (fetch asks for it; on a cluster network it only costs CPU on both ends).
     const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#userAgent !== undefined) headers['user-agent'] = this.#userAgent;
     const authorization = this.#connection.authorization();
     if (authorization !== undefined) headers.authorization = authorization;
     let body: string | undefined;

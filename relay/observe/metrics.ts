@@ -224,6 +224,20 @@ export function relayMetrics(registry = new Registry()) {
       new Counter('zeroloop_relists_total', 'Re-lists after 410 Gone or a watch failure, by kind.', ['kind']),
     ),
     watches: r.register(new Gauge('zeroloop_watches', 'Open shared watches.', [])),
+    leader: r.register(
+      new Gauge(
+        'zeroloop_leader',
+        '1 while this relay leads (holds the Lease, or runs without election); 0 while it follows.',
+        [],
+      ),
+    ),
+    leaderTransitions: r.register(
+      new Counter(
+        'zeroloop_leader_transitions_total',
+        'Leader election transitions of this relay: to=leading (acquired), to=lost (could not renew).',
+        ['to'],
+      ),
+    ),
     watchStalls: r.register(
       new Counter(
         'zeroloop_watch_stalls_total',

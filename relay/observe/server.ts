@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Readiness with the reason it is missing, which /readyz prints for the operator. */
+/** Readiness with the reason it is missing (or, when ready, a detail such as who leads), which /readyz prints. */
 export interface Readiness {
   ready: boolean;
   reason?: string | undefined;
@@ -37,7 +37,7 @@ export async function startObserveServer(options: ObserveServerOptions): Promise
       const { ready, reason } = typeof answer === 'boolean' ? { ready: answer, reason: undefined } : answer;
       res
         .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
-        .end(ready ? 'ready\n' : `not ready${reason ? `: ${reason}` : ''}\n`);
+        .end(`${ready ? 'ready' : 'not ready'}${reason ? `: ${reason}` : ''}\n`);
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }

@@ -1,0 +1,4 @@
+{{/* The labels every object carries (the same as deploy/'s). */}}
+{{- define "zeroloop.labels" -}}
+app.kubernetes.io/name: {{ .Values.name }}
+{{- end }}

@@ -1,0 +1,350 @@
+// Leader election on a coordination.k8s.io/v1 Lease, as client-go's leaderelection does: one relay leads, the others follow and take over when its Lease expires.
+//
+// Contract (relay/README.md, "High availability"):
+// - at most one relay believes it leads at any instant, provided clocks run at the same rate: a
+//   leader stops (`leading` turns false, the fence closes) `renewDeadlineMs` after it last SENT a
+//   successful renewal, while a follower takes over no sooner than `leaseDurationMs` after it SAW
+//   that renewal. The difference (5 s by default) covers a write already in flight;
+// - every write to the Lease carries the resourceVersion it was computed from (optimistic
+//   concurrency): of two relays racing for a free Lease, one gets 409 Conflict and keeps following;
+// - a leader that cannot renew within `renewDeadlineMs` loses leadership for good (`lost`
+//   resolves); it never reacquires in the same process, as controller-runtime's managers exit;
+// - `stop({ release: true })` steps down by writing an empty holder with a 1 s lease, so a
+//   follower takes over at its next retry instead of waiting out the lease.
+import type { Clock, Timer } from '../clock.ts';
+import { realClock, sleep } from '../clock.ts';
+import { KubeApiError, type KubeClient } from '../kube/client.ts';
+import type { Logger } from '../observe/log.ts';
+import { attempt, Lease, LEASE_API, type LeaseSpec, microTime, released } from './lease.ts';
+
+/** client-go's defaults (leaderelection.LeaderElectionConfig, as kube-controller-manager uses them). */
+export const ELECTION_DEFAULTS = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000 };
+/** A follower's retry period is stretched by up to this fraction, so followers do not retry in step. */
+export const RETRY_JITTER = 0.2;
+
+/** The election's timings contradict each other; fix the options. */
+export class LeaderElectionConfigInvalid extends Error {
+  override readonly name = 'LeaderElectionConfigInvalid';
+}
+
+/** A write was refused because this relay does not hold the Lease (never did, lost it, or is stepping down). */
+export class NotLeader extends Error {
+  override readonly name = 'NotLeader';
+  constructor(method: string, path: string, lease: string) {
+    super(
+      `${method} ${path} refused: this relay does not hold Lease ${lease} (a follower, or a leader that could not renew); the leader will write it`,
+    );
+  }
+}
+
+export interface LeaderElectorOptions {
+  /** A client of its own: the relay's main client is fenced by this elector. */
+  client: KubeClient;
+  namespace: string;
+  name: string;
+  /** This relay's identity in `holderIdentity`: the Pod's name. */
+  identity: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  clock?: Clock;
+  log: Logger;
+  random?: () => number;
+  /** Called on every change of who leads (this relay or another), with the new holder ('' when released). */
+  onLeaderChange?: (holder: string, self: boolean) => void;
+  /** Called on every state change (leading, lost, stopped). */
+  onTransition?: (state: ElectionState) => void;
+}
+
+/** The elector's state: each change is logged and counted. */
+export type ElectionState =
+  /** Trying to acquire; `leader` is the holder last seen, if any. */
+  | { state: 'following'; leader: string | undefined }
+  /** Holding the Lease; `renewedAt` is when (on this clock) the last successful renewal was sent. */
+  | { state: 'leading'; renewedAt: number }
+  /** Could not renew in time: writes are fenced for good. */
+  | { state: 'lost'; reason: string }
+  /** stop() ran: the loop has ended. */
+  | { state: 'stopped' };
+
+export class LeaderElector {
+  readonly lease: string;
+  readonly identity: string;
+  #o: LeaderElectorOptions;
+  #clock: Clock;
+  #log: Logger;
+  #timing: typeof ELECTION_DEFAULTS;
+  #state: ElectionState = { state: 'following', leader: undefined };
+  /** The Lease as last read or written, and when (on this clock) its spec last changed. */
+  #observed: { lease: Lease; raw: string; at: number } | undefined;
+  #deadline: Timer | undefined;
+  /** How long the holder's lease has left, as of the last attempt that found it held. */
+  #expiresInMs: number | undefined;
+  #stopping = new AbortController();
+  #loop: Promise<void> | undefined;
+  #acquired = Promise.withResolvers<undefined>();
+  #lost = Promise.withResolvers<string>();
+
+  constructor(options: LeaderElectorOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? realClock;
+    this.identity = options.identity;
+    this.lease = `${options.namespace}/${options.name}`;
+    this.#log = options.log.child({
+      component: 'leader-election',
+      lease: this.lease,
+      identity: this.identity,
+    });
+    this.#timing = {
+      leaseDurationMs: options.leaseDurationMs ?? ELECTION_DEFAULTS.leaseDurationMs,
+      renewDeadlineMs: options.renewDeadlineMs ?? ELECTION_DEFAULTS.renewDeadlineMs,
+      retryPeriodMs: options.retryPeriodMs ?? ELECTION_DEFAULTS.retryPeriodMs,
+    };
+    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.#timing;
+    if (leaseDurationMs % 1000 !== 0 || leaseDurationMs < 1000)
+      throw new LeaderElectionConfigInvalid(
+        `leaseDurationMs ${leaseDurationMs} must be a whole number of seconds (the Lease stores seconds)`,
+      );
+    if (leaseDurationMs <= renewDeadlineMs)
+      throw new LeaderElectionConfigInvalid(
+        `leaseDurationMs ${leaseDurationMs} must be greater than renewDeadlineMs ${renewDeadlineMs}, or a follower could take over while the leader still writes`,
+      );
+    if (renewDeadlineMs <= retryPeriodMs * (1 + RETRY_JITTER))
+      throw new LeaderElectionConfigInvalid(
+        `renewDeadlineMs ${renewDeadlineMs} must be greater than ${1 + RETRY_JITTER} × retryPeriodMs ${retryPeriodMs}, or one slow retry loses the lease`,
+      );
+  }
+
+  get state(): ElectionState {
+    return this.#state;
+  }
+
+  /** Whether this relay may write now: it holds the Lease and its last renewal is within the renew deadline. */
+  get leading(): boolean {
+    return this.fenceRemainingMs() > 0;
+  }
+
+  /** The holder last seen ('' when released), or undefined before the first read. */
+  get leader(): string | undefined {
+    if (this.#state.state === 'leading') return this.identity;
+    return this.#observed?.lease.spec?.holderIdentity ?? undefined;
+  }
+
+  /** Resolves once this relay first leads. */
+  get acquired(): Promise<void> {
+    return this.#acquired.promise;
+  }
+
+  /** Resolves (with the reason) when a leader could not renew in time. */
+  get lost(): Promise<string> {
+    return this.#lost.promise;
+  }
+
+  /** How long writes stay allowed (ms): 0 unless leading; a write's timeout is capped to it. */
+  fenceRemainingMs(): number {
+    if (this.#state.state !== 'leading') return 0;
+    return Math.max(0, this.#state.renewedAt + this.#timing.renewDeadlineMs - this.#clock.now());
+  }
+
+  /** The KubeClient fence: a write's timeout, or NotLeader. */
+  permit(method: string, path: string): number {
+    const remaining = this.fenceRemainingMs();
+    if (remaining <= 0) throw new NotLeader(method, path, this.lease);
+    return remaining;
+  }
+
+  /** Starts the acquire/renew loop. */
+  run(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Ends the loop; with `release` a leader steps down (empty holder, 1 s lease) so a follower takes over at once. */
+  async stop(options: {
+    release: boolean;
+    /** Resolves once the writes sent before the fence closed are answered; the release waits for it. */
+    drained?: () => Promise<void>;
+  }): Promise<void> {
+    const wasLeading = this.#state.state === 'leading';
+    this.#deadline?.cancel();
+    this.#transition({ state: 'stopped' });
+    this.#stopping.abort();
+    await this.#loop;
+    if (!wasLeading || !options.release) return;
+    await options.drained?.();
+    await this.#release();
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stopping.signal;
+    const { retryPeriodMs } = this.#timing;
+    while (!signal.aborted && this.#state.state !== 'lost') {
+      const sentAt = this.#clock.now();
+      this.#expiresInMs = undefined;
+      let acquired = false;
+      try {
+        acquired = await this.#tryAcquireOrRenew(sentAt);
+      } catch (error) {
+        if (this.#state.state === 'stopped') return;
+        this.#log.warn('could not read or write the Lease; retrying', { error });
+      }
+      const state = this.#state;
+      if (acquired && state.state === 'leading') {
+        this.#renewed(sentAt);
+      } else if (acquired && state.state === 'following') {
+        this.#transition({ state: 'leading', renewedAt: sentAt });
+        this.#renewed(sentAt);
+        this.#acquired.resolve(undefined);
+      }
+      const following = this.#state.state === 'following';
+      let delay = retryPeriodMs * (following ? 1 + RETRY_JITTER * (this.#o.random ?? Math.random)() : 1);
+      // A follower also tries the moment the holder's lease expires, not up to a retry period later.
+      const expiresInMs = this.#heldExpiresInMs();
+      if (following && expiresInMs !== undefined) delay = Math.min(delay, expiresInMs + 1);
+      await sleep(this.#clock, delay, signal).catch(() => undefined);
+    }
+  }
+
+  #heldExpiresInMs(): number | undefined {
+    return this.#expiresInMs;
+  }
+
+  /** A renewal sent at `sentAt` succeeded: the fence stays open until `sentAt + renewDeadline`. */
+  #renewed(sentAt: number): void {
+    if (this.#state.state !== 'leading') return;
+    this.#state = { state: 'leading', renewedAt: sentAt };
+    this.#deadline?.cancel();
+    this.#deadline = this.#clock.setTimer(() => {
+      if (this.#state.state !== 'leading' || this.fenceRemainingMs() > 0) return;
+      const reason = `no successful renewal within the renew deadline (${this.#timing.renewDeadlineMs} ms)`;
+      this.#transition({ state: 'lost', reason });
+      this.#lost.resolve(reason);
+    }, this.#timing.renewDeadlineMs);
+  }
+
+  /** One attempt: read the Lease (create it if missing), then write it if it is ours or expired. True when this relay holds it. */
+  async #tryAcquireOrRenew(now: number): Promise<boolean> {
+    const path = `${LEASE_API}/namespaces/${encodeURIComponent(this.#o.namespace)}/leases/${encodeURIComponent(this.#o.name)}`;
+    const timeoutMs = this.#requestTimeoutMs();
+    const signal = this.#stopping.signal;
+    let lease: Lease;
+    try {
+      lease = Lease.parse(await this.#o.client.request('GET', path, { timeoutMs, signal }));
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+      const spec = {
+        holderIdentity: this.identity,
+        leaseDurationSeconds: this.#timing.leaseDurationMs / 1000,
+        acquireTime: microTime(now),
+        renewTime: microTime(now),
+        leaseTransitions: 0,
+      };
+      try {
+        const created = await this.#o.client.request(
+          'POST',
+          `${LEASE_API}/namespaces/${encodeURIComponent(this.#o.namespace)}/leases`,
+          {
+            body: {
+              apiVersion: 'coordination.k8s.io/v1',
+              kind: 'Lease',
+              metadata: { name: this.#o.name },
+              spec,
+            },
+            timeoutMs,
+            signal,
+          },
+        );
+        this.#observe(Lease.parse(created), now);
+        return true;
+      } catch (createError) {
+        if (createError instanceof KubeApiError && createError.status === 409) return false;
+        throw createError;
+      }
+    }
+    // As client-go: a change counts from when this read returned (later than the holder's renewal).
+    this.#observe(lease, this.#clock.now());
+    const observedAt = this.#observed?.at ?? now;
+    const decided = attempt({
+      current: lease.spec ?? {},
+      observedAt,
+      now,
+      identity: this.identity,
+      leaseDurationSeconds: this.#timing.leaseDurationMs / 1000,
+    });
+    if (decided.kind === 'held') {
+      this.#expiresInMs = decided.expiresInMs;
+      return false;
+    }
+    // Lost between the read and now: never renew after the deadline (the fence is closed for good).
+    if (this.#state.state !== 'following' && this.#state.state !== 'leading') return false;
+    try {
+      const written = await this.#o.client.request('PUT', path, {
+        body: { ...lease, spec: { ...lease.spec, ...decided.spec } },
+        timeoutMs,
+        signal,
+      });
+      this.#observe(Lease.parse(written), now);
+      return true;
+    } catch (error) {
+      // Someone else wrote it since our read (optimistic concurrency): they won this round.
+      if (error instanceof KubeApiError && error.status === 409) return false;
+      throw error;
+    }
+  }
+
+  /** A leader's request may not outlive its fence; a follower's is bounded by the renew deadline. */
+  #requestTimeoutMs(): number {
+    return this.#state.state === 'leading'
+      ? Math.max(250, this.fenceRemainingMs())
+      : this.#timing.renewDeadlineMs;
+  }
+
+  #observe(lease: Lease, now: number): void {
+    const raw = JSON.stringify(lease.spec ?? {});
+    const holder = lease.spec?.holderIdentity ?? '';
+    if (this.#observed?.raw !== raw) {
+      const before = this.#observed?.lease.spec?.holderIdentity ?? undefined;
+      this.#observed = { lease, raw, at: now };
+      if (before !== holder) {
+        const self = holder === this.identity;
+        if (!self) this.#log.info('leader observed', { leader: holder === '' ? '(released)' : holder });
+        if (this.#state.state === 'following') this.#state = { state: 'following', leader: holder };
+        this.#o.onLeaderChange?.(holder, self);
+      }
+    } else {
+      this.#observed = { lease, raw, at: this.#observed.at };
+    }
+  }
+
+  #transition(next: ElectionState): void {
+    const previous = this.#state.state;
+    this.#state = next;
+    if (previous === next.state) return;
+    this.#o.onTransition?.(next);
+    if (next.state === 'leading')
+      this.#log.info('leadership acquired', { leaseDurationMs: this.#timing.leaseDurationMs });
+    else if (next.state === 'lost')
+      this.#log.error('leadership lost; writes are fenced', { reason: next.reason });
+    else if (next.state === 'stopped' && previous === 'leading') this.#log.info('stepping down', {});
+  }
+
+  /** client-go's ReleaseOnCancel: an empty holder and a 1 s lease, written with the resourceVersion last seen. */
+  async #release(): Promise<void> {
+    const observed = this.#observed;
+    if (!observed || observed.lease.spec?.holderIdentity !== this.identity) return;
+    const path = `${LEASE_API}/namespaces/${encodeURIComponent(this.#o.namespace)}/leases/${encodeURIComponent(this.#o.name)}`;
+    try {
+      await this.#o.client.request('PUT', path, {
+        body: {
+          ...observed.lease,
+          spec: { ...observed.lease.spec, ...released(observed.lease.spec, this.#clock.now()) },
+        },
+        timeoutMs: 2000,
+      });
+      this.#log.info('leadership released', {});
+    } catch (error) {
+      this.#log.warn('could not release the Lease; a follower takes over once it expires', { error });
+    }
+  }
+}
+
+export type { LeaseSpec };
