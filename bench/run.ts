@@ -12,6 +12,7 @@ const BENCHMARKS = [
   'relay-related',
   'relay',
   'relay-memory',
+  'scale',
   'compare',
 ] as const;
 
