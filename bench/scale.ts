@@ -118,6 +118,7 @@ try {
   const labels = { reconciler };
   const reconciles = await relay.metric('zeroloop_reconciles_total', labels);
   const requests = await relay.metric('zeroloop_worker_requests_total', labels);
+  const requestsOk = await relay.metric('zeroloop_worker_requests_total', { ...labels, outcome: 'ok' });
   const relayMemory = memory(relayPid);
   const planeMemory = Object.fromEntries(
     Object.entries(plane.pids).map(([name, pid]) => [name, memory(pid).rssMiB]),
@@ -147,6 +148,7 @@ try {
     reconciles,
     reconcilesPerWebsite: round(reconciles / WEBSITES),
     workerRequests: requests,
+    workerRequestsOk: requestsOk,
     relay: relayMemory,
     controlPlaneRssMiB: planeMemory,
   };
@@ -164,7 +166,7 @@ try {
       `| Pods Running | ${String(running)} |`,
       `| all created | ${String(figures.createdMs)} ms |`,
       `| all Ready | ${String(figures.allReadyMs)} ms |`,
-      `| reconciles per Website | ${String(figures.reconcilesPerWebsite)} (${String(reconciles)} in all, ${String(requests)} worker requests) |`,
+      `| reconciles per Website | ${String(figures.reconcilesPerWebsite)} (${String(reconciles)} in all; ${String(requests)} worker requests, ${String(requestsOk)} ok) |`,
       `| relay RSS | ${String(relayMemory.rssMiB)} MiB (peak ${String(relayMemory.peakRssMiB)} MiB) |`,
       `| control plane RSS (MiB) | ${Object.entries(planeMemory)
         .map(([k, v]) => `${k} ${String(v)}`)
