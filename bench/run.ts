@@ -17,6 +17,7 @@ const BENCHMARKS = [
   'relay',
   'relay-memory',
   'leader-takeover',
+  'scale',
   'compare',
 ] as const;
 

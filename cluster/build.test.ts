@@ -15,7 +15,13 @@ test('ensureBinaries should reuse a complete cached build without running go', a
   const cacheRoot = join(scratch, 'reuse');
   const { binaries } = await planBinaries({ cacheRoot });
   await mkdir(join(binaries.dir, 'bin'), { recursive: true });
-  for (const path of [binaries.etcd, binaries.kubeApiserver, binaries.kubeControllerManager]) {
+  for (const path of [
+    binaries.etcd,
+    binaries.kubeApiserver,
+    binaries.kubeControllerManager,
+    binaries.kubeScheduler,
+    binaries.kwok,
+  ]) {
     await writeFile(path, '#!/bin/sh\n');
     await chmod(path, 0o755);
   }
@@ -36,7 +42,7 @@ test('ensureBinaries should say how to install Go when go is missing', async () 
     (error: unknown) => {
       assert.ok(error instanceof GoToolchainMissing);
       assert.match(error.message, /step check-go: the `go` command was not found/);
-      assert.match(error.hint, /install Go 1\.25/);
+      assert.match(error.hint, /install Go 1\.26/);
       return true;
     },
   );

@@ -1,15 +1,23 @@
-// `npm run cluster`: starts a local control plane, prints how to use it, and keeps it up until Ctrl-C.
+// `npm run cluster [-- --nodes N]`: starts a local control plane with workloads, prints how to use it, runs until Ctrl-C.
+import { parseArgs } from 'node:util';
 import { startControlPlane } from './controlplane.ts';
 import { createLogger } from './log.ts';
+import { DEFAULT_NODES } from './nodes.ts';
 
 const log = createLogger('cluster');
 try {
-  const plane = await startControlPlane({ logger: log });
+  const { values } = parseArgs({
+    options: { nodes: { type: 'string', default: String(DEFAULT_NODES) } },
+    strict: true,
+  });
+  // A non-number becomes NaN, which startControlPlane refuses with a typed error naming the option.
+  const plane = await startControlPlane({ logger: log, workloads: true, nodes: Number(values.nodes) });
   // Keep the event loop alive: the children are unref'd so tests can never hang on them.
   setInterval(() => undefined, 1 << 30);
   process.stdout.write(
     [
-      `# Kubernetes ${plane.version} is up at ${plane.server} (logs: ${plane.dir}/logs). Ctrl-C stops it.`,
+      `# Kubernetes ${plane.version} is up at ${plane.server} with ${String(plane.nodes.length)} fake nodes (kwok)`,
+      `# (logs: ${plane.dir}/logs). Ctrl-C stops it.`,
       `export KUBECONFIG=${plane.kubeconfigPath}`,
       '',
     ].join('\n'),

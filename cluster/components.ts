@@ -1,5 +1,6 @@
-// Command-line flags of etcd, kube-apiserver and kube-controller-manager for a loopback control plane.
-import { join } from 'node:path';
+// Command-line flags of etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok on loopback.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Where everything of one control plane lives, all inside its temp dir. */
 export interface Layout {
@@ -15,6 +16,9 @@ export interface Layout {
   readonly kubeconfig: string;
   /** kube-controller-manager's own kubeconfig (its own user, so its requests are told apart). */
   readonly controllerManagerKubeconfig: string;
+  /** kube-scheduler's and kwok's own kubeconfigs. */
+  readonly schedulerKubeconfig: string;
+  readonly kwokKubeconfig: string;
   readonly logs: string;
 }
 
@@ -30,6 +34,8 @@ export function layout(dir: string): Layout {
     saPublicKey: join(dir, 'pki', 'sa.pub'),
     kubeconfig: join(dir, 'kubeconfig'),
     controllerManagerKubeconfig: join(dir, 'pki', 'controller-manager.kubeconfig'),
+    schedulerKubeconfig: join(dir, 'pki', 'scheduler.kubeconfig'),
+    kwokKubeconfig: join(dir, 'pki', 'kwok.kubeconfig'),
     logs: join(dir, 'logs'),
   };
 }
@@ -47,12 +53,12 @@ export interface Ports {
 export const SERVICE_CIDR = '10.0.0.0/16';
 
 /**
- * The controllers kube-controller-manager runs: garbage collection (ownerReference cascading) and namespace
- * deletion are the point; the service-account ones create each namespace's `default` ServiceAccount and the
- * `kube-root-ca.crt` ConfigMap that real clusters have; clusterrole aggregation fills the `admin`/`edit`/`view`
- * roles. Everything that manages pods or nodes is left out: there is no kubelet.
+ * The controllers of the light plane (no nodes, no scheduler): garbage collection (ownerReference cascading)
+ * and namespace deletion are the point; the service-account ones create each namespace's `default`
+ * ServiceAccount and the `kube-root-ca.crt` ConfigMap that real clusters have; clusterrole aggregation fills
+ * the `admin`/`edit`/`view` roles. Everything that manages pods or nodes is left out: nothing would run them.
  */
-export const CONTROLLERS = [
+export const LIGHT_CONTROLLERS = [
   'garbage-collector-controller',
   'namespace-controller',
   'serviceaccount-controller',
@@ -96,10 +102,17 @@ export function apiserverArgs(l: Layout, p: Ports): string[] {
   ];
 }
 
-export function controllerManagerArgs(l: Layout): string[] {
+/**
+ * With workloads, kube-controller-manager runs its default set (`*`: deployment, replicaset, statefulset,
+ * daemonset, job, cronjob, endpoints, endpointslice, node lifecycle, disruption and the rest), as a real
+ * cluster does. Controllers that need a cloud or flags we do not set (csrsigning, node-ipam) skip themselves.
+ */
+export const WORKLOAD_CONTROLLERS = ['*'] as const;
+
+export function controllerManagerArgs(l: Layout, workloads: boolean): string[] {
   return [
     `--kubeconfig=${l.controllerManagerKubeconfig}`,
-    `--controllers=${CONTROLLERS.join(',')}`,
+    `--controllers=${(workloads ? WORKLOAD_CONTROLLERS : LIGHT_CONTROLLERS).join(',')}`,
     '--leader-elect=false',
     // All controllers act as the controller manager's own user (in system:masters), not per-controller
     // service accounts: fewer moving parts, faster start.
@@ -109,5 +122,44 @@ export function controllerManagerArgs(l: Layout): string[] {
     `--service-account-private-key-file=${l.saPrivateKey}`,
     `--root-ca-file=${l.servingCert}`,
     '--profiling=false',
+  ];
+}
+
+export function schedulerArgs(l: Layout): string[] {
+  return [
+    `--kubeconfig=${l.schedulerKubeconfig}`,
+    '--leader-elect=false',
+    // No HTTPS endpoint, as for the controller manager; readiness is observed through the API.
+    '--secure-port=0',
+    '--profiling=false',
+  ];
+}
+
+/** The annotation that marks a Node as fake: kwok manages exactly these (`--manage-nodes-with-annotation-selector`). */
+export const FAKE_NODE_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake' } as const;
+
+/** The KWOK Stages (node and pod lifecycles) kwok plays, read from the repo: configuration, not code. */
+export const KWOK_STAGE_FILES = [
+  join(dirname(fileURLToPath(import.meta.url)), 'kwok', 'node-stages.yaml'),
+  join(dirname(fileURLToPath(import.meta.url)), 'kwok', 'pod-stages.yaml'),
+  join(dirname(fileURLToPath(import.meta.url)), 'kwok', 'volume-stages.yaml'),
+] as const;
+
+/** The default StorageClass of a plane with workloads; kwok provisions its volumes (volume-stages.yaml). */
+export const STORAGE_CLASS = { name: 'standard', provisioner: 'kwok.x-k8s.io/volume' } as const;
+
+/** Pod IPs handed out by kwok: apart from SERVICE_CIDR, so a pod IP never looks like a ClusterIP. */
+export const POD_CIDR = '10.244.0.0/16';
+
+export function kwokArgs(l: Layout): string[] {
+  return [
+    `--kubeconfig=${l.kwokKubeconfig}`,
+    // Stages from our files; without --enable-crds=Stage no Stage CRD is installed or watched.
+    ...KWOK_STAGE_FILES.map((file) => `--config=${file}`),
+    '--manage-all-nodes=false',
+    `--manage-nodes-with-annotation-selector=${FAKE_NODE_ANNOTATION.key}=${FAKE_NODE_ANNOTATION.value}`,
+    // Each node gets a Lease in kube-node-lease, renewed every 10 s (a quarter of it), as a kubelet does.
+    '--node-lease-duration-seconds=40',
+    `--cidr=${POD_CIDR}`,
   ];
 }

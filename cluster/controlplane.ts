@@ -1,17 +1,25 @@
-// Starts a real etcd + kube-apiserver + kube-controller-manager on loopback and stops them cleanly.
+// Starts a real etcd + kube-apiserver + kube-controller-manager (and, with workloads, kube-scheduler + kwok) on loopback.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ensureBinaries } from './build.ts';
 import type { Binaries } from './build.ts';
-import { apiserverArgs, controllerManagerArgs, etcdArgs, layout } from './components.ts';
+import {
+  apiserverArgs,
+  controllerManagerArgs,
+  etcdArgs,
+  kwokArgs,
+  layout,
+  schedulerArgs,
+} from './components.ts';
 import type { Layout, Ports } from './components.ts';
 import { newSigningKey, newToken, renderTokenFile } from './credentials.ts';
 import { ProcessStartFailed, ReadinessTimeout } from './errors.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
+import { checkNodeCount, createWorkloadObjects, DEFAULT_NODES, nodesReady } from './nodes.ts';
 import { freePorts } from './ports.ts';
 import { ChildExited, httpsGet, waitFor, WaitTimedOut } from './probe.ts';
 import { startChild } from './process.ts';
@@ -37,6 +45,14 @@ export interface ControlPlaneOptions {
   readonly handleSignals?: boolean;
   /** More kube-apiserver flags (a test turns on audit logging with them); kept across restartApiserver. */
   readonly apiserverExtraArgs?: readonly string[];
+  /**
+   * Run workloads: kube-scheduler, kwok with `nodes` fake nodes (Pods get scheduled, turn Running and Ready),
+   * and kube-controller-manager's default controllers (deployment, statefulset, job, endpointslice, …).
+   * Default false: the light plane (garbage collector, namespace and service-account controllers only).
+   */
+  readonly workloads?: boolean;
+  /** Fake nodes with workloads, 1–100. Default 3. */
+  readonly nodes?: number;
 }
 
 export interface ControlPlane {
@@ -53,7 +69,14 @@ export interface ControlPlane {
   /** The temp dir holding data, credentials and `logs/<component>.log`. */
   readonly dir: string;
   readonly version: string;
-  readonly pids: Readonly<Record<'etcd' | 'kubeApiserver' | 'kubeControllerManager', number>>;
+  /** Process ids; kubeScheduler and kwok are 0 on a plane without workloads. */
+  readonly pids: Readonly<
+    Record<'etcd' | 'kubeApiserver' | 'kubeControllerManager' | 'kubeScheduler' | 'kwok', number>
+  >;
+  /** Whether Pods run (scheduler, kwok, fake nodes); see ControlPlaneOptions.workloads. */
+  readonly workloads: boolean;
+  /** The fake nodes' names (empty without workloads). */
+  readonly nodes: readonly string[];
   /** Settles if a component exits on its own after the start (never, in a healthy run). */
   readonly crashed: Promise<ComponentCrash>;
   /** The last lines of each component's log, for failure reports. */
@@ -82,10 +105,12 @@ const MAX_ATTEMPTS = 3;
 
 /**
  * Starts a control plane and resolves once it is usable: `/readyz` is ok and the `default` ServiceAccount
- * exists (which proves kube-controller-manager is running its controllers). On any failure everything
- * started so far is stopped and removed, and the error carries the components' log tails.
+ * exists (which proves kube-controller-manager is running its controllers); with workloads, also every fake
+ * node is Ready. On any failure everything started so far is stopped and removed, and the error carries the
+ * components' log tails.
  */
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  if (options.nodes !== undefined) checkNodeCount(options.nodes);
   const log = options.logger ?? createLogger('cluster');
   const tmpRoot = options.tmpRoot ?? tmpdir();
   const swept = await sweepStale(tmpRoot);
@@ -126,7 +151,7 @@ async function startOnce(
 
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      // Reverse start order: the controller manager, then the API server, then etcd.
+      // Reverse start order: kwok, the scheduler, the controller manager, then the API server, then etcd.
       for (const child of [...children].reverse()) await child.stop(graceMs);
       if (!keepDir) await rm(dir, { recursive: true, force: true });
       untrack();
@@ -147,8 +172,12 @@ async function startOnce(
     await writeFile(join(dir, OWNER_FILE), String(process.pid));
     await mkdir(l.logs);
     await mkdir(l.certDir, { mode: 0o700 });
+    const workloads = options.workloads ?? false;
+    const nodeCount = options.nodes ?? DEFAULT_NODES;
     const adminToken = newToken();
     const controllerManagerToken = newToken();
+    const schedulerToken = newToken();
+    const kwokToken = newToken();
     const signingKey = await newSigningKey();
     await writeFile(
       l.tokenFile,
@@ -160,6 +189,14 @@ async function startOnce(
           uid: 'system:kube-controller-manager',
           groups: ['system:masters'],
         },
+        // Used only with workloads; each component acts as its own user, so audit and logs tell them apart.
+        {
+          token: schedulerToken,
+          user: 'system:kube-scheduler',
+          uid: 'system:kube-scheduler',
+          groups: ['system:masters'],
+        },
+        { token: kwokToken, user: 'kwok-controller', uid: 'kwok-controller', groups: ['system:masters'] },
       ]),
       { mode: 0o600 },
     );
@@ -168,7 +205,13 @@ async function startOnce(
     const [etcdClient = 0, etcdPeer = 0, apiserver = 0] = await freePorts(3);
     const ports: Ports = { etcdClient, etcdPeer, apiserver };
     const server = `https://127.0.0.1:${ports.apiserver}`;
-    log('info', 'controlplane.starting', { dir, server, version: binaries.pins.kubernetes });
+    log('info', 'controlplane.starting', {
+      dir,
+      server,
+      version: binaries.pins.kubernetes,
+      workloads,
+      nodes: workloads ? nodeCount : 0,
+    });
 
     // etcd and the API server start together: the API server retries etcd until it answers.
     const startEtcd = () => spawnComponent(l, 'etcd', binaries.etcd, etcdArgs(l, ports));
@@ -200,25 +243,29 @@ async function startOnce(
       token: adminToken,
     });
     await writeFile(l.kubeconfig, kubeconfigYaml, { mode: 0o600 });
-    await writeFile(
+    const componentKubeconfig = (path: string, user: string, token: string) =>
+      writeFile(path, renderKubeconfig({ name: 'zeroloop', server, caPem, user, token }), { mode: 0o600 });
+    await componentKubeconfig(
       l.controllerManagerKubeconfig,
-      renderKubeconfig({
-        name: 'zeroloop',
-        server,
-        caPem,
-        user: 'system:kube-controller-manager',
-        token: controllerManagerToken,
-      }),
-      { mode: 0o600 },
+      'system:kube-controller-manager',
+      controllerManagerToken,
     );
     children.push(
       await spawnComponent(
         l,
         'kube-controller-manager',
         binaries.kubeControllerManager,
-        controllerManagerArgs(l),
+        controllerManagerArgs(l, workloads),
       ),
     );
+    if (workloads) {
+      await componentKubeconfig(l.schedulerKubeconfig, 'system:kube-scheduler', schedulerToken);
+      await componentKubeconfig(l.kwokKubeconfig, 'kwok-controller', kwokToken);
+      children.push(
+        await spawnComponent(l, 'kube-scheduler', binaries.kubeScheduler, schedulerArgs(l)),
+        await spawnComponent(l, 'kwok', binaries.kwok, kwokArgs(l)),
+      );
+    }
     // The default ServiceAccount is made by kube-controller-manager's serviceaccount controller.
     await waitFor(
       'the default ServiceAccount (kube-controller-manager running)',
@@ -234,12 +281,24 @@ async function startOnce(
 
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(kubeconfigYaml);
-    const pids = { etcd: 0, kubeApiserver: 0, kubeControllerManager: 0 };
+    let nodes: string[] = [];
+    if (workloads) {
+      const api = { server, ca: caPem, token: adminToken };
+      nodes = await createWorkloadObjects(api, nodeCount);
+      await waitFor(`${String(nodeCount)} fake nodes Ready (kwok running)`, () => nodesReady(api, nodes), {
+        deadline,
+        children,
+      });
+      log('info', 'controlplane.nodes.ready', { elapsedMs: Date.now() - started, nodes });
+    }
+    const pids = { etcd: 0, kubeApiserver: 0, kubeControllerManager: 0, kubeScheduler: 0, kwok: 0 };
     const notePids = () => {
-      const [etcd, kubeApiserver, kubeControllerManager] = children;
+      const [etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwok] = children;
       pids.etcd = etcd?.pid ?? 0;
       pids.kubeApiserver = kubeApiserver?.pid ?? 0;
       pids.kubeControllerManager = kubeControllerManager?.pid ?? 0;
+      pids.kubeScheduler = kubeScheduler?.pid ?? 0;
+      pids.kwok = kwok?.pid ?? 0;
     };
     notePids();
     // Children stopped by restartApiserver() exit on purpose: that is no crash.
@@ -302,6 +361,8 @@ async function startOnce(
       dir,
       version: binaries.pins.kubernetes,
       pids,
+      workloads,
+      nodes,
       crashed,
       logTails,
       restartApiserver,

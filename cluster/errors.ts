@@ -33,3 +33,8 @@ export class ProcessStartFailed extends ControlPlaneError {
 export class ReadinessTimeout extends ControlPlaneError {
   override readonly name = 'ReadinessTimeout';
 }
+
+/** An option of startControlPlane() is out of range. */
+export class InvalidControlPlaneOption extends ControlPlaneError {
+  override readonly name = 'InvalidControlPlaneOption';
+}

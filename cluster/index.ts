@@ -7,7 +7,9 @@ export {
   BinaryBuildFailed,
   ControlPlaneError,
   GoToolchainMissing,
+  InvalidControlPlaneOption,
   ModuleDownloadFailed,
   ProcessStartFailed,
   ReadinessTimeout,
 } from './errors.ts';
+export { DEFAULT_NODES } from './nodes.ts';

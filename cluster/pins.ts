@@ -1,4 +1,4 @@
-// Reads the pinned Kubernetes and etcd versions from cluster/gomod/go.mod and derives the binary cache key.
+// Reads the pinned Kubernetes, etcd and KWOK versions from cluster/gomod and cluster/kwokmod; derives the binary cache key.
 import { createHash } from 'node:crypto';
 
 /** The versions a control-plane build is pinned to. */
@@ -7,7 +7,9 @@ export interface Pins {
   readonly kubernetes: string;
   /** go.etcd.io/etcd/server/v3 version, e.g. `v3.6.5`. */
   readonly etcd: string;
-  /** The `go` directive, e.g. `1.25.0`: the oldest Go toolchain that can build the module. */
+  /** sigs.k8s.io/kwok version, e.g. `v0.8.0` (from cluster/kwokmod/go.mod). */
+  readonly kwok: string;
+  /** The newest `go` directive of the two modules, e.g. `1.26.0`: the oldest Go toolchain that builds both. */
   readonly go: string;
 }
 
@@ -19,19 +21,31 @@ export class PinsParseFailed extends Error {
 const requireLine = (module: string): RegExp =>
   new RegExp(`^\\s*(?:require\\s+)?${module.replaceAll('.', '\\.')}\\s+(v\\S+)`, 'm');
 
-/** Parses the pins out of go.mod text. */
-export function parsePins(goMod: string): Pins {
+const goDirective = (goMod: string): string | undefined => /^go\s+(\d+\.\d+(?:\.\d+)?)\s*$/m.exec(goMod)?.[1];
+
+/** Parses the pins out of the texts of cluster/gomod/go.mod and cluster/kwokmod/go.mod. */
+export function parsePins(goMod: string, kwokGoMod: string): Pins {
   const kubernetes = requireLine('k8s.io/kubernetes').exec(goMod)?.[1];
   const etcd = requireLine('go.etcd.io/etcd/server/v3').exec(goMod)?.[1];
-  const go = /^go\s+(\d+\.\d+(?:\.\d+)?)\s*$/m.exec(goMod)?.[1];
+  const go = goDirective(goMod);
+  const kwok = requireLine('sigs.k8s.io/kwok').exec(kwokGoMod)?.[1];
+  const kwokGo = goDirective(kwokGoMod);
   const missing = [
-    kubernetes === undefined ? 'k8s.io/kubernetes' : undefined,
-    etcd === undefined ? 'go.etcd.io/etcd/server/v3' : undefined,
-    go === undefined ? 'the go directive' : undefined,
+    kubernetes === undefined ? 'cluster/gomod/go.mod: k8s.io/kubernetes' : undefined,
+    etcd === undefined ? 'cluster/gomod/go.mod: go.etcd.io/etcd/server/v3' : undefined,
+    go === undefined ? 'cluster/gomod/go.mod: the go directive' : undefined,
+    kwok === undefined ? 'cluster/kwokmod/go.mod: sigs.k8s.io/kwok' : undefined,
+    kwokGo === undefined ? 'cluster/kwokmod/go.mod: the go directive' : undefined,
   ].filter((m) => m !== undefined);
-  if (kubernetes === undefined || etcd === undefined || go === undefined) {
+  if (
+    kubernetes === undefined ||
+    etcd === undefined ||
+    go === undefined ||
+    kwok === undefined ||
+    kwokGo === undefined
+  ) {
     throw new PinsParseFailed(
-      `cluster/gomod/go.mod does not pin ${missing.join(', ')}; restore the require lines and run \`go mod tidy\``,
+      `missing pins (${missing.join(', ')}); restore the require lines and run \`go mod tidy\` in that folder`,
     );
   }
   if (!/^v1\.\d+\.\d+$/.test(kubernetes)) {
@@ -39,15 +53,28 @@ export function parsePins(goMod: string): Pins {
       `cluster/gomod/go.mod pins k8s.io/kubernetes ${kubernetes}, expected a release such as v1.35.4`,
     );
   }
-  return { kubernetes, etcd, go };
+  return { kubernetes, etcd, kwok, go: newestGo(go, kwokGo) };
+}
+
+function newestGo(a: string, b: string): string {
+  const parts = (v: string) => v.split('.').map(Number);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d > 0 ? a : b;
+  }
+  return a;
 }
 
 /**
- * The cache key of a build: the Kubernetes version (readable) plus a hash of go.mod, go.sum and the
- * build recipe, so any pin change or recipe change lands in a fresh folder and never reuses stale binaries.
+ * The cache key of a build: the Kubernetes version (readable) plus a hash of the modules' go.mod and go.sum
+ * texts and the build recipe, so any pin change or recipe change lands in a fresh folder and never reuses
+ * stale binaries.
  */
-export function cacheKey(pins: Pins, goMod: string, goSum: string, recipe: string): string {
-  const hash = createHash('sha256').update(goMod).update('\0').update(goSum).update('\0').update(recipe);
+export function cacheKey(pins: Pins, moduleFiles: readonly string[], recipe: string): string {
+  const hash = createHash('sha256');
+  for (const text of moduleFiles) hash.update(text).update('\0');
+  hash.update(recipe);
   return `k8s-${pins.kubernetes}-${hash.digest('hex').slice(0, 12)}`;
 }
 

@@ -1,4 +1,4 @@
-// Polls HTTP(S) endpoints of the control plane until they answer as expected, failing fast if a process died.
+// Talks HTTPS to the control plane and polls it until it answers as expected, failing fast if a process died.
 import { request } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Child } from './process.ts';
@@ -17,13 +17,25 @@ export interface HttpsGetOptions {
 
 /** One HTTPS GET with a custom CA and an optional bearer token. */
 export function httpsGet(url: string, options: HttpsGetOptions): Promise<HttpAnswer> {
+  return httpsRequest('GET', url, options);
+}
+
+/** One HTTPS request with a custom CA, an optional bearer token and an optional JSON body. */
+export function httpsRequest(
+  method: string,
+  url: string,
+  options: HttpsGetOptions & { readonly json?: unknown },
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
+    const headers: Record<string, string> =
+      options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
+    if (options.json !== undefined) headers['content-type'] = 'application/json';
     const req = request(
       url,
       {
-        method: 'GET',
+        method,
         ca: options.ca,
-        headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
+        headers,
         timeout: options.timeoutMs ?? 5000,
       },
       (res) => {
@@ -38,7 +50,7 @@ export function httpsGet(url: string, options: HttpsGetOptions): Promise<HttpAns
     );
     req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
     req.on('error', reject);
-    req.end();
+    req.end(options.json === undefined ? undefined : JSON.stringify(options.json));
   });
 }
 

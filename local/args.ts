@@ -11,12 +11,17 @@ export const RECORDINGS_DIR = join(REPO_ROOT, '.zeroloop', 'recordings');
 
 export const USAGE = `Usage: npm start -- [options]
 
-Runs zeroloop's main job locally: a Kubernetes control plane (real kube-apiserver, etcd and
-kube-controller-manager on loopback), the worker in workerd (wrangler dev), the relay, and the example
-reconcilers with their sample resources. Prints one line per reconcile. Ctrl-C stops everything.
+Runs zeroloop's main job locally: a Kubernetes control plane (real etcd, kube-apiserver,
+kube-controller-manager and kube-scheduler on loopback, with 3 fake nodes played by KWOK so Pods run and
+turn Ready), the worker in workerd (wrangler dev), the relay, and the example reconcilers with their
+sample resources. Prints one line per reconcile. Ctrl-C stops everything.
+
+On that local cluster the example reconcilers watch every namespace. On a cluster given with
+--kubeconfig/$KUBECONFIG they watch only the demo namespace.
 
 Options:
-  --kubeconfig PATH   use this cluster instead of starting one (default: $KUBECONFIG, if set)
+  --kubeconfig PATH   use this cluster instead of starting one (default: $KUBECONFIG, if set); the
+                      demo then watches only --namespace
   --namespace NAME    the demo namespace (default: zeroloop-demo)
   --keep              on a cluster given with --kubeconfig/$KUBECONFIG, leave the demo namespace and
                       Reconcilers in place on exit (default: delete them; CRDs always stay)

@@ -37,12 +37,13 @@ export async function fromKubeconfig(path: string): Promise<LocalCluster> {
 }
 
 /**
- * Builds the binaries if needed (progress through `logger`), then starts the control plane. Signals are
- * left to the caller, which stops the relay and the worker before the plane.
+ * Builds the binaries if needed (progress through `logger`), then starts the control plane with workloads
+ * (scheduler, kwok, fake nodes: the samples' Pods run and turn Ready). Signals are left to the caller,
+ * which stops the relay and the worker before the plane.
  */
 export async function embeddedCluster(logger: ClusterLogger): Promise<LocalCluster> {
   const binaries = await ensureBinaries({ logger });
-  const plane = await startControlPlane({ logger, binaries, handleSignals: false });
+  const plane = await startControlPlane({ logger, binaries, handleSignals: false, workloads: true });
   const restConfig = await loadKubeconfigFile(plane.kubeconfigPath);
   return { restConfig, kubeconfigPath: plane.kubeconfigPath, server: plane.server, plane };
 }

@@ -38,6 +38,11 @@ export interface DemoOptions {
   workerUrl: string;
   secret: string;
   descriptors: readonly Descriptor[];
+  /**
+   * Whether the demo Reconcilers watch every namespace (our own embedded cluster) or only `namespace` (a
+   * cluster given with --kubeconfig, which may hold other people's Websites).
+   */
+  allNamespaces: boolean;
   /** Progress, one short line per step. */
   progress: (line: string) => void;
 }
@@ -83,12 +88,16 @@ export async function applyDemo(options: DemoOptions): Promise<Demo> {
         owns: d.owns,
         reads: d.reads,
         finalizer: d.finalizer,
-        namespaces: [namespace],
+        // Empty means every namespace.
+        namespaces: options.allNamespaces ? [] : [namespace],
       },
     });
     kinds.set(name, d.primary.kind);
   }
-  progress(`namespace ${namespace}, Secret ${SECRET_NAME}, Reconcilers ${[...kinds.keys()].join(', ')}`);
+  progress(
+    `namespace ${namespace}, Secret ${SECRET_NAME}, Reconcilers ${[...kinds.keys()].join(', ')} ` +
+      `(watching ${options.allNamespaces ? 'every namespace' : `namespace ${namespace} only`})`,
+  );
   const samples: string[] = [];
   for (const d of descriptors) {
     const dir = new URL(`reconcilers/${d.name}/samples/`, ROOT);

@@ -4,6 +4,8 @@ export interface NextStepsInput {
   kubeconfigPath: string;
   /** True when npm start runs the control plane (it goes away on exit). */
   embedded: boolean;
+  /** The embedded cluster's fake nodes (empty for a given cluster). */
+  nodes: readonly string[];
   metricsUrl: string;
   /** The live page of reconciles (local/live). */
   livePageUrl: string;
@@ -25,12 +27,16 @@ export function nextSteps(i: NextStepsInput): string {
   const website = firstOf(i.samples, 'Website');
   const database = firstOf(i.samples, 'Database');
   const tries = [
-    `kubectl -n ${ns} get websites,databases,deployments,statefulsets,services,configmaps`,
+    `kubectl -n ${ns} get websites,databases,deployments,statefulsets,pods,services`,
     ...(website !== undefined
-      ? [`kubectl -n ${ns} patch website ${website} --type=merge -p '{"spec":{"replicas":3}}'`]
+      ? [
+          `kubectl -n ${ns} patch website ${website} --type=merge -p '{"spec":{"replicas":3}}'`,
+          `kubectl -n ${ns} get website ${website} -w   # READY follows the Pods, no polling`,
+        ]
       : []),
     ...(database !== undefined
       ? [
+          `kubectl -n ${ns} delete pod ${database}-1   # the Database goes 2/3, then 3/3 with its replacement`,
           `kubectl -n ${ns} patch database ${database} --type=merge -p '{"spec":{"members":5}}'`,
           `kubectl -n ${ns} get database ${database} -o jsonpath='{.status}'`,
         ]
@@ -52,6 +58,10 @@ export function nextSteps(i: NextStepsInput): string {
     'Try, in another terminal (after the export above; kubectl may need installing,',
     'e.g. `sudo apt-get install kubectl` or https://kubernetes.io/docs/tasks/tools/):',
     ...tries.map((t) => `  ${t}`),
+    '',
+    i.embedded
+      ? `The example reconcilers watch every namespace of this cluster; its fake nodes (KWOK: ${i.nodes.join(', ')}) run the Pods.`
+      : `The example reconcilers watch only namespace ${ns} (a cluster you gave: other namespaces are left alone).`,
     '',
     'Reconciles (time, primary, trigger, duration, outcome); Ctrl-C stops everything:',
   ].join('\n');

@@ -12,6 +12,7 @@ import { parseStartArgs, USAGE, UsageError } from './args.ts';
 import type { StartOptions } from './args.ts';
 import { embeddedCluster, fromKubeconfig } from './cluster.ts';
 import type { LocalCluster } from './cluster.ts';
+import { DEFAULT_NODES } from '../cluster/index.ts';
 import { applyDemo, describeWorker, removeDemo } from './demo.ts';
 import { Manifests } from './kube.ts';
 import type { Output } from './output.ts';
@@ -136,6 +137,7 @@ async function run(): Promise<void> {
     workerUrl: local.url,
     secret,
     descriptors,
+    allNamespaces: cluster.plane !== undefined,
     progress: (line) => {
       out.say(`demo: ${line}`);
     },
@@ -192,6 +194,7 @@ async function run(): Promise<void> {
     nextSteps({
       kubeconfigPath: cluster.kubeconfigPath,
       embedded: cluster.plane !== undefined,
+      nodes: cluster.plane?.nodes ?? [],
       metricsUrl,
       livePageUrl: page.url,
       workerUrl: local.url,
@@ -209,7 +212,10 @@ function workerLogPath(logFile: string): string {
 }
 
 async function startCluster(output: Output): Promise<LocalCluster> {
-  output.say('cluster: starting the local control plane (etcd, kube-apiserver, kube-controller-manager)…');
+  output.say(
+    'cluster: starting the local control plane (etcd, kube-apiserver, kube-controller-manager, ' +
+      `kube-scheduler, kwok with ${String(DEFAULT_NODES)} fake nodes)…`,
+  );
   const started = Date.now();
   const cluster = await embeddedCluster(clusterProgress(output));
   const plane = cluster.plane;
@@ -221,7 +227,8 @@ async function startCluster(output: Output): Promise<LocalCluster> {
       void shutdown(1);
     });
     output.say(
-      `cluster: Kubernetes ${plane.version} ready at ${plane.server} in ${String(Date.now() - started)} ms`,
+      `cluster: Kubernetes ${plane.version} ready at ${plane.server} with nodes ${plane.nodes.join(', ')} ` +
+        `in ${String(Date.now() - started)} ms`,
     );
   }
   return cluster;

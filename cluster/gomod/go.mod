@@ -1,4 +1,4 @@
-// Pins the real control-plane binaries (etcd, kube-apiserver, kube-controller-manager) built by cluster/build.ts.
+// Pins the real control-plane binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) built by cluster/build.ts.
 module zeroloop.dev/cluster
 
 go 1.25.0
@@ -9,6 +9,7 @@ tool (
 	go.etcd.io/etcd/server/v3
 	k8s.io/kubernetes/cmd/kube-apiserver
 	k8s.io/kubernetes/cmd/kube-controller-manager
+	k8s.io/kubernetes/cmd/kube-scheduler
 )
 
 require (

@@ -64,7 +64,11 @@ describe('control plane lifecycle', () => {
       assert.ok(kubeconfig, 'the CLI printed `export KUBECONFIG=/…/kubeconfig`');
       const dir = dirname(kubeconfig);
       assert.match(await readFile(kubeconfig, 'utf8'), /server: "https:\/\/127\.0\.0\.1:\d+"/);
-      assert.equal(pidsMentioning(dir).length, 3, 'etcd, kube-apiserver and kube-controller-manager run');
+      assert.equal(
+        pidsMentioning(dir).length,
+        5,
+        'etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok run',
+      );
 
       cli.kill(signal);
 

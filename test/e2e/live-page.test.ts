@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { ensureChromium, launchChromium } from '../support/chromium.ts';
 import { sharedControlPlane } from '../support/cluster.ts';
 import { eventually, TestKube } from '../support/kube.ts';
-import { spawnNpmStart } from '../support/npm-start.ts';
+import { spawnNpmStart } from '../support/processes.ts';
 
 const WEBSITE = { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Website' } as const;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -34,15 +34,11 @@ test('the live page should show a new reconcile without a reload, its request an
     ]),
   );
   // The same command a user types, in its own process group.
-  const run = spawnNpmStart({ namespace, logFile, kubeconfig: plane.kubeconfigPath });
-  t.after(async () => {
-    if (run.child.exitCode !== null) return;
-    run.signalGroup('SIGINT');
-    await Promise.race([run.exited, new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
-    run.signalGroup('SIGKILL');
-    run.child.stdout.destroy();
-    run.child.stderr.destroy();
+  const run = spawnNpmStart(['--namespace', namespace, '--log-file', logFile], {
+    ...process.env,
+    KUBECONFIG: plane.kubeconfigPath,
   });
+  t.after(() => run.cleanup());
   const url = (
     await run.printed(
       'the live page URL among the printed URLs',
@@ -144,6 +140,5 @@ test('the live page should show a new reconcile without a reload, its request an
   await page.screenshot({ path: failureShot });
   t.diagnostic(`screenshot: ${failureShot}`);
 
-  run.signalGroup('SIGINT');
-  assert.deepEqual(await run.exited, { code: 0, signal: null }, run.stderr);
+  assert.deepEqual(await run.interrupt(), { code: 0, signal: null }, run.stderr());
 });
