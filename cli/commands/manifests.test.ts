@@ -132,5 +132,5 @@ test('zeroloop manifests refuses bad input with a message and exit code 2, an un
   assert.match(out.join(''), /--namespace Shop is not a lowercase DNS label/);
   out.length = 0;
   assert.equal(await main(['manifests', 'nope', '--worker-url', 'http://x'], context), 1);
-  assert.match(out.join(''), /no built reconciler "nope" \(built: database, website\)/);
+  assert.match(out.join(''), /no built reconciler "nope" \(built: database, website, website-go\)/);
 });
