@@ -55,7 +55,7 @@ export interface LeaderElectionOptions {
   name: string;
   /** This replica's holderIdentity: its Pod's name. */
   identity: string;
-  /** client-go's defaults: 15 000, 10 000, 2000 (election/elector.ts). */
+  /** Defaults 12 000, 8 000, 2000 (election/elector.ts says why). */
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;

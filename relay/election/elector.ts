@@ -17,8 +17,13 @@ import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import type { Logger } from '../observe/log.ts';
 import { attempt, Lease, LEASE_API, type LeaseSpec, microTime, released } from './lease.ts';
 
-/** client-go's defaults (leaderelection.LeaderElectionConfig, as kube-controller-manager uses them). */
-export const ELECTION_DEFAULTS = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000 };
+/**
+ * client-go's retry period with a lease 3 s shorter than its 15 s default (and the renew deadline with it,
+ * keeping client-go's lease − renew-deadline ratio): a follower takes over at most lease + one jittered retry
+ * after a crash, 14.4 s, inside the 15 s a platform team expects, where client-go's defaults land up to
+ * 17.4 s (relay/README.md, "High availability"; bench/results/leader-takeover.md). The fence keeps a 4 s margin.
+ */
+export const ELECTION_DEFAULTS = { leaseDurationMs: 12_000, renewDeadlineMs: 8_000, retryPeriodMs: 2000 };
 /** A follower's retry period is stretched by up to this fraction, so followers do not retry in step. */
 export const RETRY_JITTER = 0.2;
 

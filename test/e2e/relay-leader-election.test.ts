@@ -162,6 +162,10 @@ test(`the follower takes over from a leader SIGKILLed mid-burst of ${COUNT} Webs
       takeoverMs < leaseDurationMs + retryPeriodMs * (1 + RETRY_JITTER) + 1000,
     `takeover ${Math.round(takeoverMs)} ms after the SIGKILL`,
   );
+  assert.ok(
+    takeoverMs < 15_000,
+    `the follower takes over within 15 s of a crash: ${Math.round(takeoverMs)} ms`,
+  );
   assert.equal(await b.metric('zeroloop_leader'), 1);
   assert.match(await readyz(b), /^ready: leading/);
 
