@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ensureBinaries, planBinaries } from './build.ts';
+import { binaryPaths, ensureBinaries, planBinaries } from './build.ts';
 import { GoToolchainMissing, ModuleDownloadFailed } from './errors.ts';
 import { silentLogger } from './log.ts';
 
@@ -15,13 +15,7 @@ test('ensureBinaries should reuse a complete cached build without running go', a
   const cacheRoot = join(scratch, 'reuse');
   const { binaries } = await planBinaries({ cacheRoot });
   await mkdir(join(binaries.dir, 'bin'), { recursive: true });
-  for (const path of [
-    binaries.etcd,
-    binaries.kubeApiserver,
-    binaries.kubeControllerManager,
-    binaries.kubeScheduler,
-    binaries.kwok,
-  ]) {
+  for (const path of binaryPaths(binaries)) {
     await writeFile(path, '#!/bin/sh\n');
     await chmod(path, 0o755);
   }

@@ -60,6 +60,17 @@ export interface Binaries {
   readonly kwok: string;
 }
 
+/** Every executable of a build, as `complete()` checks them. */
+export function binaryPaths(binaries: Binaries): string[] {
+  return [
+    binaries.etcd,
+    binaries.kubeApiserver,
+    binaries.kubeControllerManager,
+    binaries.kubeScheduler,
+    binaries.kwok,
+  ];
+}
+
 export interface EnsureBinariesOptions {
   readonly logger?: Logger;
   /** Defaults to `$XDG_CACHE_HOME/zeroloop` or `~/.cache/zeroloop`. */
@@ -93,13 +104,7 @@ function binariesIn(dir: string, pins: Pins): Binaries {
 async function complete(binaries: Binaries): Promise<boolean> {
   try {
     await access(join(binaries.dir, 'manifest.json'));
-    for (const path of [
-      binaries.etcd,
-      binaries.kubeApiserver,
-      binaries.kubeControllerManager,
-      binaries.kubeScheduler,
-      binaries.kwok,
-    ]) {
+    for (const path of binaryPaths(binaries)) {
       await access(path, constants.X_OK);
     }
     return true;
