@@ -4,7 +4,7 @@ import { EventRecorder } from './apply/events.ts';
 import type { Clock } from './clock.ts';
 import { Manager } from './config/manager.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
-import type { ElectionState } from './election/elector.ts';
+import type { ElectionState, LeaderElectionOptions } from './election/elector.ts';
 import { LeaderElector } from './election/elector.ts';
 import { ALWAYS_LEADING, leadershipOf } from './election/leadership.ts';
 import { KubeClient } from './kube/client.ts';
@@ -46,19 +46,6 @@ export interface RelayOptions {
   leaderElection?: LeaderElectionOptions;
   /** The User-Agent of every apiserver request (the apiserver's audit log records it). */
   userAgent?: string;
-}
-
-export interface LeaderElectionOptions {
-  /** Where the Lease lives (the relay's namespace). */
-  namespace: string;
-  /** The Lease's name; every replica uses the same one. */
-  name: string;
-  /** This replica's holderIdentity: its Pod's name. */
-  identity: string;
-  /** Defaults 12 000, 8 000, 2000 (election/elector.ts says why). */
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
 }
 
 export interface Relay {

@@ -42,16 +42,23 @@ export class NotLeader extends Error {
   }
 }
 
-export interface LeaderElectorOptions {
-  /** A client of its own: the relay's main client is fenced by this elector. */
-  client: KubeClient;
+/** Which Lease, who this relay is, and the timings: what `startRelay({ leaderElection })` and env.ts give. */
+export interface LeaderElectionOptions {
+  /** Where the Lease lives (the relay's namespace). */
   namespace: string;
+  /** The Lease's name; every replica uses the same one. */
   name: string;
   /** This relay's identity in `holderIdentity`: the Pod's name. */
   identity: string;
+  /** Defaults: ELECTION_DEFAULTS. */
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+}
+
+export interface LeaderElectorOptions extends LeaderElectionOptions {
+  /** A client of its own: the relay's main client is fenced by this elector. */
+  client: KubeClient;
   clock?: Clock;
   log: Logger;
   random?: () => number;
