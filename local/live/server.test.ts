@@ -30,7 +30,14 @@ function record(over: Partial<ReconcileRecord> = {}): ReconcileRecord {
       {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: 's', namespace: 'demo' },
+        metadata: {
+          name: 's',
+          namespace: 'demo',
+          // kubectl apply keeps the whole object here, Secret values included.
+          annotations: {
+            'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"token":"c2VjcmV0"}}',
+          },
+        },
         data: { token: 'c2VjcmV0' },
       },
     ],

@@ -1,5 +1,6 @@
 // The live page's memory: the last reconciles (a ring bounded in count and bytes), Secret data redacted.
 import type { ReconcileRecord } from '../../relay/controller/controller.ts';
+import { LAST_APPLIED } from '../../relay/record/recording.ts';
 
 /** A reconcile as the page's list shows it (one row). */
 export interface ReconcileSummary {
@@ -60,7 +61,10 @@ function triggerText(t: ReconcileRecord['trigger']): string {
   return t.type;
 }
 
-/** Secret `data` / `stringData` values become `<redacted>`: the page shows requests, never secrets. */
+/**
+ * Secret `data` / `stringData` values, and kubectl's last-applied annotation (which holds them too), become
+ * `<redacted>`: the page shows requests, never secrets. The recorder hides the same fields (relay/record).
+ */
 export function redactSecrets(_key: string, value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const o = value as Record<string, unknown>;
@@ -69,10 +73,16 @@ export function redactSecrets(_key: string, value: unknown): unknown {
     typeof d === 'object' && d !== null
       ? Object.fromEntries(Object.keys(d).map((k) => [k, '<redacted>']))
       : d;
+  const metadata = o.metadata as { annotations?: Record<string, unknown> } | undefined;
+  const annotations = metadata?.annotations;
   return {
     ...o,
     ...('data' in o && { data: hide(o.data) }),
     ...('stringData' in o && { stringData: hide(o.stringData) }),
+    ...(annotations !== undefined &&
+      LAST_APPLIED in annotations && {
+        metadata: { ...metadata, annotations: { ...annotations, [LAST_APPLIED]: '<redacted>' } },
+      }),
   };
 }
 

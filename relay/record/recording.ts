@@ -7,7 +7,8 @@ export const RECORD_ANNOTATION = 'zeroloop.dev/record';
 /** What a redacted Secret value becomes: base64 of "redacted" under `data`, the plain word under `stringData`. */
 export const REDACTED = { data: 'cmVkYWN0ZWQ=', stringData: 'redacted' } as const;
 /** kubectl's copy of the last applied object, which holds a Secret's data in clear. */
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** kubectl apply's copy of the whole object it applied: on a Secret, its values in clear. */
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 export const RECORDING_VERSION = 1;
 
