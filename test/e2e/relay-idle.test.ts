@@ -84,16 +84,7 @@ test('30 s of idle with 20 converged Websites and 20 Databases with their Pods p
     spec: { mode: 'requeue', requeueAfterMs: TIMER_MS },
   });
   // Converged: no Website or Database reconcile for 5 s in a row.
-  const both = async () =>
-    (await env.metric('zeroloop_reconciles_total', website)) +
-    (await env.metric('zeroloop_reconciles_total', database));
-  let last = await both();
-  for (;;) {
-    await sleep(5000);
-    const now = await both();
-    if (now === last) break;
-    last = now;
-  }
+  await env.settled([website, database]);
   const before = {
     reconciles: await env.metric('zeroloop_reconciles_total', website),
     requests: await env.metric('zeroloop_worker_requests_total', website),

@@ -187,16 +187,10 @@ test('idle: 30 s of converged Websites and a Database with real Pods cost 0 reco
     return site?.ready === 3 && db?.ready === 3 ? true : undefined;
   });
   // Converged: no reconcile for 5 s in a row.
+  await env.settled([website, database]);
   const both = async () =>
     (await env.metric('zeroloop_reconciles_total', website)) +
     (await env.metric('zeroloop_reconciles_total', database));
-  let last = await both();
-  for (;;) {
-    await sleep(5000);
-    const now = await both();
-    if (now === last) break;
-    last = now;
-  }
   const renewals = async () =>
     new Map(
       (await env.kube.list(LEASE.apiVersion, LEASE.kind, 'kube-node-lease')).map((l) => [

@@ -1,5 +1,6 @@
 // An e2e environment for relay tests: real control plane, real worker in workerd, and the relay, in a fresh namespace.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { withServer } from '../../relay/kube/rest-config.ts';
 import { createLogger } from '../../relay/observe/log.ts';
 import type { Relay, RelayOptions } from '../../relay/relay.ts';
@@ -87,6 +88,8 @@ export interface RelayEnv {
   logs: string[];
   /** Sum of a metric's series whose labels include `labels`, read from the relay's /metrics over HTTP. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** Waits until the reconciles of these series (labels as for `metric`) stop: no new one for 5 s in a row. */
+  settled(series: Record<string, string>[]): Promise<void>;
   /** The relay's log lines with message `msg` (`reconciled`, `reconcile failed`, …) for primary `name` in the namespace. */
   logLines(name: string, msg: string): Record<string, unknown>[];
   /** Waits for a Warning Event `reason` on `name` in the namespace; returns its message. */
@@ -221,6 +224,20 @@ export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv>
     metric: async (name, labels = {}) => {
       const response = await fetch(`${env.relay.url ?? ''}/metrics`);
       return sumMetric(await response.text(), name, labels);
+    },
+    settled: async (series) => {
+      const total = async () =>
+        (await Promise.all(series.map((labels) => env.metric('zeroloop_reconciles_total', labels)))).reduce(
+          (a, b) => a + b,
+          0,
+        );
+      let last = await total();
+      for (;;) {
+        await sleep(5000);
+        const now = await total();
+        if (now === last) return;
+        last = now;
+      }
     },
     restartRelay: async () => {
       await env.relay.stop();
