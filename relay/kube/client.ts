@@ -1,7 +1,9 @@
 // A thin REST client for the apiserver: authenticated JSON requests, line streams for watches, typed errors.
 //
 // Failures without an answer (status 0: reset, GOAWAY, timeout) renew the connection, so the next
-// call opens a fresh one. Bodies over the apiserver's 3 MiB limit are refused before sending.
+// call opens a fresh one. Bodies over the apiserver's 3 MiB limit are refused before sending. With an
+// exec plugin's credential, a 401 drops that credential, runs the plugin again and retries the request
+// once (client-go only refreshes, so its request fails; one retry hides a token that expired early).
 import { createInterface } from 'node:readline';
 import type { Dispatcher } from 'undici';
 import type { ConnectionOptions } from './connection.ts';
@@ -148,7 +150,14 @@ export class KubeClient {
   async #request(method: Method, path: string, options: RequestOptions, timeoutMs: number): Promise<unknown> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const { response, generation } = await this.#send(method, method, path, options, signal);
+    const sent = await this.#send(method, method, path, options, signal);
+    let { response, generation } = sent;
+    if (response.statusCode === 401 && sent.exec !== undefined) {
+      this.#hooks.onCall?.(method, 401);
+      await response.body.dump().catch(() => undefined);
+      this.#connection.refused(sent.exec);
+      ({ response, generation } = await this.#send(method, method, path, options, signal));
+    }
     let text: string;
     try {
       text = await response.body.text();
@@ -167,7 +176,14 @@ export class KubeClient {
     query: RequestOptions['query'],
     signal: AbortSignal,
   ): Promise<AsyncIterable<string>> {
-    const { response, generation } = await this.#send('WATCH', 'GET', path, { query: query ?? {} }, signal);
+    const sent = await this.#send('WATCH', 'GET', path, { query: query ?? {} }, signal);
+    let { response, generation } = sent;
+    if (response.statusCode === 401 && sent.exec !== undefined) {
+      this.#hooks.onCall?.('WATCH', 401);
+      await response.body.dump().catch(() => undefined);
+      this.#connection.refused(sent.exec);
+      ({ response, generation } = await this.#send('WATCH', 'GET', path, { query: query ?? {} }, signal));
+    }
     this.#hooks.onCall?.('WATCH', response.statusCode);
     if (!ok(response)) {
       throw errorFrom(
@@ -211,7 +227,7 @@ export class KubeClient {
     // gzip (fetch asks for it; on a cluster network it only costs CPU on both ends).
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#userAgent !== undefined) headers['user-agent'] = this.#userAgent;
-    const authorization = this.#connection.authorization();
+    const { authorization, exec } = await this.#connection.credentials();
     if (authorization !== undefined) headers.authorization = authorization;
     let body: string | undefined;
     if (options.body !== undefined) {
@@ -230,7 +246,7 @@ export class KubeClient {
         ...(body !== undefined ? { body } : {}),
         signal,
       });
-      return { response, generation };
+      return { response, generation, exec };
     } catch (cause) {
       throw this.#noAnswer(verb, method, path, generation, signal, cause);
     }

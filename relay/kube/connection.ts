@@ -6,7 +6,8 @@
 // connection; the old one is closed gracefully, so streams still alive on it finish on their own.
 import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
-import { Agent } from 'undici';
+import { Agent, ProxyAgent, Socks5ProxyAgent } from 'undici';
+import type { ExecCredential } from './exec-credential.ts';
 import type { RestConfig } from './rest-config.ts';
 import { RestConfigInvalid } from './rest-config.ts';
 
@@ -22,20 +23,33 @@ export interface ConnectionOptions {
   agentFor?: (config: RestConfig) => Dispatcher;
 }
 
+/** The undici dispatcher for `config`: an Agent, or a proxy agent when `config.proxy` names one (TLS to the apiserver either way). */
 export function agentFor(config: RestConfig): Dispatcher {
-  const { tls } = config;
-  return new Agent({
-    connect: {
-      ...(tls.ca ? { ca: tls.ca } : {}),
-      ...(tls.cert ? { cert: tls.cert } : {}),
-      ...(tls.key ? { key: tls.key } : {}),
-      ...(tls.serverName ? { servername: tls.serverName } : {}),
-      rejectUnauthorized: !tls.insecureSkipVerify,
-      // client-go's keep-alive: below common load-balancer idle timeouts.
-      keepAlive: true,
-      keepAliveInitialDelay: 30_000,
-    },
-  });
+  const { tls, proxy } = config;
+  const connect = {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    ...(tls.serverName ? { servername: tls.serverName } : {}),
+    rejectUnauthorized: !tls.insecureSkipVerify,
+    // client-go's keep-alive: below common load-balancer idle timeouts.
+    keepAlive: true,
+    keepAliveInitialDelay: 30_000,
+  };
+  if (proxy === undefined) return new Agent({ connect });
+  // Through a proxy: a CONNECT tunnel (http/https proxies) or SOCKS5, then TLS to the apiserver inside it.
+  if (proxy.url.startsWith('socks5:')) return new Socks5ProxyAgent(proxy.url, { requestTls: connect });
+  return new ProxyAgent({ uri: proxy.url, requestTls: connect });
+}
+
+function sameIdentity(a: { cert: Buffer; key: Buffer } | undefined, b: ExecCredential): boolean {
+  return (
+    a !== undefined &&
+    b.cert !== undefined &&
+    b.key !== undefined &&
+    a.cert.equals(b.cert) &&
+    a.key.equals(b.key)
+  );
 }
 
 function readToken(path: string): string {
@@ -52,19 +66,54 @@ function readToken(path: string): string {
 
 export class Connection {
   readonly config: RestConfig;
-  #agentFor: (config: RestConfig) => Dispatcher;
+  readonly #agentFor: (config: RestConfig) => Dispatcher;
   #onRenew: ((reason: string) => void) | undefined;
   #agent: Dispatcher;
   #generation = 0;
   /** Retired Agents still closing, with their graceful close. */
   #retired = new Map<Dispatcher, Promise<void>>();
   #token: { value: string; readAt: number } | undefined;
+  /** The client certificate of an exec credential the current Agent presents. */
+  #identity: { cert: Buffer; key: Buffer } | undefined;
 
   constructor(config: RestConfig, options: ConnectionOptions = {}) {
     this.config = config;
     this.#agentFor = options.agentFor ?? agentFor;
     this.#onRenew = options.onRenew;
     this.#agent = this.#agentFor(config);
+  }
+
+  /** A new Agent, presenting the exec credential's client certificate if there is one. */
+  #newAgent(): Dispatcher {
+    const identity = this.#identity;
+    if (identity === undefined) return this.#agentFor(this.config);
+    return this.#agentFor({ ...this.config, tls: { ...this.config.tls, ...identity } });
+  }
+
+  /**
+   * What the next request needs: its Authorization header, and for an exec plugin the credential it
+   * carries (give it to `refused` on a 401). An exec credential's client certificate, when it changes,
+   * replaces the Agent (client-go closes its connections on rotation too).
+   */
+  async credentials(
+    now: number = Date.now(),
+  ): Promise<{ authorization: string | undefined; exec?: ExecCredential }> {
+    const { auth } = this.config;
+    if (auth.type !== 'exec') return { authorization: this.authorization(now) };
+    const exec = await auth.credentials.get();
+    if (exec.cert !== undefined && exec.key !== undefined && !sameIdentity(this.#identity, exec)) {
+      this.#identity = { cert: exec.cert, key: exec.key };
+      this.renew(
+        this.#generation,
+        `exec plugin ${auth.credentials.config.command} gave a new client certificate`,
+      );
+    }
+    return { authorization: exec.token !== undefined ? `Bearer ${exec.token}` : undefined, exec };
+  }
+
+  /** The apiserver answered 401 to a request made with `credential`: the exec plugin runs again for the next one. */
+  refused(credential: ExecCredential): void {
+    if (this.config.auth.type === 'exec') this.config.auth.credentials.refused(credential);
   }
 
   /** The current Agent and its generation (pass the generation to `renew`). */
@@ -79,18 +128,19 @@ export class Connection {
   renew(generation: number, reason: string): boolean {
     if (generation !== this.#generation) return false;
     const old = this.#agent;
-    this.#agent = this.#agentFor(this.config);
+    this.#agent = this.#newAgent();
     this.#generation++;
     this.#onRenew?.(reason);
     this.#retire(old);
     return true;
   }
 
-  /** The Authorization header, if any (a token file is re-read once a minute). */
+  /** The Authorization header of a static credential, if any (a token file is re-read once a minute). */
   authorization(now: number = Date.now()): string | undefined {
     const { auth } = this.config;
     switch (auth.type) {
       case 'none':
+      case 'exec':
         return undefined;
       case 'token':
         return `Bearer ${auth.token}`;

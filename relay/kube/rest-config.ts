@@ -1,19 +1,24 @@
-// Loads how to reach the apiserver (client-go's rest.Config): from a kubeconfig file or the in-cluster service account.
+// Loads how to reach the apiserver (client-go's rest.Config): from kubeconfig files or the in-cluster service account.
 //
-// Supported, because these are what the relay's deployments and tests use: bearer token (inline or
-// tokenFile), client certificate/key, CA, insecure-skip-tls-verify, tls-server-name, basic auth.
-// Exec plugins, auth providers and proxy-url are refused with a message that says what to use instead.
+// The in-cluster path (ServiceAccount token and CA) is all this file runs in a Pod. A kubeconfig is
+// read by kubeconfig.ts, imported only when one is used, by kubectl's rules: merged KUBECONFIG files,
+// contexts, exec credential plugins, proxy-url and HTTPS_PROXY/NO_PROXY, tls-server-name, client
+// certificates, tokens. Legacy auth providers are refused with what to use instead.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import * as z from 'zod/mini';
+import { delimiter, join } from 'node:path';
+import type { ExecCredentialSource } from './exec-credential.ts';
+import type { KubeconfigSelection } from './kubeconfig.ts';
+import type { ProxyChoice } from './proxy.ts';
 
 /** How requests authenticate; a `tokenFile` is re-read as it rotates (projected service account tokens). */
 export type RestAuth =
   | { type: 'none' }
   | { type: 'token'; token: string }
   | { type: 'tokenFile'; path: string }
-  | { type: 'basic'; username: string; password: string };
+  | { type: 'basic'; username: string; password: string }
+  /** A kubeconfig's exec plugin: its credential (a token and/or a client certificate) is refreshed on expiry and on 401. */
+  | { type: 'exec'; credentials: ExecCredentialSource };
 
 export interface RestTls {
   /** PEM bundle that verifies the server; undefined trusts the system CAs. */
@@ -32,6 +37,10 @@ export interface RestConfig {
   auth: RestAuth;
   /** The context's namespace, if any (informational). */
   namespace?: string | undefined;
+  /** The kubeconfig context it came from (informational). */
+  context?: string | undefined;
+  /** The proxy that reaches the server (the cluster's proxy-url, or HTTPS_PROXY unless NO_PROXY); none: direct. */
+  proxy?: ProxyChoice | undefined;
 }
 
 /** The kubeconfig or service account could not be turned into a RestConfig; says which and what to do. */
@@ -45,137 +54,31 @@ export class RestConfigInvalid extends Error {
   }
 }
 
-const Cluster = z.looseObject({
-  server: z.string().check(z.minLength(1)),
-  'certificate-authority': z.optional(z.string()),
-  'certificate-authority-data': z.optional(z.string()),
-  'insecure-skip-tls-verify': z.optional(z.boolean()),
-  'tls-server-name': z.optional(z.string()),
-  'proxy-url': z.optional(z.string()),
-});
-const User = z.looseObject({
-  token: z.optional(z.string()),
-  tokenFile: z.optional(z.string()),
-  'client-certificate': z.optional(z.string()),
-  'client-certificate-data': z.optional(z.string()),
-  'client-key': z.optional(z.string()),
-  'client-key-data': z.optional(z.string()),
-  username: z.optional(z.string()),
-  password: z.optional(z.string()),
-  exec: z.optional(z.unknown()),
-  'auth-provider': z.optional(z.unknown()),
-});
-const Context = z.looseObject({
-  cluster: z.string(),
-  user: z.optional(z.string()),
-  namespace: z.optional(z.string()),
-});
-/** A kubeconfig document: only the fields the relay reads. */
-export const Kubeconfig = z.looseObject({
-  clusters: z.optional(z.nullable(z.array(z.looseObject({ name: z.string(), cluster: Cluster })))),
-  users: z.optional(
-    z.nullable(z.array(z.looseObject({ name: z.string(), user: z.optional(z.nullable(User)) }))),
-  ),
-  contexts: z.optional(z.nullable(z.array(z.looseObject({ name: z.string(), context: Context })))),
-  'current-context': z.optional(z.string()),
-});
-type Kubeconfig = z.infer<typeof Kubeconfig>;
-
-interface Source {
-  /** Where the document came from, for messages. */
-  name: string;
-  /** Relative file references resolve against this directory. */
-  dir: string;
-}
-
-function fileOrData(source: Source, file: string | undefined, data: string | undefined): Buffer | undefined {
-  if (data !== undefined && data !== '') return Buffer.from(data, 'base64');
-  if (file === undefined || file === '') return undefined;
-  const path = isAbsolute(file) ? file : join(source.dir, file);
+function readFileOr(source: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new RestConfigInvalid(source.name, `cannot read ${path}; fix the path in the kubeconfig`, error);
-  }
-}
-
-/** The RestConfig of a parsed kubeconfig's current context. */
-export function restConfigFromKubeconfig(doc: unknown, source: Source): RestConfig {
-  const parsed = Kubeconfig.safeParse(doc);
-  if (!parsed.success)
-    throw new RestConfigInvalid(source.name, `not a kubeconfig: ${z.prettifyError(parsed.error)}`);
-  const config: Kubeconfig = parsed.data;
-  const contextName = config['current-context'];
-  if (contextName === undefined || contextName === '')
-    throw new RestConfigInvalid(source.name, 'no current-context; run `kubectl config use-context NAME`');
-  const context = config.contexts?.find((c) => c.name === contextName)?.context;
-  if (!context) throw new RestConfigInvalid(source.name, `current-context ${contextName} is not defined`);
-  const cluster = config.clusters?.find((c) => c.name === context.cluster)?.cluster;
-  if (!cluster)
     throw new RestConfigInvalid(
-      source.name,
-      `cluster ${context.cluster} of context ${contextName} is not defined`,
+      source,
+      `cannot read ${path}; in a Pod, check that the service account is mounted`,
+      error,
     );
-  const userEntry =
-    context.user === undefined ? undefined : config.users?.find((u) => u.name === context.user);
-  if (context.user !== undefined && userEntry === undefined)
-    throw new RestConfigInvalid(source.name, `user ${context.user} of context ${contextName} is not defined`);
-  const user = userEntry?.user ?? undefined;
-  if (cluster['proxy-url'] !== undefined)
-    throw new RestConfigInvalid(source.name, 'proxy-url is not supported; reach the apiserver directly');
-  if (user?.exec !== undefined || user?.['auth-provider'] !== undefined)
-    throw new RestConfigInvalid(
-      source.name,
-      `user ${context.user ?? ''} uses an exec plugin or auth provider, which the relay does not run; ` +
-        'give it a token (e.g. `kubectl create token`) or a client certificate, or run the relay in-cluster',
-    );
-  return {
-    server: cluster.server.replace(/\/+$/, ''),
-    tls: {
-      ca: fileOrData(source, cluster['certificate-authority'], cluster['certificate-authority-data']),
-      cert: fileOrData(source, user?.['client-certificate'], user?.['client-certificate-data']),
-      key: fileOrData(source, user?.['client-key'], user?.['client-key-data']),
-      insecureSkipVerify: cluster['insecure-skip-tls-verify'] ?? false,
-      serverName: cluster['tls-server-name'],
-    },
-    auth: authOf(source, user),
-    namespace: context.namespace,
-  };
-}
-
-function authOf(source: Source, user: z.infer<typeof User> | null | undefined): RestAuth {
-  if (user?.token !== undefined && user.token !== '') return { type: 'token', token: user.token };
-  if (user?.tokenFile !== undefined && user.tokenFile !== '')
-    return {
-      type: 'tokenFile',
-      path: isAbsolute(user.tokenFile) ? user.tokenFile : join(source.dir, user.tokenFile),
-    };
-  if (user?.username !== undefined && user.password !== undefined)
-    return { type: 'basic', username: user.username, password: user.password };
-  return { type: 'none' };
-}
-
-/** Parses kubeconfig YAML (js-yaml is loaded only here: an in-cluster relay never pays for it). */
-export async function restConfigFromYaml(yaml: string, source: Source): Promise<RestConfig> {
-  const { load } = await import('js-yaml');
-  let doc: unknown;
-  try {
-    doc = load(yaml);
-  } catch (error) {
-    throw new RestConfigInvalid(source.name, 'not valid YAML; fix the kubeconfig', error);
   }
-  return restConfigFromKubeconfig(doc, source);
 }
 
-/** Loads one kubeconfig file. */
-export async function loadKubeconfigFile(path: string): Promise<RestConfig> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new RestConfigInvalid(path, 'cannot read the kubeconfig; check KUBECONFIG or --kubeconfig', error);
-  }
-  return restConfigFromYaml(text, { name: path, dir: dirname(path) });
+/** Options of the kubeconfig path (kubeconfig.ts's KubeconfigSelection, without the files). */
+export type KubeconfigOptions = Omit<KubeconfigSelection, 'paths' | 'explicit'>;
+
+/** Loads one kubeconfig file, as `--kubeconfig FILE` does (no merging). */
+export async function loadKubeconfigFile(path: string, options: KubeconfigOptions = {}): Promise<RestConfig> {
+  const { loadKubeconfig } = await import('./kubeconfig.ts');
+  return loadKubeconfig({ ...options, paths: [path], explicit: true });
+}
+
+/** Loads a KUBECONFIG list (`a:b:c`), merged as kubectl merges it. */
+export async function loadKubeconfigList(list: string, options: KubeconfigOptions = {}): Promise<RestConfig> {
+  const { loadKubeconfig } = await import('./kubeconfig.ts');
+  return loadKubeconfig({ ...options, paths: list.split(delimiter).filter((p) => p !== '') });
 }
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -192,10 +95,10 @@ export function inClusterRestConfig(
       'in-cluster config',
       'KUBERNETES_SERVICE_HOST/PORT are not set; set KUBECONFIG when running outside a Pod',
     );
-  const source = { name: 'in-cluster config', dir };
+  const source = 'in-cluster config';
   return {
     server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    tls: { ca: fileOrData(source, join(dir, 'ca.crt'), undefined), insecureSkipVerify: false },
+    tls: { ca: readFileOr(source, join(dir, 'ca.crt')), insecureSkipVerify: false },
     auth: { type: 'tokenFile', path: join(dir, 'token') },
   };
 }
@@ -207,18 +110,23 @@ export function inClusterRestConfig(
 export const SERVICE_ACCOUNT_DIR_ENV = 'ZEROLOOP_SERVICE_ACCOUNT_DIR';
 
 /**
- * The relay's RestConfig from its environment: the first file of $KUBECONFIG, else the in-cluster
- * service account when KUBERNETES_SERVICE_HOST is set (its files in $ZEROLOOP_SERVICE_ACCOUNT_DIR if
- * set), else ~/.kube/config.
+ * The relay's RestConfig from its environment, as kubectl picks one: $KUBECONFIG (its files merged,
+ * context $KUBECONTEXT or current-context), else the in-cluster service account when
+ * KUBERNETES_SERVICE_HOST is set (its files in $ZEROLOOP_SERVICE_ACCOUNT_DIR if set), else
+ * ~/.kube/config.
  */
-export async function loadRestConfig(env: Readonly<Record<string, string | undefined>>): Promise<RestConfig> {
-  const first = env.KUBECONFIG?.split(delimiter).find((p) => p !== '');
-  if (first !== undefined) return loadKubeconfigFile(first);
+export async function loadRestConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  options: Omit<KubeconfigOptions, 'context' | 'env'> = {},
+): Promise<RestConfig> {
+  const kubeconfig = { ...options, env, ...(env.KUBECONTEXT ? { context: env.KUBECONTEXT } : {}) };
+  if (env.KUBECONFIG?.split(delimiter).some((p) => p !== '') === true)
+    return loadKubeconfigList(env.KUBECONFIG, kubeconfig);
   if (env.KUBERNETES_SERVICE_HOST) {
     const dir = env[SERVICE_ACCOUNT_DIR_ENV];
     return inClusterRestConfig(env, dir !== undefined && dir !== '' ? dir : SERVICE_ACCOUNT_DIR);
   }
-  return loadKubeconfigFile(join(env.HOME ?? homedir(), '.kube', 'config'));
+  return loadKubeconfigList(join(env.HOME ?? homedir(), '.kube', 'config'), kubeconfig);
 }
 
 /** A copy of `config` that talks to `server` instead (tests route the relay through a proxy). */
