@@ -10,6 +10,8 @@ export default tseslint.config(
       '.wrangler/',
       '**/dist/',
       'worker-configuration.d.ts',
+      // The project template: checked in a generated project by the create e2e test, not here.
+      'create/template/',
       'eslint.config.js',
     ],
   },

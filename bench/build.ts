@@ -9,7 +9,7 @@ import type { LogFields } from '../reconcilers/pipeline/log.ts';
 import { discover, type ReconcilerSource } from '../reconcilers/pipeline/manifest.ts';
 import { loaderFor } from '../reconcilers/pipeline/node-loader.ts';
 import type { ReconcilerExports, WitRequest } from '../src/contract/wit.ts';
-import { BUILD_DIR, REPO_ROOT } from '../reconcilers/pipeline/paths.ts';
+import { BUILD_DIR, TOOLKIT_ROOT } from '../reconcilers/pipeline/paths.ts';
 import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
 
 const BUDGET_GZIP_BYTES = 700_000;
@@ -82,7 +82,7 @@ await mkdir(join(BUILD_DIR, 'test-tmp'), { recursive: true });
 const buildDir = await mkdtemp(join(BUILD_DIR, 'test-tmp', 'bench-'));
 const loadBefore = loadavg()[0];
 try {
-  for (const source of await discover(REPO_ROOT)) {
+  for (const source of await discover(TOOLKIT_ROOT)) {
     const steps: Record<string, number> = {};
     const log = (event: string, fields: LogFields = {}) => {
       if (event === 'step.done' && typeof fields.step === 'string' && typeof fields.ms === 'number') {
@@ -180,8 +180,8 @@ const report = {
   quickJsRuntimes: { calls: CALLS, warmup: 50, rows: runtimes },
   fullNoopPipelineMs: fullNoopMs,
 };
-await mkdir(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
-await writeFile(join(REPO_ROOT, 'bench', 'results', 'build.json'), JSON.stringify(report, null, 2) + '\n');
+await mkdir(join(TOOLKIT_ROOT, 'bench', 'results'), { recursive: true });
+await writeFile(join(TOOLKIT_ROOT, 'bench', 'results', 'build.json'), JSON.stringify(report, null, 2) + '\n');
 process.stderr.write(
   JSON.stringify({ event: 'bench.done', file: 'bench/results/build.json', fullNoopMs }) + '\n',
 );

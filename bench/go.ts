@@ -16,7 +16,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildReconciler } from '../reconcilers/pipeline/build.ts';
 import { discover, type ReconcilerSource } from '../reconcilers/pipeline/manifest.ts';
-import { BUILD_DIR, REPO_ROOT, SDK_GO_DIR } from '../reconcilers/pipeline/paths.ts';
+import { BUILD_DIR, TOOLKIT_ROOT, SDK_GO_DIR } from '../reconcilers/pipeline/paths.ts';
 import type { ReconcileRequest } from '../src/protocol/schemas.ts';
 import { buildBundle, ROOT } from '../worker/testing/bundle.ts';
 import { builtEntry, measureVariant } from '../worker/testing/bundle-sizes.ts';
@@ -203,7 +203,7 @@ async function buildTimes(source: ReconcilerSource) {
   }
 }
 
-const sources = await discover(REPO_ROOT);
+const sources = await discover(TOOLKIT_ROOT);
 const report: Record<string, unknown> = {
   benchmark: 'go',
   date: new Date().toISOString(),

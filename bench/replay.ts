@@ -16,7 +16,7 @@ import {
   readYamlObjects,
   reconcile,
   requestFor,
-} from '../reconcilers/testing/component.ts';
+} from '../cli/testing/component.ts';
 import { builtHash } from '../reconcilers/pipeline/cache.ts';
 import { recordingOf } from '../relay/record/recorder.ts';
 import { percentile } from './stats.ts';

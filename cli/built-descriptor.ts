@@ -1,8 +1,7 @@
 // Reads a built reconciler's descriptor (its `describe()`), from the components `npm run build:reconcilers` wrote.
 import { descriptorFromWit, type ReconcilerExports } from '../src/contract/wit.ts';
 import { Descriptor } from '../src/protocol/schemas.ts';
-
-const NODE_LOADER = new URL('../build/reconcilers/node.ts', import.meta.url);
+import { NODE_LOADER_URL } from '../reconcilers/pipeline/paths.ts';
 
 interface NodeLoader {
   names: readonly string[];
@@ -17,16 +16,16 @@ export class DescriptorUnavailable extends Error {
 export async function builtDescriptor(name: string): Promise<Descriptor> {
   let loader: NodeLoader;
   try {
-    loader = (await import(NODE_LOADER.href)) as NodeLoader;
+    loader = (await import(NODE_LOADER_URL.href)) as NodeLoader;
   } catch (error) {
     throw new DescriptorUnavailable(
-      `no built reconcilers at ${NODE_LOADER.pathname}: run \`npm run build:reconcilers\` first`,
+      `no built reconcilers at ${NODE_LOADER_URL.pathname}: run \`npx zeroloop build\` first`,
       { cause: error },
     );
   }
   if (!loader.names.includes(name))
     throw new DescriptorUnavailable(
-      `no built reconciler "${name}" (built: ${loader.names.join(', ')}); check the name, or run \`npm run build:reconcilers\``,
+      `no built reconciler "${name}" (built: ${loader.names.join(', ')}); check the name, or run \`npx zeroloop build\``,
     );
   const parsed = Descriptor.safeParse(descriptorFromWit((await loader.loadReconciler(name)).describe()));
   if (!parsed.success)

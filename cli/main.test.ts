@@ -19,7 +19,7 @@ test('--help lists every command with its summary; a command has its own help', 
   assert.equal(help.code, 0);
   assert.deepEqual(
     COMMANDS.map((c) => c.name),
-    ['new', 'build', 'dev', 'record', 'replay', 'manifests'],
+    ['init', 'new', 'build', 'dev', 'record', 'replay', 'manifests', 'deploy'],
   );
   for (const c of COMMANDS) assert.ok(help.stdout.includes(c.name) && help.stdout.includes(c.summary));
   const replay = await zeroloop('replay', '--help');
@@ -30,9 +30,9 @@ test('--help lists every command with its summary; a command has its own help', 
 
 test('no command, an unknown command or an unknown option exit 2 and say what to do', async () => {
   assert.equal((await zeroloop()).code, 2);
-  const unknown = await zeroloop('deploy');
+  const unknown = await zeroloop('publish');
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown command "deploy"/);
+  assert.match(unknown.stderr, /unknown command "publish"/);
   const option = await zeroloop('new', 'x', '--kind', 'X');
   assert.equal(option.code, 2);
   assert.match(option.stderr, /zeroloop new: Unknown option '--kind'/);

@@ -3,7 +3,9 @@
 import type { Command, CommandContext } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
 import { buildCommand } from './commands/build.ts';
+import { deployCommand } from './commands/deploy.ts';
 import { devCommand } from './commands/dev.ts';
+import { initCommand } from './commands/init.ts';
 import { manifestsCommand } from './commands/manifests.ts';
 import { newCommand } from './commands/new.ts';
 import { recordCommand } from './commands/record.ts';
@@ -11,12 +13,14 @@ import { replayCommand } from './commands/replay.ts';
 
 /** Every subcommand, in the order `zeroloop --help` lists them. */
 export const COMMANDS: readonly Command[] = [
+  initCommand,
   newCommand,
   buildCommand,
   devCommand,
   recordCommand,
   replayCommand,
   manifestsCommand,
+  deployCommand,
 ];
 
 function help(): string {

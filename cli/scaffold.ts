@@ -2,7 +2,6 @@
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as prettier from 'prettier';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('./templates/', import.meta.url));
 
@@ -54,8 +53,13 @@ export function render(text: string, values: Placeholders, file: string): string
   });
 }
 
-/** `text` in the repository's style when prettier knows the file type (rendered JSON lines get long). */
+/**
+ * `text` in the project's style when the project has prettier and it knows the file type (rendered JSON
+ * lines get long); as rendered otherwise.
+ */
 async function formatted(path: string, text: string): Promise<string> {
+  const prettier = await import('prettier').catch(() => undefined);
+  if (prettier === undefined) return text;
   const { inferredParser } = await prettier.getFileInfo(path);
   if (inferredParser === null) return text;
   const config = await prettier.resolveConfig(path);

@@ -2,12 +2,12 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT } from '../reconcilers/pipeline/paths.ts';
+import { PROJECT_ROOT } from '../reconcilers/pipeline/paths.ts';
 import { RECORD_ANNOTATION } from '../relay/record/recording.ts';
 import { DNS_LABEL } from '../src/keys.ts';
 
 /** Where the relay records reconciles by default (git-ignored); `zeroloop record` lists them. */
-export const RECORDINGS_DIR = join(REPO_ROOT, '.zeroloop', 'recordings');
+export const RECORDINGS_DIR = join(PROJECT_ROOT, '.zeroloop', 'recordings');
 
 export const USAGE = `Usage: npm start -- [options]
 

@@ -1,14 +1,16 @@
 // Applies the demo: CRDs, a namespace, the signing Secret, one Reconciler per reconciler the worker runs, samples.
 import { readdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PROJECT_ROOT, TOOLKIT_ROOT } from '../reconcilers/pipeline/paths.ts';
 import { ROUTES } from '../src/protocol/routes.ts';
 import { DescriptorList } from '../src/protocol/schemas.ts';
 import type { Descriptor } from '../src/protocol/schemas.ts';
 import { signHeaders } from '../src/signing.ts';
 import type { Manifests } from './kube.ts';
 
-const ROOT = new URL('../', import.meta.url);
-const RECONCILER_CRD = new URL('deploy/crds/reconcilers.zeroloop.dev.yaml', ROOT);
+/** The project's reconcilers (their CRDs and samples); the Reconciler CRD is the toolkit's. */
+const ROOT = pathToFileURL(PROJECT_ROOT);
+const RECONCILER_CRD = new URL('deploy/crds/reconcilers.zeroloop.dev.yaml', pathToFileURL(TOOLKIT_ROOT));
 /** Labels the demo's Reconcilers, so this relay runs only them (a shared cluster may hold others). */
 export const DEMO_LABEL = 'zeroloop.dev/demo';
 const SECRET_NAME = 'worker-signing';

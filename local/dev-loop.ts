@@ -5,7 +5,7 @@ import { builtHash } from '../reconcilers/pipeline/cache.ts';
 import { PipelineError } from '../reconcilers/pipeline/errors.ts';
 import type { Logger as PipelineLogger } from '../reconcilers/pipeline/log.ts';
 import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
-import { REPO_ROOT } from '../reconcilers/pipeline/paths.ts';
+import { PROJECT_ROOT } from '../reconcilers/pipeline/paths.ts';
 import type { Controller } from '../relay/controller/controller.ts';
 import type { Manager } from '../relay/config/manager.ts';
 import { logMark, reloadedSince } from './reload.ts';
@@ -74,7 +74,7 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
   };
 
   for (const name of names) {
-    const dir = join(REPO_ROOT, 'reconcilers', name);
+    const dir = join(PROJECT_ROOT, 'reconcilers', name);
     const watcher = watch(dir, { recursive: true }, (_event, file) => {
       if (file === null || !(file.startsWith('src') || file === 'reconciler.json')) return;
       const savedAt = performance.now();

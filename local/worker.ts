@@ -1,11 +1,9 @@
 // Runs the production worker in real workerd with `wrangler dev` (child process, loopback, offline) for `npm start`.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePorts } from '../cluster/ports.ts';
 import { startChild } from '../cluster/process.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { packageDir, PROJECT_ROOT } from '../reconcilers/pipeline/paths.ts';
 
 /** The worker did not come up; carries wrangler's log tail. */
 export class WorkerStartFailed extends Error {
@@ -50,10 +48,10 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     name: 'wrangler dev',
     command: process.execPath,
     args: [
-      join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
+      join(packageDir('wrangler'), 'bin', 'wrangler.js'),
       'dev',
       '--config',
-      join(ROOT, 'wrangler.toml'),
+      join(PROJECT_ROOT, 'wrangler.toml'),
       '--ip',
       '127.0.0.1',
       '--port',

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { discover } from '../../reconcilers/pipeline/manifest.ts';
-import { REPO_ROOT } from '../../reconcilers/pipeline/paths.ts';
+import { MODULE_EXT, PROJECT_ROOT, TOOLKIT_ROOT } from '../../reconcilers/pipeline/paths.ts';
 import { parseCommandArgs } from '../args.ts';
 import { UsageError, type Command } from '../command.ts';
 
@@ -17,7 +17,9 @@ running. The relay records annotated primaries for \`zeroloop replay\` (see \`ze
 Ctrl-C stops everything.
 
 options (as for npm start):
-  --kubeconfig PATH   use this cluster instead of starting one (default: $KUBECONFIG, if set)
+  --kubeconfig PATH   use this cluster instead of starting one (default: $KUBECONFIG, if set, its
+                      files merged as kubectl merges them)
+  --context NAME      the kubeconfig context to use (default: its current-context)
   --namespace NAME    the namespace for the samples (default: zeroloop-demo)
   --keep              on a given cluster, leave the samples and Reconcilers in place on exit
   --log-file PATH     where every JSON log line goes
@@ -35,6 +37,7 @@ export const devCommand: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {
       kubeconfig: { type: 'string' },
+      context: { type: 'string' },
       namespace: { type: 'string' },
       keep: { type: 'boolean' },
       'log-file': { type: 'string' },
@@ -42,7 +45,7 @@ export const devCommand: Command = {
       'record-dir': { type: 'string' },
       'record-all': { type: 'boolean' },
     });
-    const known = (await discover(REPO_ROOT))
+    const known = (await discover(PROJECT_ROOT))
       .filter((s) => s.group === 'examples')
       .map((s) => s.manifest.name);
     const unknown = positionals.filter((n) => !known.includes(n));
@@ -56,7 +59,7 @@ export const devCommand: Command = {
     );
     const child = spawn(
       process.execPath,
-      [join(REPO_ROOT, 'local', 'start.ts'), '--watch', names.join(','), ...passed],
+      [join(TOOLKIT_ROOT, 'local', `start${MODULE_EXT}`), '--watch', names.join(','), ...passed],
       {
         stdio: 'inherit',
       },

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { discover } from '../../reconcilers/pipeline/manifest.ts';
-import { REPO_ROOT } from '../../reconcilers/pipeline/paths.ts';
+import { PROJECT_ROOT } from '../../reconcilers/pipeline/paths.ts';
 import type { KindRef } from '../../src/protocol/schemas.ts';
 import { DnsLabel } from '../../src/protocol/schemas.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -110,17 +110,17 @@ export const newCommand: Command = {
       );
     const placeholders = placeholdersFor(name, { ...values, owns: values.owns ?? [] });
 
-    const target = join(REPO_ROOT, 'reconcilers', name);
+    const target = join(PROJECT_ROOT, 'reconcilers', name);
     if (existsSync(target)) {
       context.stderr(
         `zeroloop new: ${relative(context.cwd, target) || target} already exists: pick another name, or remove that folder first\n`,
       );
       return EXIT.failed;
     }
-    const taken = (await discover(REPO_ROOT)).find((s) => s.manifest.name === name);
+    const taken = (await discover(PROJECT_ROOT)).find((s) => s.manifest.name === name);
     if (taken !== undefined) {
       context.stderr(
-        `zeroloop new: the name "${name}" is taken by ${relative(REPO_ROOT, taken.dir)}: reconciler names are unique, pick another\n`,
+        `zeroloop new: the name "${name}" is taken by ${relative(PROJECT_ROOT, taken.dir)}: reconciler names are unique, pick another\n`,
       );
       return EXIT.failed;
     }

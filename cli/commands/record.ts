@@ -2,7 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { RECORDINGS_DIR } from '../../local/args.ts';
-import { REPO_ROOT } from '../../reconcilers/pipeline/paths.ts';
+import { PROJECT_ROOT } from '../../reconcilers/pipeline/paths.ts';
 import { parseRecording, RECORD_ANNOTATION, RecordingInvalid } from '../../relay/record/recording.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT, UsageError, type Command } from '../command.ts';
@@ -13,14 +13,14 @@ Lists the reconciles the relay recorded, newest last: time, reconciler, primary,
 build that answered, and the file to pass to \`zeroloop replay\`.
 
 The relay of \`npm start\` / \`zeroloop dev\` records every reconcile of a primary annotated
-${RECORD_ANNOTATION}: "true" (all reconciles with --record-all) into ${relative(REPO_ROOT, RECORDINGS_DIR)}/<reconciler>/,
+${RECORD_ANNOTATION}: "true" (all reconciles with --record-all) into ${relative(PROJECT_ROOT, RECORDINGS_DIR)}/<reconciler>/,
 one JSON file per reconcile holding the request, the answer and the build hash. Secret values
 (data, stringData, kubectl's last-applied annotation) are redacted. To record a Website:
 
   kubectl annotate website hello ${RECORD_ANNOTATION}=true        # and ${RECORD_ANNOTATION}- to stop
 
 options:
-  --dir DIR    read recordings from DIR (default: ${relative(REPO_ROOT, RECORDINGS_DIR)} in the repository)
+  --dir DIR    read recordings from DIR (default: ${relative(PROJECT_ROOT, RECORDINGS_DIR)} in the repository)
   --last N     only the N newest (default 20)
 
 exit codes: 0 listed (also when there is none yet), 2 bad arguments

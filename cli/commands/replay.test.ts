@@ -4,13 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  expectOk,
-  loadBuilt,
-  readYamlObjects,
-  reconcile,
-  requestFor,
-} from '../../reconcilers/testing/component.ts';
+import { expectOk, loadBuilt, readYamlObjects, reconcile, requestFor } from '../testing/component.ts';
 import { recordingOf } from '../../relay/record/recorder.ts';
 import type { Recording } from '../../relay/record/recording.ts';
 import { main } from '../main.ts';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { builtHash } from '../../reconcilers/pipeline/cache.ts';
 import { UnknownReconciler } from '../../reconcilers/pipeline/node-loader.ts';
-import { loadBuilt, reconcile, type Outcome } from '../../reconcilers/testing/component.ts';
+import { loadBuilt, reconcile, type Outcome } from '../testing/component.ts';
 import { parseRecording, RecordingInvalid, type Recording } from '../../relay/record/recording.ts';
 import { diffAnswers } from '../answer-diff.ts';
 import { parseCommandArgs } from '../args.ts';

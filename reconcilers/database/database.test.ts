@@ -11,7 +11,7 @@ import {
   readYamlObjects,
   reconcile,
   requestFor,
-} from '../testing/component.ts';
+} from '../../cli/testing/component.ts';
 
 let database: ReconcilerExports;
 

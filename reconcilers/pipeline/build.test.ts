@@ -8,7 +8,7 @@ import { ComponentizeFailed, TypecheckFailed, WorldExportsMissing } from './erro
 import { coreStoreDir, storeFiles } from './core-store.ts';
 import { silentLogger } from './log.ts';
 import type { ReconcilerSource } from './manifest.ts';
-import { BUILD_DIR, REPO_ROOT } from './paths.ts';
+import { BUILD_DIR, PROJECT_ROOT } from './paths.ts';
 import { workerDir } from './registry.ts';
 
 const GOOD = `// A minimal reconciler for pipeline tests.
@@ -66,7 +66,7 @@ describe('buildReconciler', () => {
     assert.ok(first.record.wasm.some((m) => m.file === 'core.wasm'));
     const stored = await readdir(coreStoreDir(buildDir));
     for (const file of storeFiles(first.record)) assert.ok(stored.includes(file), file);
-    assert.ok(first.record.inputs.includes(src.entry.slice(REPO_ROOT.length)), 'the entry is a hashed input');
+    assert.ok(first.record.inputs.includes(src.entry.slice(PROJECT_ROOT.length)), 'the entry is a hashed input');
 
     const second = await buildReconciler(src, { log: silentLogger, buildDir });
     assert.equal(second.skipped, true);

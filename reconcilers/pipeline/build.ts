@@ -14,7 +14,7 @@ import { assertNoWasmFromBytes } from './forbid-bytes.ts';
 import type { Logger } from './log.ts';
 import type { ReconcilerSource } from './manifest.ts';
 import { WorldExportsMissing } from './errors.ts';
-import { BUILD_DIR, groupDir, REPO_ROOT } from './paths.ts';
+import { BUILD_DIR, groupDir, PROJECT_ROOT } from './paths.ts';
 import { workerDir } from './registry.ts';
 import { transpile } from './transpile.ts';
 import { typecheck } from './typecheck.ts';
@@ -117,7 +117,7 @@ export async function buildReconciler(
     if (missing.length > 0) {
       throw new WorldExportsMissing(
         name,
-        relative(REPO_ROOT, entry),
+        relative(PROJECT_ROOT, entry),
         `does not export ${missing.join(' and ')}: the world \`reconciler\` needs \`export function describe()\` ` +
           `and \`export function reconcile(request)\` (exports found: ${bundled.exports.join(', ') || 'none'})`,
       );

@@ -2,7 +2,7 @@
 import { build, type Message } from 'esbuild';
 import { relative, resolve } from 'node:path';
 import { BundleFailed } from './errors.ts';
-import { REPO_ROOT } from './paths.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
 export interface BundleResult {
   /** Absolute paths of every file esbuild read. */
@@ -33,9 +33,9 @@ export async function bundle(reconciler: string, entry: string, outFile: string)
       legalComments: 'none',
       metafile: true,
       logLevel: 'silent',
-      absWorkingDir: REPO_ROOT,
+      absWorkingDir: PROJECT_ROOT,
     });
-    const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(REPO_ROOT, p));
+    const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(PROJECT_ROOT, p));
     const outputs = Object.values(result.metafile.outputs);
     const bytes = outputs.reduce((n, o) => n + o.bytes, 0);
     return { inputs, bytes, exports: outputs.flatMap((o) => o.exports) };
@@ -44,7 +44,7 @@ export async function bundle(reconciler: string, entry: string, outFile: string)
     const first = errors[0]?.location?.file;
     throw new BundleFailed(
       reconciler,
-      first ?? relative(REPO_ROOT, entry),
+      first ?? relative(PROJECT_ROOT, entry),
       `esbuild failed:\n${errors.map(describeMessage).join('\n') || String(error)}`,
       { cause: error },
     );

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as z from 'zod/mini';
-import { groupDir, packageDir, PIPELINE_DIR, REPO_ROOT, SDK_DIR, SDK_GO_DIR, WIT_DIR } from './paths.ts';
+import { groupDir, packageDir, PIPELINE_DIR, PROJECT_ROOT, SDK_DIR, SDK_GO_DIR, WIT_DIR } from './paths.ts';
 
 /** What a finished build records in `<out>/build.json`; its presence with a matching hash means "up to date". */
 export const BuildRecord = z.object({
@@ -89,11 +89,11 @@ export async function inputHash(
   for (const f of await filesUnder(WIT_DIR)) files.add(f);
   for (const root of [SDK_DIR, PIPELINE_DIR])
     for (const f of (await filesUnder(root)).filter(code)) files.add(f);
-  for (const f of previousInputs) files.add(join(REPO_ROOT, f));
+  for (const f of previousInputs) files.add(join(PROJECT_ROOT, f));
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ variant, toolchain: { ...toolchain(), ...extra } }));
   for (const f of [...files].sort()) {
-    hash.update(`\0${relative(REPO_ROOT, f)}\0`);
+    hash.update(`\0${relative(PROJECT_ROOT, f)}\0`);
     try {
       hash.update(await readFile(f));
     } catch {
@@ -119,7 +119,7 @@ export async function builtHash(name: string): Promise<string | undefined> {
 }
 
 export function relativeInputs(files: Iterable<string>): string[] {
-  return [...new Set([...files].map((f) => relative(REPO_ROOT, f)))]
+  return [...new Set([...files].map((f) => relative(PROJECT_ROOT, f)))]
     .filter((f) => !f.startsWith('..'))
     .sort();
 }

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { ComponentizeFailed } from './errors.ts';
 import { jco, JcoFailed } from './jco.ts';
 import type { Manifest } from './manifest.ts';
-import { packageDir, REPO_ROOT, WIT_DIR, WORLD } from './paths.ts';
+import { packageDir, PROJECT_ROOT, WIT_DIR, WORLD } from './paths.ts';
 
 /** QuickJS through `jco componentize`: no WASI imports (stubbed to traps), no component-model async. */
 async function quickjs(source: string, out: string): Promise<void> {
@@ -93,8 +93,8 @@ export async function componentize(
     const detail = error instanceof JcoFailed ? error.output : String(error);
     throw new ComponentizeFailed(
       manifest.name,
-      relative(REPO_ROOT, entry),
-      `componentize (${manifest.backend}, optimize ${manifest.optimize}) failed for bundle ${relative(REPO_ROOT, source)}: the engine could not ` +
+      relative(PROJECT_ROOT, entry),
+      `componentize (${manifest.backend}, optimize ${manifest.optimize}) failed for bundle ${relative(PROJECT_ROOT, source)}: the engine could not ` +
         `load or initialize the module (its top-level code runs at build time); fix the error below.\n${detail.trim()}`,
       { cause: error },
     );

@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ExtractWasmFailed } from './errors.ts';
-import { REPO_ROOT } from './paths.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
 const INLINE_MODULE = /new WebAssembly\.Module\(\s*new Uint8Array\(\[([^\]]*)\]\)\s*\)/g;
 const INSTANTIATE = 'export function instantiate(getCoreModule,';
@@ -32,7 +32,7 @@ function parseBytes(list: string): Uint8Array {
  */
 export async function extractInlineWasm(name: string, dir: string): Promise<string[]> {
   const file = join(dir, `${name}.js`);
-  const rel = relative(REPO_ROOT, file);
+  const rel = relative(PROJECT_ROOT, file);
   let js = await readFile(file, 'utf8');
   const start = js.indexOf(INSTANTIATE);
   if (start < 0) {

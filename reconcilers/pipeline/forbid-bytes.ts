@@ -2,7 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { WasmFromBytesFound } from './errors.ts';
-import { REPO_ROOT } from './paths.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
 /** Calls that compile wasm from bytes or fetch it; instantiating an already compiled Module is fine. */
 export const FORBIDDEN: readonly { pattern: RegExp; why: string }[] = [
@@ -39,7 +39,7 @@ export async function assertNoWasmFromBytes(reconciler: string, dir: string): Pr
   const findings: Finding[] = [];
   for (const f of files) {
     const path = join(dir, f);
-    findings.push(...findWasmFromBytes(relative(REPO_ROOT, path), await readFile(path, 'utf8')));
+    findings.push(...findWasmFromBytes(relative(PROJECT_ROOT, path), await readFile(path, 'utf8')));
   }
   const first = findings[0];
   if (first) {

@@ -2,7 +2,7 @@
 import { relative } from 'node:path';
 import { GoSpawnFailed, runGo } from '../../cluster/gocmd.ts';
 import { GoBuildFailed } from './errors.ts';
-import { REPO_ROOT } from './paths.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
 /** The environment of every `go` command the pipeline runs: the local toolchain, modules resolved as needed. */
 export function goEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -16,7 +16,7 @@ export function goEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
  */
 export async function goBuild(name: string, dir: string, out: string): Promise<void> {
   const args = ['build', '-trimpath', '-buildmode=c-shared', '-o', out, '.'];
-  const where = relative(REPO_ROOT, dir) || '.';
+  const where = relative(PROJECT_ROOT, dir) || '.';
   let run;
   try {
     run = await runGo(args, { cwd: dir, env: { ...goEnv(), GOOS: 'wasip1', GOARCH: 'wasm' } });
@@ -43,7 +43,7 @@ export async function goBuild(name: string, dir: string, out: string): Promise<v
 /** `go version` output, for the input hash ("absent" when go cannot run). */
 export async function goVersion(): Promise<string> {
   try {
-    const run = await runGo(['version'], { cwd: REPO_ROOT, env: goEnv() });
+    const run = await runGo(['version'], { cwd: PROJECT_ROOT, env: goEnv() });
     return run.code === 0 ? run.stdout.trim() : 'absent';
   } catch {
     return 'absent';

@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ComponentizeFailed } from './errors.ts';
 import { jco, JcoFailed } from './jco.ts';
-import { BUILD_DIR, PIPELINE_DIR, REPO_ROOT, WIT_DIR, WORLD } from './paths.ts';
+import { BUILD_DIR, PIPELINE_DIR, PROJECT_ROOT, WIT_DIR, WORLD } from './paths.ts';
 import { createHash } from 'node:crypto';
 
 /** The preview1 adapter for Go components, in WAT: every WASI function the Go runtime imports, answered with no imports. */
@@ -36,7 +36,7 @@ export async function wasiStubAdapter(buildDir: string = BUILD_DIR): Promise<str
  */
 export async function goComponent(name: string, core: string, out: string, buildDir = BUILD_DIR) {
   const embedded = `${core}.embed.wasm`;
-  const where = relative(REPO_ROOT, core);
+  const where = relative(PROJECT_ROOT, core);
   try {
     await jco(['embed', core, '--wit', WIT_DIR, '--world-name', WORLD, '-o', embedded]);
     const adapter = await wasiStubAdapter(buildDir);

@@ -14,14 +14,14 @@ import { withDirLock } from '../../cluster/lock.ts';
 import { GoLayoutMismatch } from './errors.ts';
 import { goEnv } from './go-build.ts';
 import type { Logger } from './log.ts';
-import { BUILD_DIR, PIPELINE_DIR, REPO_ROOT, SDK_GO_DIR, WIT_DIR } from './paths.ts';
+import { BUILD_DIR, PIPELINE_DIR, PROJECT_ROOT, SDK_GO_DIR, WIT_DIR } from './paths.ts';
 
 const TOOL_DIR = join(PIPELINE_DIR, 'go');
 const LAYOUT_GO = join(SDK_GO_DIR, 'layout.go');
 
 async function sha(files: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
-  for (const f of files) hash.update(`\0${relative(REPO_ROOT, f)}\0`).update(await readFile(f));
+  for (const f of files) hash.update(`\0${relative(PROJECT_ROOT, f)}\0`).update(await readFile(f));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -50,7 +50,7 @@ async function witlayout(log: Logger): Promise<string> {
       await rm(temp, { force: true });
       throw new GoLayoutMismatch(
         'sdk-go',
-        relative(REPO_ROOT, TOOL_DIR),
+        relative(PROJECT_ROOT, TOOL_DIR),
         `building witlayout failed:\n${run.stderrTail.join('\n')}`,
       );
     }
@@ -104,7 +104,7 @@ export async function checkGoLayout(log: Logger, buildDir: string = BUILD_DIR): 
   if (problems.length > 0) {
     throw new GoLayoutMismatch(
       'sdk-go',
-      relative(REPO_ROOT, LAYOUT_GO),
+      relative(PROJECT_ROOT, LAYOUT_GO),
       `does not match wit/: ${problems.join('; ')}. Update the constants (the output of \`go run ./witlayout ../../../wit\` in reconcilers/pipeline/go) and the code in abi.go that reads or writes the changed types.`,
     );
   }

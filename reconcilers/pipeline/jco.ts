@@ -2,11 +2,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { packageDir } from './paths.ts';
+import { MODULE_EXT, packageDir } from './paths.ts';
 
 const run = promisify(execFile);
 const JCO_BIN = join(packageDir('@bytecodealliance/jco'), 'dist', 'jco.js');
-const PREOPENS = new URL('./preopens.ts', import.meta.url).pathname;
+const PREOPENS = new URL(`./preopens${MODULE_EXT}`, import.meta.url).pathname;
 
 export interface JcoResult {
   stdout: string;

@@ -9,7 +9,7 @@ import { generateGuestTypes } from './guest-types.ts';
 import { acquireLock } from './lock.ts';
 import type { Logger } from './log.ts';
 import { discover, type ReconcilerSource } from './manifest.ts';
-import { BUILD_DIR, GUEST_TYPES_DIR, groupDir, REPO_ROOT } from './paths.ts';
+import { BUILD_DIR, GUEST_TYPES_DIR, groupDir, PROJECT_ROOT } from './paths.ts';
 import { distinctCoreModules, type RegistryEntry, writeRegistry } from './registry.ts';
 
 export interface PipelineOptions {
@@ -49,7 +49,7 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
     await generateGuestTypes(GUEST_TYPES_DIR);
     log('guest-types.done', { dir: 'build/guest-types' });
 
-    const sources = await discover(REPO_ROOT);
+    const sources = await discover(PROJECT_ROOT);
     const unknown = only.filter((n) => !sources.some((s) => s.manifest.name === n));
     if (unknown.length > 0) {
       throw new UnknownReconcilerName(

@@ -2,9 +2,10 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { BuildRecord } from './cache.ts';
+import { witInterfaceName } from '../../src/protocol/version.ts';
 import { coreStorePath } from './core-store.ts';
 import type { Group } from './manifest.ts';
-import { BUILD_DIR, groupDir, REPO_ROOT } from './paths.ts';
+import { BUILD_DIR, groupDir, PROJECT_IS_TOOLKIT, TOOLKIT_ROOT } from './paths.ts';
 
 /** One built reconciler as the registry sees it. */
 export interface RegistryEntry {
@@ -25,14 +26,25 @@ function importPath(from: string, to: string): string {
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
+/**
+ * How generated code imports a toolkit module: by relative path in this repository, by package name in a
+ * team's project (where the toolkit is installed under node_modules).
+ */
+function toolkitImport(outDir: string, repoPath: string, packageSpecifier: string): string {
+  return PROJECT_IS_TOOLKIT ? importPath(outDir, join(TOOLKIT_ROOT, repoPath)) : packageSpecifier;
+}
+const WIT_TYPES = ['src/contract/wit.ts', '@zeroloop/protocol/contract/wit.ts'] as const;
+const NODE_LOADER = ['reconcilers/pipeline/node-loader.ts', 'zeroloop/node-loader'] as const;
+
 /** Each distinct core module the entries use (by sha-256), in order of first use. */
 export function distinctCoreModules(entries: readonly RegistryEntry[]): string[] {
   return [...new Set(entries.flatMap((e) => e.record.wasm.map((m) => m.sha256)))];
 }
 
 /**
- * `registry.ts`: name → async factory. Each distinct core module is one static import (workerd gives a
- * compiled Module), shared by every reconciler that uses it; each factory call still instantiates it anew.
+ * `registry.ts`: name → the WIT version the component was built against and an async factory. Each
+ * distinct core module is one static import (workerd gives a compiled Module), shared by every
+ * reconciler that uses it; each factory call still instantiates it anew.
  */
 export function registrySource(
   outDir: string,
@@ -43,7 +55,7 @@ export function registrySource(
   const coreId = new Map(shared.map((sha, k) => [sha, `core${k}`]));
   const lines: string[] = [
     HEADER.trimEnd() + ' The reconcilers a worker runs.',
-    `import type { ReconcilerExports, ReconcilerRegistry } from '${importPath(outDir, join(REPO_ROOT, 'src', 'contract', 'wit.ts'))}';`,
+    `import type { ReconcilerExports, ReconcilerRegistry } from '${toolkitImport(outDir, ...WIT_TYPES)}';`,
     ...shared.map((sha, k) => `import core${k} from '${importPath(outDir, coreStorePath(sha, buildDir))}';`),
   ];
   const factories: string[] = [];
@@ -54,8 +66,12 @@ export function registrySource(
     );
     const modules = record.wasm.map((m) => `  '${m.file}': ${coreId.get(m.sha256) ?? ''},`);
     lines.push('', `const modules${i}: Readonly<Record<string, WebAssembly.Module>> = {`, ...modules, '};');
+    const imports = `{ '${witInterfaceName('types', record.wit)}': {} }`;
     factories.push(
-      `  '${record.name}': async () => asExports(await instantiate${i}(lookup('${record.name}', modules${i}), imports)),`,
+      `  '${record.name}': {`,
+      `    wit: '${record.wit}',`,
+      `    instantiate: async () => asExports(await instantiate${i}(lookup('${record.name}', modules${i}), ${imports})),`,
+      '  },',
     );
   });
   lines.push(
@@ -63,7 +79,6 @@ export function registrySource(
     "// jco's root matches ReconcilerExports up to `?:` versus `| undefined` for WIT options;",
     '// src/contract/agreement.test.ts holds the two together.',
     'const asExports = (root: object): ReconcilerExports => root as ReconcilerExports;',
-    "const imports = { 'zeroloop:reconciler/types@0.1.0': {} };",
     'function lookup(name: string, modules: Readonly<Record<string, WebAssembly.Module>>) {',
     '  return (path: string): WebAssembly.Module => {',
     '    const module = modules[path];',
@@ -103,8 +118,8 @@ export function nodeLoaderSource(
   });
   return [
     HEADER.trimEnd() + ' Loads the built reconcilers in Node.',
-    `import type { ReconcilerExports } from '${importPath(outDir, join(REPO_ROOT, 'src', 'contract', 'wit.ts'))}';`,
-    `import { createNodeLoader } from '${importPath(outDir, join(REPO_ROOT, 'reconcilers', 'pipeline', 'node-loader.ts'))}';`,
+    `import type { ReconcilerExports } from '${toolkitImport(outDir, ...WIT_TYPES)}';`,
+    `import { createNodeLoader } from '${toolkitImport(outDir, ...NODE_LOADER)}';`,
     '',
     `export const names: readonly string[] = ${JSON.stringify(entries.map((e) => e.record.name))};`,
     '',

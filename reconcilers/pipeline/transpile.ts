@@ -2,7 +2,7 @@
 import { relative } from 'node:path';
 import { TranspileFailed } from './errors.ts';
 import { jco, JcoFailed } from './jco.ts';
-import { REPO_ROOT } from './paths.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
 /**
  * Writes `<outDir>/<name>.js` exporting `instantiate(getCoreModule, imports)` and the core modules
@@ -29,7 +29,7 @@ export async function transpile(name: string, component: string, outDir: string)
     ]);
   } catch (error) {
     const detail = error instanceof JcoFailed ? error.output : String(error);
-    throw new TranspileFailed(name, relative(REPO_ROOT, component), `jco transpile failed:\n${detail}`, {
+    throw new TranspileFailed(name, relative(PROJECT_ROOT, component), `jco transpile failed:\n${detail}`, {
       cause: error,
     });
   }

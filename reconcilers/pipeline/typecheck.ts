@@ -2,7 +2,7 @@
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { TypecheckFailed } from './errors.ts';
-import { REPO_ROOT } from './paths.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
 let cachedOptions: ts.CompilerOptions | undefined;
 /** The previous program: reusing it spares re-parsing the standard library and shared files. */
@@ -10,7 +10,7 @@ let previous: ts.Program | undefined;
 
 function compilerOptions(): ts.CompilerOptions {
   if (cachedOptions) return cachedOptions;
-  const file = join(REPO_ROOT, 'tsconfig.json');
+  const file = join(PROJECT_ROOT, 'tsconfig.json');
   const read = ts.readConfigFile(file, (path) => ts.sys.readFile(path));
   if (read.error) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, '\n'));
   cachedOptions = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(file)).options;
@@ -32,18 +32,18 @@ export function typecheck(reconciler: string, entry: string): string[] {
   if (diagnostics.length > 0) {
     const text = ts.formatDiagnostics(diagnostics, {
       getCanonicalFileName: (f) => f,
-      getCurrentDirectory: () => REPO_ROOT,
+      getCurrentDirectory: () => PROJECT_ROOT,
       getNewLine: () => '\n',
     });
     const first = diagnostics.find((d) => d.file)?.file?.fileName ?? entry;
     throw new TypecheckFailed(
       reconciler,
-      relative(REPO_ROOT, first),
+      relative(PROJECT_ROOT, first),
       `type error; fix it and rebuild:\n${text.trim()}`,
     );
   }
   return program
     .getSourceFiles()
     .map((f) => f.fileName)
-    .filter((f) => !f.includes('/node_modules/') && f.startsWith(REPO_ROOT));
+    .filter((f) => !f.includes('/node_modules/') && f.startsWith(PROJECT_ROOT));
 }

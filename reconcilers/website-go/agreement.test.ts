@@ -8,7 +8,7 @@
 // "website-go", the group and GoWebsite).
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { loadBuilt } from '../testing/component.ts';
+import { loadBuilt } from '../../cli/testing/component.ts';
 import {
   type ReconcilerExports,
   responseFromWit,

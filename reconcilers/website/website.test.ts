@@ -11,7 +11,7 @@ import {
   readYamlObjects,
   reconcile,
   requestFor,
-} from '../testing/component.ts';
+} from '../../cli/testing/component.ts';
 
 const CREATED = '2026-11-20T10:00:00Z';
 let website: ReconcilerExports;

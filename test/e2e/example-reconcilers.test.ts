@@ -16,7 +16,7 @@ import {
   readYamlObjects,
   reconcile,
   requestFor,
-} from '../../reconcilers/testing/component.ts';
+} from '../../cli/testing/component.ts';
 import { sharedControlPlane } from '../support/cluster.ts';
 import { eventually } from '../support/kube.ts';
 

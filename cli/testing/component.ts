@@ -1,4 +1,4 @@
-// Test support: runs a BUILT reconciler component in Node through jco and checks its answer like the worker does.
+// Component test support (`zeroloop/testing`): runs a BUILT reconciler component in Node through jco and checks its answer like the worker does.
 import { readFile } from 'node:fs/promises';
 import { loadAll } from 'js-yaml';
 import {
@@ -13,8 +13,11 @@ import {
   type ReconcileRequest,
   type Trigger,
 } from '../../src/protocol/schemas.ts';
+import { NODE_LOADER_URL } from '../../reconcilers/pipeline/paths.ts';
 
-const NODE_LOADER = new URL('../../build/reconcilers/node.ts', import.meta.url);
+/** What a component test needs besides the helpers below: the descriptor schema and the component's type. */
+export { Descriptor } from '../../src/protocol/schemas.ts';
+export type { ReconcilerExports } from '../../src/contract/wit.ts';
 
 interface NodeLoader {
   loadReconciler(name: string): Promise<ReconcilerExports>;
@@ -24,9 +27,9 @@ interface NodeLoader {
 export async function loadBuilt(name: string): Promise<ReconcilerExports> {
   let loader: NodeLoader;
   try {
-    loader = (await import(NODE_LOADER.href)) as NodeLoader;
+    loader = (await import(NODE_LOADER_URL.href)) as NodeLoader;
   } catch (error) {
-    throw new Error(`cannot load ${NODE_LOADER.pathname}: run \`npm run build:reconcilers\` first`, {
+    throw new Error(`cannot load ${NODE_LOADER_URL.pathname}: run \`npx zeroloop build\` first`, {
       cause: error,
     });
   }
