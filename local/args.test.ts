@@ -20,15 +20,20 @@ test('parseStartArgs should start a local cluster when neither --kubeconfig nor 
   assert.equal(recording.recordAll, true);
 });
 
-test('parseStartArgs should use KUBECONFIG (its first file), and --kubeconfig over it', () => {
-  const fromEnv = parseStartArgs([], { KUBECONFIG: ':/a/config:/b/config' });
+test('parseStartArgs should use KUBECONFIG (all its files, to merge), and --kubeconfig over it', () => {
+  const fromEnv = parseStartArgs([], { KUBECONFIG: ':/a/config:rel/b' });
   assert.ok(fromEnv !== 'help');
-  assert.equal(fromEnv.kubeconfig, '/a/config');
-  const fromFlag = parseStartArgs(['--kubeconfig', 'rel/kc', '--namespace', 'demo-2', '--keep'], {
-    KUBECONFIG: '/a/config',
-  });
+  assert.equal(fromEnv.kubeconfig, `/a/config:${resolve('rel/b')}`);
+  assert.equal(fromEnv.kubeconfigExplicit, false);
+  assert.equal(fromEnv.context, undefined);
+  const fromFlag = parseStartArgs(
+    ['--kubeconfig', 'rel/kc', '--context', 'staging', '--namespace', 'demo-2', '--keep'],
+    { KUBECONFIG: '/a/config' },
+  );
   assert.ok(fromFlag !== 'help');
   assert.equal(fromFlag.kubeconfig, resolve('rel/kc'));
+  assert.equal(fromFlag.kubeconfigExplicit, true);
+  assert.equal(fromFlag.context, 'staging');
   assert.equal(fromFlag.namespace, 'demo-2');
   assert.equal(fromFlag.keep, true);
   const empty = parseStartArgs([], { KUBECONFIG: '' });
@@ -43,4 +48,6 @@ test('parseStartArgs should answer help, and refuse unknown flags and bad namesp
   assert.throws(() => parseStartArgs(['extra'], {}), UsageError);
   assert.throws(() => parseStartArgs(['--namespace', 'Bad_Name'], {}), /must be a lowercase DNS label/);
   assert.throws(() => parseStartArgs(['--kubeconfig', ''], {}), /needs a path/);
+  assert.throws(() => parseStartArgs(['--context', ''], { KUBECONFIG: '/a' }), /needs a context name/);
+  assert.throws(() => parseStartArgs(['--context', 'x'], {}), /give --kubeconfig PATH or set KUBECONFIG/);
 });

@@ -1,6 +1,6 @@
 // Parses `npm start -- [options]` into StartOptions; bad input gets a clear error and the usage text.
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../reconcilers/pipeline/paths.ts';
 import { RECORD_ANNOTATION } from '../relay/record/recording.ts';
@@ -20,8 +20,9 @@ On that local cluster the example reconcilers watch every namespace. On a cluste
 --kubeconfig/$KUBECONFIG they watch only the demo namespace.
 
 Options:
-  --kubeconfig PATH   use this cluster instead of starting one (default: $KUBECONFIG, if set); the
-                      demo then watches only --namespace
+  --kubeconfig PATH   use this cluster instead of starting one (default: $KUBECONFIG, if set, its
+                      files merged as kubectl merges them); the demo then watches only --namespace
+  --context NAME      the kubeconfig context to use (default: its current-context)
   --namespace NAME    the demo namespace (default: zeroloop-demo)
   --keep              on a cluster given with --kubeconfig/$KUBECONFIG, leave the demo namespace and
                       Reconcilers in place on exit (default: delete them; CRDs always stay)
@@ -40,8 +41,15 @@ on 2 cores; cached in ~/.cache/zeroloop afterwards).
 `;
 
 export interface StartOptions {
-  /** A cluster to use; undefined starts the embedded control plane. */
+  /**
+   * A cluster to use: the --kubeconfig file, or $KUBECONFIG's list of files (`a:b`, merged as kubectl
+   * merges them); undefined starts the embedded control plane.
+   */
   kubeconfig: string | undefined;
+  /** True when `kubeconfig` came from --kubeconfig: one file, which must exist. */
+  kubeconfigExplicit: boolean;
+  /** --context: the kubeconfig context to use instead of its current-context. */
+  context: string | undefined;
   namespace: string;
   keep: boolean;
   logFile: string;
@@ -68,6 +76,7 @@ export function parseStartArgs(
       args: [...argv],
       options: {
         kubeconfig: { type: 'string' },
+        context: { type: 'string' },
         namespace: { type: 'string', default: 'zeroloop-demo' },
         keep: { type: 'boolean', default: false },
         'log-file': { type: 'string' },
@@ -93,11 +102,25 @@ export function parseStartArgs(
   const badName = watch.find((w) => !DNS_LABEL.test(w));
   if (badName !== undefined) throw new UsageError(`--watch ${badName}: a reconciler name, like website`);
   if (values.kubeconfig === '') throw new UsageError('--kubeconfig needs a path');
-  // KUBECONFIG may list several files (a:b); the first one is what kubectl writes to, use it.
-  const fromEnv = env.KUBECONFIG?.split(':').find((p) => p !== '');
-  const kubeconfig = values.kubeconfig ?? fromEnv;
+  if (values.context === '') throw new UsageError('--context needs a context name');
+  // KUBECONFIG may list several files (a:b): kubectl merges them, and so does the relay.
+  const fromEnv = env.KUBECONFIG?.split(delimiter)
+    .filter((p) => p !== '')
+    .map((p) => resolve(p));
+  const kubeconfig =
+    values.kubeconfig !== undefined
+      ? resolve(values.kubeconfig)
+      : fromEnv !== undefined && fromEnv.length > 0
+        ? fromEnv.join(delimiter)
+        : undefined;
+  if (values.context !== undefined && kubeconfig === undefined)
+    throw new UsageError(
+      '--context picks a context of a kubeconfig: give --kubeconfig PATH or set KUBECONFIG',
+    );
   return {
-    kubeconfig: kubeconfig === undefined ? undefined : resolve(kubeconfig),
+    kubeconfig,
+    kubeconfigExplicit: values.kubeconfig !== undefined,
+    context: values.context,
     namespace: values.namespace,
     keep: values.keep,
     logFile: resolve(values['log-file'] ?? join(tmpdir(), `zeroloop-start-${String(process.pid)}.log`)),

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { ensureBinaries, startControlPlane } from '../cluster/index.ts';
 import type { ControlPlane } from '../cluster/index.ts';
 import type { Logger as ClusterLogger } from '../cluster/log.ts';
-import type { RestConfig } from '../relay/kube/rest-config.ts';
-import { loadKubeconfigFile } from '../relay/kube/rest-config.ts';
+import type { KubeconfigOptions, RestConfig } from '../relay/kube/rest-config.ts';
+import { loadKubeconfigFile, loadKubeconfigList } from '../relay/kube/rest-config.ts';
 
 /** The kubeconfig cannot be used. */
 export class KubeconfigUnusable extends Error {
@@ -19,18 +19,30 @@ export interface LocalCluster {
   plane: ControlPlane | undefined;
 }
 
-export async function fromKubeconfig(path: string): Promise<LocalCluster> {
-  if (!existsSync(path)) {
+/**
+ * The cluster of a kubeconfig, read by kubectl's rules: `explicit` (--kubeconfig) is one file, else
+ * `path` is a KUBECONFIG list whose files are merged; `options.context` picks a context. An exec
+ * plugin runs once here, so a broken one fails before anything starts.
+ */
+export async function fromKubeconfig(
+  path: string,
+  options: KubeconfigOptions & { explicit?: boolean } = {},
+): Promise<LocalCluster> {
+  const { explicit = true, ...kubeconfig } = options;
+  if (explicit && !existsSync(path)) {
     throw new KubeconfigUnusable(
       `kubeconfig ${path} does not exist; unset KUBECONFIG to start a local cluster`,
     );
   }
   let restConfig: RestConfig;
   try {
-    restConfig = await loadKubeconfigFile(path);
+    restConfig = explicit
+      ? await loadKubeconfigFile(path, kubeconfig)
+      : await loadKubeconfigList(path, kubeconfig);
   } catch (error) {
     throw new KubeconfigUnusable(
       `kubeconfig ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
   return { restConfig, kubeconfigPath: path, server: restConfig.server, plane: undefined };

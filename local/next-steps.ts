@@ -1,7 +1,10 @@
 // The block `npm start` prints once everything runs: where things are, and what to try next.
 
 export interface NextStepsInput {
+  /** The kubeconfig file, or a KUBECONFIG list of files. */
   kubeconfigPath: string;
+  /** The context given with --context: kubectl needs it too. */
+  context?: string;
   /** True when npm start runs the control plane (it goes away on exit). */
   embedded: boolean;
   /** The embedded cluster's fake nodes (empty for a given cluster). */
@@ -24,24 +27,25 @@ function firstOf(samples: readonly string[], kind: string): string | undefined {
 
 export function nextSteps(i: NextStepsInput): string {
   const ns = i.namespace;
+  const kubectl = i.context !== undefined ? `kubectl --context ${i.context}` : 'kubectl';
   const website = firstOf(i.samples, 'Website');
   const database = firstOf(i.samples, 'Database');
   const tries = [
-    `kubectl -n ${ns} get websites,databases,deployments,statefulsets,pods,services`,
+    `${kubectl} -n ${ns} get websites,databases,deployments,statefulsets,pods,services`,
     ...(website !== undefined
       ? [
-          `kubectl -n ${ns} patch website ${website} --type=merge -p '{"spec":{"replicas":3}}'`,
-          `kubectl -n ${ns} get website ${website} -w   # READY follows the Pods, no polling`,
+          `${kubectl} -n ${ns} patch website ${website} --type=merge -p '{"spec":{"replicas":3}}'`,
+          `${kubectl} -n ${ns} get website ${website} -w   # READY follows the Pods, no polling`,
         ]
       : []),
     ...(database !== undefined
       ? [
-          `kubectl -n ${ns} delete pod ${database}-1   # the Database goes 2/3, then 3/3 with its replacement`,
-          `kubectl -n ${ns} patch database ${database} --type=merge -p '{"spec":{"members":5}}'`,
-          `kubectl -n ${ns} get database ${database} -o jsonpath='{.status}'`,
+          `${kubectl} -n ${ns} delete pod ${database}-1   # the Database goes 2/3, then 3/3 with its replacement`,
+          `${kubectl} -n ${ns} patch database ${database} --type=merge -p '{"spec":{"members":5}}'`,
+          `${kubectl} -n ${ns} get database ${database} -o jsonpath='{.status}'`,
         ]
       : []),
-    `kubectl -n ${ns} get events --sort-by=.lastTimestamp`,
+    `${kubectl} -n ${ns} get events --sort-by=.lastTimestamp`,
     `curl -s ${i.metricsUrl} | grep '^zeroloop_reconciles_total'`,
     `curl -s ${i.workerUrl}/healthz`,
   ];

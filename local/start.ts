@@ -91,8 +91,29 @@ async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'zeroloop-start-'));
   session.add('the temp dir', () => rm(dir, { recursive: true, force: true }));
   // A given kubeconfig is checked first: a typo should fail before anything starts.
-  const given = opts.kubeconfig !== undefined ? await fromKubeconfig(opts.kubeconfig) : undefined;
-  if (given !== undefined) out.say(`cluster: using ${given.server} from ${given.kubeconfigPath}`);
+  const given =
+    opts.kubeconfig !== undefined
+      ? await fromKubeconfig(opts.kubeconfig, {
+          explicit: opts.kubeconfigExplicit,
+          ...(opts.context !== undefined ? { context: opts.context } : {}),
+          onExecRun: (run) => {
+            createLogger({
+              write: (line) => {
+                out.json(line);
+              },
+            }).info('exec plugin ran', run);
+          },
+        })
+      : undefined;
+  if (given !== undefined) {
+    const { context, proxy, auth } = given.restConfig;
+    out.say(
+      `cluster: using ${given.server} from ${given.kubeconfigPath}` +
+        (context !== undefined ? ` (context ${context})` : '') +
+        (auth.type === 'exec' ? `, credentials from exec plugin ${auth.credentials.config.command}` : '') +
+        (proxy !== undefined ? `, through proxy ${redactUrl(proxy.url)} (${proxy.from})` : ''),
+    );
+  }
   const secret = randomBytes(32).toString('hex');
 
   // The cluster and the worker start side by side; both must be up before anything is applied.
@@ -193,6 +214,7 @@ async function run(): Promise<void> {
   out.say(
     nextSteps({
       kubeconfigPath: cluster.kubeconfigPath,
+      ...(opts.context !== undefined ? { context: opts.context } : {}),
       embedded: cluster.plane !== undefined,
       nodes: cluster.plane?.nodes ?? [],
       metricsUrl,
@@ -204,6 +226,13 @@ async function run(): Promise<void> {
       samples: demo.samples,
     }),
   );
+}
+
+/** A proxy URL without its password, for printing. */
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.href;
 }
 
 /** wrangler's log sits beside the JSON log: `x.log` → `x.worker.log`. */

@@ -5,10 +5,22 @@ import { createLogger, parseLevel } from './observe/log.ts';
 import { startRelay } from './relay.ts';
 
 const log = createLogger({ level: parseLevel(process.env.LOG_LEVEL) });
-// $KUBECONFIG, else in a Pod the service account, else ~/.kube/config.
-const restConfig = await loadRestConfig(process.env).catch((error: unknown) => {
+// $KUBECONFIG (files merged, context $KUBECONTEXT or current-context), else in a Pod the service
+// account, else ~/.kube/config. An exec plugin runs once here: a broken one stops the relay now.
+const restConfig = await loadRestConfig(process.env, {
+  onExecRun: (run) => {
+    if (run.ok) log.info('exec plugin ran', run);
+    else log.warn('exec plugin failed', run);
+  },
+}).catch((error: unknown) => {
   log.error('cannot load how to reach the apiserver', { error });
   process.exit(1);
+});
+log.info('apiserver', {
+  server: restConfig.server,
+  auth: restConfig.auth.type,
+  ...(restConfig.context !== undefined ? { context: restConfig.context } : {}),
+  ...(restConfig.proxy !== undefined ? { proxyFrom: restConfig.proxy.from } : {}),
 });
 
 // LEADER_ELECTION=true (the Deployment's setting): replicas elect a leader on a Lease; unset, this relay leads alone.
