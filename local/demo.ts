@@ -2,7 +2,8 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PROJECT_ROOT, TOOLKIT_ROOT } from '../reconcilers/pipeline/paths.ts';
-import { ROUTES } from '../src/protocol/routes.ts';
+import { HEADERS, ROUTES } from '../src/protocol/routes.ts';
+import { parseProtocolVersion, PROTOCOL_VERSION, supportsProtocol } from '../src/protocol/version.ts';
 import { DescriptorList } from '../src/protocol/schemas.ts';
 import type { Descriptor } from '../src/protocol/schemas.ts';
 import { signHeaders } from '../src/signing.ts';
@@ -22,9 +23,16 @@ export class DescribeFailed extends Error {
 
 /** GET /v1/reconcilers (signed): what the worker runs, validated. */
 export async function describeWorker(workerUrl: string, secret: string): Promise<Descriptor[]> {
-  const headers = await signHeaders({ secret, method: 'GET', path: ROUTES.list, body: '' });
+  const signed = await signHeaders({ secret, method: 'GET', path: ROUTES.list, body: '' });
+  const headers = { [HEADERS.protocol]: String(PROTOCOL_VERSION), ...signed };
   const response = await fetch(new URL(ROUTES.list, workerUrl), { headers });
   const text = await response.text();
+  const stated = response.headers.get(HEADERS.protocol);
+  if (!supportsProtocol(parseProtocolVersion(stated))) {
+    throw new DescribeFailed(
+      `the worker at ${workerUrl} speaks zeroloop protocol ${stated ?? '(none stated)'}, this checkout protocol ${String(PROTOCOL_VERSION)}: restart it from this checkout`,
+    );
+  }
   if (!response.ok) {
     throw new DescribeFailed(`GET ${ROUTES.list} answered ${String(response.status)}: ${text.slice(0, 300)}`);
   }

@@ -4,7 +4,14 @@ import type { ReconcilerRegistry } from '../src/contract/wit.ts';
 import { ROUTES } from '../src/protocol/routes.ts';
 import { errorResponse, notFoundResponse } from './errors/index.ts';
 import { consoleLog, type LogWriter } from './log.ts';
-import { bodyLimit, requestLog, verifySignature, type SignatureOptions } from './middleware/index.ts';
+import {
+  announceProtocol,
+  bodyLimit,
+  requestLog,
+  requireProtocol,
+  verifySignature,
+  type SignatureOptions,
+} from './middleware/index.ts';
 import { InstancePool } from './reconcilers/index.ts';
 import { health, listReconcilers, reconcile } from './routes/index.ts';
 import type { WorkerEnv } from './types.ts';
@@ -18,6 +25,8 @@ export interface AppOptions {
   signature?: SignatureOptions;
   /** Where JSON log lines go; defaults to console.log. */
   log?: LogWriter;
+  /** The protocol version this worker speaks; defaults to PROTOCOL_VERSION (tests build workers of another). */
+  protocolVersion?: number;
 }
 
 export function createApp(options: AppOptions): Hono<WorkerEnv> {
@@ -30,11 +39,15 @@ export function createApp(options: AppOptions): Hono<WorkerEnv> {
   });
 
   const app = new Hono<WorkerEnv>();
-  // Order matters: log everything; bound the body before anyone reads it; verify before anything runs.
+  const protocol = options.protocolVersion === undefined ? {} : { version: options.protocolVersion };
+  // Order matters: log everything; state our protocol on every answer; bound the body before anyone
+  // reads it; verify before anything runs; refuse another protocol before a component is touched.
   app.use(requestLog({ write: log }));
+  app.use(announceProtocol(protocol));
   app.use(bodyLimit(options.maxBodyBytes === undefined ? {} : { maxBytes: options.maxBodyBytes }));
   app.get(ROUTES.health, health);
   app.use('/v1/*', verifySignature(options.signature));
+  app.use('/v1/*', requireProtocol(protocol));
   app.get(ROUTES.list, listReconcilers(pool));
   // Not ROUTES.reconcile(':name'): it URL-encodes the colon.
   app.post('/v1/reconcilers/:name/reconcile', reconcile(pool));

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { bundle } from './bundle.ts';
 import { type BuildRecord, inputHash, readRecord, recordPath, relativeInputs } from './cache.ts';
 import { componentize } from './componentize.ts';
+import { componentWitVersion } from './component-wit.ts';
 import { coreStorePath, storeCoreModules, storeFiles, storeHolds, type StoreOutcome } from './core-store.ts';
 import { extractInlineWasm } from './extract-wasm.ts';
 import { goBuild, goVersion } from './go-build.ts';
@@ -127,6 +128,9 @@ export async function buildReconciler(
     inputs = relativeInputs([...typed, ...bundled.inputs]);
   }
   const componentBytes = (await stat(componentFile)).size;
+  const wit = await step('read-wit-version', async () =>
+    componentWitVersion(await readFile(componentFile), `reconciler ${name}'s component.wasm`),
+  );
   log('step.size', {
     reconciler: name,
     step: 'componentize',
@@ -168,11 +172,12 @@ export async function buildReconciler(
     inputs,
     wasm: stored.modules,
     js: stored.js,
+    wit,
     sizes,
     buildMs: Math.round(performance.now() - started),
   };
   await writeFile(recordPath(outDir), JSON.stringify(record, null, 2) + '\n');
-  log('reconciler.built', { reconciler: name, group, backend, optimize, ms: record.buildMs, ...sizes });
+  log('reconciler.built', { reconciler: name, group, backend, optimize, wit, ms: record.buildMs, ...sizes });
   return { record, skipped: false };
 }
 

@@ -18,6 +18,8 @@ export const BuildRecord = z.object({
   wasm: z.array(z.object({ file: z.string(), sha256: z.string() })),
   /** sha-256 of jco's transpiled JS in the shared store; `<name>.js` re-exports it. */
   js: z.string(),
+  /** The `zeroloop:reconciler` version the component imports (component-wit.ts): what a worker checks it against. */
+  wit: z.string(),
   sizes: z.object({
     bundleBytes: z.number(),
     componentBytes: z.number(),

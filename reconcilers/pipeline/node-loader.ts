@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ReconcilerExports } from '../../src/contract/wit.ts';
+import { witInterfaceName } from '../../src/protocol/version.ts';
 import { coreStorePath } from './core-store.ts';
 import { BUILD_DIR } from './paths.ts';
 import { type RegistryEntry, workerDir } from './registry.ts';
@@ -69,7 +70,7 @@ export function createNodeLoader(
         if (!m) throw new Error(`${name}: the component asked for an unknown core module ${path}`);
         return m;
       },
-      { 'zeroloop:reconciler/types@0.1.0': {} },
+      { [witInterfaceName('types')]: {} },
     );
     // jco's root matches ReconcilerExports up to `?:` versus `| undefined` for WIT options;
     // src/contract/agreement.test.ts holds the two together.

@@ -18,6 +18,7 @@ function record(name: string, wasm: Record<string, string>): BuildRecord {
     inputs: [],
     wasm: modules,
     js: 'j',
+    wit: name === 'faulty' ? '0.0.9' : '0.1.0',
     sizes,
     buildMs: 1,
   };
@@ -50,8 +51,15 @@ describe('registrySource', () => {
     assert.match(source, /const modules0[^}]*'core\.wasm': core0,\n {2}'core3\.wasm': core1,\n\};/);
     assert.match(source, /const modules1[^}]*'core\.wasm': core2,\n {2}'core3\.wasm': core1,\n\};/);
     assert.match(source, /export const registry: ReconcilerRegistry = \{/);
-    assert.match(source, /'website': async \(\) =>/);
-    assert.match(source, /'faulty': async \(\) =>/);
+    // Each entry names the WIT version its component was built against, and imports the package at it.
+    assert.match(
+      source,
+      /'website': \{\n {4}wit: '0\.1\.0',\n {4}instantiate: async \(\) =>.*\{ 'zeroloop:reconciler\/types@0\.1\.0': \{\} \}/,
+    );
+    assert.match(
+      source,
+      /'faulty': \{\n {4}wit: '0\.0\.9',\n {4}instantiate: async \(\) =>.*\{ 'zeroloop:reconciler\/types@0\.0\.9': \{\} \}/,
+    );
     assert.deepEqual(findWasmFromBytes('registry.ts', source), []);
   });
 

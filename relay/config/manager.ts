@@ -22,8 +22,10 @@ import { RateLimitingQueue } from '../queue/rate-limited.ts';
 import { primaryChanged } from '../controller/predicates.ts';
 import type { SharedInformer } from '../watch/informer.ts';
 import { scopeId } from '../watch/informer.ts';
+import type { AnswerVersions } from '../dispatch/dispatcher.ts';
 import type { ControllerConfig, ReconcilerSpec } from './reconciler.ts';
 import { RECONCILER_KIND, ReconcilerResource } from './reconciler.ts';
+import { INCOMPATIBLE_WORKER, WorkerCompatibility } from './worker-compatibility.ts';
 
 /** The signing Secret could not be read: create it, or grant the relay `get` on it. */
 export class SigningSecretUnavailable extends Error {
@@ -81,6 +83,11 @@ export class Manager {
   #flapping = new Map<string, string[]>();
   /** Per Reconciler, the watches RBAC refuses it (by scope id), until they list again. */
   #forbidden = new Map<string, Map<string, Forbidden>>();
+  /** Per Reconciler, whether its worker's last answer said relay and worker do not match. */
+  #compatibility = new WorkerCompatibility();
+  #onAnswer = (answer: AnswerVersions): void => {
+    this.#workerAnswered(answer);
+  };
   #queue: RateLimitingQueue;
   #worker: Promise<void> | undefined;
   /** Called for each controller started (for observers such as `npm start`). */
@@ -109,6 +116,7 @@ export class Manager {
   }
 
   start(): void {
+    this.#d.dispatcher.onAnswer.add(this.#onAnswer);
     const informer = this.#d.informers.acquire(this.#scope);
     this.#informer = informer;
     informer.subscribe((delta) => {
@@ -140,6 +148,7 @@ export class Manager {
   }
 
   async stop(deadlineMs = 10_000): Promise<void> {
+    this.#d.dispatcher.onAnswer.delete(this.#onAnswer);
     this.#queue.shutDown();
     await this.#worker;
     await Promise.all([...this.#running.values()].map((r) => r.controller.stop(deadlineMs)));
@@ -229,6 +238,8 @@ export class Manager {
     void controller.start().then(
       async () => {
         if (!controller.synced || this.#running.get(name)?.controller !== controller) return;
+        // A first reconcile may already have found the worker incompatible, or a write refused.
+        if (this.#compatibility.message(name) !== undefined || this.#forbidden.has(name)) return;
         await this.#status(raw, 'True', 'Running', runningMessage(parsed.data.spec));
       },
       (error: unknown) => {
@@ -275,15 +286,46 @@ export class Manager {
     if (current) void this.#status(current, 'False', 'Forbidden', error.message);
   }
 
+  /**
+   * A worker answered: each Reconciler calling it under that name goes Ready=False IncompatibleWorker
+   * when relay and worker do not match (the message names both versions and what to upgrade), and
+   * back to Ready once an answer matches. Reconciles meanwhile fail and retry with backoff.
+   */
+  #workerAnswered(answer: AnswerVersions): void {
+    const targets = [...this.#running].map(
+      ([name, r]): [string, { endpoint: string; reconciler: string }] => [
+        name,
+        { endpoint: r.controller.config.spec.endpoint, reconciler: r.controller.config.spec.reconciler },
+      ],
+    );
+    for (const change of this.#compatibility.record(answer, targets)) {
+      const current = this.#informer?.store.get(change.name);
+      if (change.incompatible) {
+        this.#log.error('incompatible worker', { reconcilerResource: change.name, error: change.message });
+        if (current) void this.#status(current, 'False', INCOMPATIBLE_WORKER, change.message);
+      } else {
+        this.#log.info('worker compatible again', { reconcilerResource: change.name });
+        this.#readyAgain(change.name);
+      }
+    }
+  }
+
   /** `name` is no longer refused `id`; once refused nothing and synced, it is Ready again. */
   #grant(name: string, id: string): void {
     const refused = this.#forbidden.get(name);
     if (!refused?.delete(id) || refused.size > 0) return;
     this.#forbidden.delete(name);
+    this.#log.info('granted again', { reconcilerResource: name });
+    this.#readyAgain(name);
+  }
+
+  /** Ready=True Running, unless something still holds `name` back (RBAC, an incompatible worker) or it has not synced. */
+  #readyAgain(name: string): void {
+    if (this.#forbidden.has(name) || this.#compatibility.message(name) !== undefined) return;
     const running = this.#running.get(name);
     const current = this.#informer?.store.get(name);
     if (!running?.controller.synced || !current) return;
-    this.#log.info('granted again; Ready', { reconcilerResource: name });
+    this.#log.info('Ready', { reconcilerResource: name });
     void this.#status(current, 'True', 'Running', runningMessage(running.controller.config.spec));
   }
 
@@ -291,6 +333,7 @@ export class Manager {
     this.#log.info('stopping controller', { reconcilerResource: name, why });
     this.#running.delete(name);
     this.#forbidden.delete(name);
+    this.#compatibility.forget(name);
     await running.controller.stop();
     this.#d.metrics.controllers.set({}, this.#running.size);
   }

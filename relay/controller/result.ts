@@ -23,6 +23,7 @@ export type ReconcileResult =
   | 'request_rejected'
   | 'limit_exceeded'
   | 'answer_too_large'
+  | 'incompatible_worker'
   | 'related_not_synced'
   | 'error';
 
@@ -88,6 +89,8 @@ export function resultOf(error: unknown): ReconcileResult {
         return 'request_rejected';
       case 'AnswerTooLarge':
         return 'answer_too_large';
+      case 'IncompatibleWorker':
+        return 'incompatible_worker';
     }
   }
   return 'error';

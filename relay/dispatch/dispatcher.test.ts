@@ -1,5 +1,5 @@
-// Unit tests of the dispatcher's HTTP handling and error mapping. A small node:http server stands in
-// for the worker here, to script each status; the e2e tests call the real worker in workerd.
+// Unit tests of the dispatcher's HTTP handling, error mapping and version check. A small node:http server
+// stands in for the worker here, to script each status and header; the e2e tests call the real worker in workerd.
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { HEADERS } from '../../src/protocol/routes.ts';
 import type { ReconcileRequest } from '../../src/protocol/schemas.ts';
+import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { verify } from '../../src/signing.ts';
-import { Dispatcher, newTraceparent } from './dispatcher.ts';
+import { type AnswerVersions, Dispatcher, newTraceparent } from './dispatcher.ts';
 import { DispatchError } from './errors.ts';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
@@ -47,14 +48,17 @@ const okResponse = {
   events: [],
 };
 const target = () => ({ reconciler: 'website', endpoint, signingKey: 's3cret', timeoutMs: 500 });
+/** The version header a worker of this build answers with. */
+const OURS = { [HEADERS.protocol]: String(PROTOCOL_VERSION) };
+/** A JSON answer as a worker of this build gives it (its protocol header unless `headers` replaces it). */
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.writeHead(status, { 'content-type': 'application/json', ...OURS, ...headers });
   res.end(JSON.stringify(body));
 };
 
-async function failure(): Promise<DispatchError> {
+async function failure(dispatcher = new Dispatcher()): Promise<DispatchError> {
   try {
-    await new Dispatcher().reconcile(target(), 'ns/a', request, newTraceparent());
+    await dispatcher.reconcile(target(), 'ns/a', request, newTraceparent());
   } catch (error) {
     assert.ok(error instanceof DispatchError);
     return error;
@@ -190,7 +194,7 @@ test('dispatcher should report WorkerUnavailable when nothing listens', async ()
 test('dispatcher should stop reading an answer over maxAnswerBytes, declared or streamed, as AnswerTooLarge', async () => {
   const big = JSON.stringify({ ...okResponse, status: { filler: 'x'.repeat(2 * 1024 * 1024) } });
   handler = (_req, _body, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
+    res.writeHead(200, { 'content-type': 'application/json', ...OURS });
     res.end(big);
   };
   const declared = await failure();
@@ -198,11 +202,133 @@ test('dispatcher should stop reading an answer over maxAnswerBytes, declared or 
   assert.match(declared.message, /maxAnswerBytes \(1048576 bytes/);
   // Chunked, no Content-Length: cut off while streaming.
   handler = (_req, _body, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
+    res.writeHead(200, { 'content-type': 'application/json', ...OURS });
     for (let i = 0; i < big.length; i += 64 * 1024) res.write(big.slice(i, i + 64 * 1024));
     res.end();
   };
   const streamed = await failure();
   assert.equal(streamed.name, 'AnswerTooLarge');
   assert.match(streamed.message, /read stopped at \d+/);
+});
+
+test('dispatcher should state its protocol version on every request', async () => {
+  let stated: string | undefined;
+  handler = (req, _body, res) => {
+    stated = req.headers[HEADERS.protocol] as string | undefined;
+    json(res, 200, okResponse);
+  };
+  await new Dispatcher().reconcile(target(), 'ns/a', request, newTraceparent());
+  assert.equal(stated, String(PROTOCOL_VERSION));
+});
+
+test('dispatcher should refuse an answer of another protocol version unread, as IncompatibleWorker naming both', async () => {
+  const newer = PROTOCOL_VERSION + 1;
+  // A body that would be a valid answer in our protocol: it must still not be read.
+  handler = (_q, _b, res) => {
+    json(res, 200, okResponse, { [HEADERS.protocol]: String(newer) });
+  };
+  const e = await failure();
+  assert.equal(e.name, 'IncompatibleWorker');
+  assert.equal(e.key, 'ns/a');
+  assert.match(
+    e.detail,
+    new RegExp(
+      `speaks zeroloop protocol ${newer}, this relay speaks protocol ${PROTOCOL_VERSION}: upgrade the relay`,
+    ),
+  );
+  // An older worker: upgrade the worker. Its 422 is not read as the reconciler's refusal either.
+  handler = (_q, _b, res) => {
+    json(res, 422, { error: { code: 'reconciler_error', message: 'x' } }, { [HEADERS.protocol]: '1' });
+  };
+  const older = await failure(new Dispatcher({ protocolVersion: 2 }));
+  assert.equal(older.name, 'IncompatibleWorker');
+  assert.match(older.detail, /speaks zeroloop protocol 1, this relay speaks protocol 2: upgrade the worker/);
+  handler = (_q, _b, res) => {
+    json(res, 200, okResponse, { [HEADERS.protocol]: 'v1' });
+  };
+  const garbage = await failure();
+  assert.equal(garbage.name, 'IncompatibleWorker');
+  assert.match(garbage.detail, /states protocol "v1"/);
+});
+
+test('dispatcher should refuse a zeroloop answer that states no protocol version, and map a gateway page as before', async () => {
+  handler = (_q, _b, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(okResponse));
+  };
+  const unstated = await failure();
+  assert.equal(unstated.name, 'IncompatibleWorker');
+  assert.match(
+    unstated.detail,
+    /states no zeroloop protocol version .*this relay speaks protocol 1: upgrade the worker/,
+  );
+  // A protocol error body without the header: a worker from before versions.
+  handler = (_q, _b, res) => {
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'forged' } }));
+  };
+  assert.equal((await failure()).name, 'IncompatibleWorker');
+  // Not the worker speaking: a proxy's 502 page stays WorkerUnavailable (the outage gate probes it).
+  handler = (_q, _b, res) => {
+    res.writeHead(503, { 'content-type': 'text/html' });
+    res.end('<html>upstream unavailable</html>');
+  };
+  assert.equal((await failure()).name, 'WorkerUnavailable');
+});
+
+test("dispatcher should map the worker's incompatible_protocol and incompatible_component refusals to IncompatibleWorker", async () => {
+  handler = (_q, _b, res) => {
+    json(res, 400, {
+      error: {
+        code: 'incompatible_protocol',
+        message: 'the relay speaks zeroloop protocol 1, this worker speaks protocol 1',
+      },
+    });
+  };
+  assert.equal((await failure()).name, 'IncompatibleWorker');
+  handler = (_q, _b, res) => {
+    json(res, 500, {
+      error: {
+        code: 'incompatible_component',
+        message: 'reconciler "website" was built against zeroloop:reconciler@0.0.9',
+      },
+    });
+  };
+  const e = await failure();
+  assert.equal(e.name, 'IncompatibleWorker');
+  assert.match(
+    e.detail,
+    /refused the request: reconciler "website" was built against zeroloop:reconciler@0\.0\.9/,
+  );
+});
+
+test('dispatcher should tell its answer observers whether each answer matched, and nothing when no answer came', async () => {
+  const seen: AnswerVersions[] = [];
+  const dispatcher = new Dispatcher();
+  dispatcher.onAnswer.add((a) => seen.push(a));
+  dispatcher.onAnswer.add(() => {
+    throw new Error('a failing observer changes nothing');
+  });
+  handler = (_q, _b, res) => {
+    json(res, 200, okResponse, { [HEADERS.protocol]: String(PROTOCOL_VERSION + 1) });
+  };
+  assert.equal((await failure(dispatcher)).name, 'IncompatibleWorker');
+  handler = (_q, _b, res) => {
+    json(res, 422, { error: { code: 'reconciler_error', message: 'bad spec' } });
+  };
+  assert.equal((await failure(dispatcher)).name, 'ReconcilerFailed');
+  handler = (_q, _b, res) => {
+    json(res, 200, okResponse);
+  };
+  await dispatcher.reconcile(target(), 'ns/a', request, newTraceparent());
+  handler = () => undefined;
+  assert.equal((await failure(dispatcher)).name, 'WorkerTimeout');
+  assert.deepEqual(
+    seen.map((a) => [a.endpoint, a.reconciler, a.incompatible?.name]),
+    [
+      [endpoint, 'website', 'IncompatibleWorker'],
+      [endpoint, 'website', undefined],
+      [endpoint, 'website', undefined],
+    ],
+  );
 });

@@ -1,4 +1,7 @@
 // Sends a signed reconcile request (key id, method, path and body signed; src/signing.ts) to the worker and parses its answer into a response or a typed DispatchError.
+//
+// Every request states this relay's protocol version; every answer's version is judged before its
+// status or body is read (compatibility.ts), so an answer of another protocol is never misread.
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'undici';
 import { ErrorBody } from '../../src/protocol/errors.ts';
@@ -6,10 +9,12 @@ import { BodyTooLarge, readBounded } from './bounded-body.ts';
 import { HEADERS, ROUTES } from '../../src/protocol/routes.ts';
 import type { ReconcileRequest } from '../../src/protocol/schemas.ts';
 import { ReconcileResponse } from '../../src/protocol/schemas.ts';
+import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { DEFAULT_KEY_ID, signHeaders } from '../../src/signing.ts';
 import type { Clock } from '../clock.ts';
 import { realClock } from '../clock.ts';
 import { parseRetryAfter } from '../kube/client.ts';
+import { protocolMismatch, refusedAsIncompatible, unstatedProtocol } from './compatibility.ts';
 import type { DispatchErrorKind } from './errors.ts';
 import { ADVICE, DispatchError } from './errors.ts';
 
@@ -33,11 +38,39 @@ export function newTraceparent(): string {
   return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 }
 
+/**
+ * What one answer of a worker told about versions: `incompatible` is the IncompatibleWorker error
+ * when relay and worker do not match, undefined when the worker speaks this relay's protocol.
+ */
+export interface AnswerVersions {
+  endpoint: string;
+  reconciler: string;
+  incompatible: DispatchError | undefined;
+}
+
 export class Dispatcher {
   #clock: Clock;
+  #protocol: number;
+  /**
+   * Observers of every answer in which the worker stated its version (the Reconciler's Ready=False
+   * IncompatibleWorker, and back). Not called when no answer came (timeouts, refused connections).
+   */
+  readonly onAnswer = new Set<(answer: AnswerVersions) => void>();
 
-  constructor(options: { clock?: Clock } = {}) {
+  /** `protocolVersion`: what this relay states and expects; defaults to PROTOCOL_VERSION (tests). */
+  constructor(options: { clock?: Clock; protocolVersion?: number } = {}) {
     this.#clock = options.clock ?? realClock;
+    this.#protocol = options.protocolVersion ?? PROTOCOL_VERSION;
+  }
+
+  #report(answer: AnswerVersions): void {
+    for (const observer of this.onAnswer) {
+      try {
+        observer(answer);
+      } catch {
+        // An observer's failure is its own; the answer is judged the same.
+      }
+    }
   }
 
   /** POSTs the request; resolves with a validated response, or rejects with a DispatchError. */
@@ -65,6 +98,7 @@ export class Dispatcher {
     const headers = {
       'content-type': 'application/json',
       [HEADERS.traceparent]: traceparent,
+      [HEADERS.protocol]: String(this.#protocol),
       ...(await signHeaders({
         secret: target.signingKey,
         keyId: target.keyId ?? DEFAULT_KEY_ID,
@@ -77,6 +111,12 @@ export class Dispatcher {
     let status = 0;
     let text: string;
     let retryAfter: string | null;
+    let stated: string | undefined;
+    const incompatible = (message: string) => {
+      const error = fail('IncompatibleWorker', message, { status });
+      this.#report({ endpoint: target.endpoint, reconciler: target.reconciler, incompatible: error });
+      return error;
+    };
     try {
       // undici's request(), not fetch(): no WHATWG streams or Request objects per call.
       const response = await httpRequest(url, {
@@ -88,8 +128,17 @@ export class Dispatcher {
       status = response.statusCode;
       const header = response.headers['retry-after'];
       retryAfter = (Array.isArray(header) ? header[0] : header) ?? null;
+      const protocol = response.headers[HEADERS.protocol];
+      stated = Array.isArray(protocol) ? protocol[0] : protocol;
+      const mismatch = protocolMismatch(target.endpoint, stated, this.#protocol);
+      if (mismatch !== undefined) {
+        // Never read; dump() discards it without an unhandled 'aborted' error.
+        await response.body.dump({ limit: 0 }).catch(() => undefined);
+        throw incompatible(mismatch);
+      }
       text = await readBounded(response, target.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES);
     } catch (cause) {
+      if (cause instanceof DispatchError) throw cause;
       if (cause instanceof BodyTooLarge) {
         throw fail(
           'AnswerTooLarge',
@@ -107,6 +156,22 @@ export class Dispatcher {
             : cause.message
           : String(cause);
       throw fail('WorkerUnavailable', `POST ${url} failed: ${detail}`, { cause });
+    }
+
+    const errorBody = parseErrorBody(text);
+    if (stated === undefined) {
+      // Not the worker speaking (a gateway's error page): mapped as before. A zeroloop answer: refused.
+      if (status === 200 || errorBody !== undefined)
+        throw incompatible(unstatedProtocol(target.endpoint, this.#protocol));
+    } else {
+      const refused = refusedAsIncompatible(
+        target.endpoint,
+        errorBody?.error.code,
+        errorBody?.error.message,
+        this.#protocol,
+      );
+      if (refused !== undefined) throw incompatible(refused);
+      this.#report({ endpoint: target.endpoint, reconciler: target.reconciler, incompatible: undefined });
     }
 
     if (status === 200) {
@@ -133,8 +198,8 @@ export class Dispatcher {
       return parsed.data;
     }
 
-    const message = errorMessage(text) ?? `HTTP ${status}`;
-    const code = errorCode(text);
+    const message = errorBody?.error.message ?? (text.length > 0 ? text.slice(0, 300) : `HTTP ${status}`);
+    const code = errorBody?.error.code;
     if (status === 429) {
       const retryAfterMs = parseRetryAfter(retryAfter, this.#clock.now());
       throw fail('Throttled', `the worker answered 429: ${message}`, {
@@ -159,12 +224,4 @@ function parseErrorBody(text: string): ErrorBody | undefined {
   } catch {
     return undefined;
   }
-}
-
-function errorMessage(text: string): string | undefined {
-  return parseErrorBody(text)?.error.message ?? (text.length > 0 ? text.slice(0, 300) : undefined);
-}
-
-function errorCode(text: string): string | undefined {
-  return parseErrorBody(text)?.error.code;
 }

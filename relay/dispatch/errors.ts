@@ -8,7 +8,8 @@ export type DispatchErrorKind =
   | 'ReconcilerTrapped'
   | 'InvalidAnswer'
   | 'AnswerTooLarge'
-  | 'RequestRejected';
+  | 'RequestRejected'
+  | 'IncompatibleWorker';
 
 /** A worker call that did not produce a valid response. Every kind is retried with backoff (never dropped). */
 export class DispatchError extends Error {
@@ -22,6 +23,8 @@ export class DispatchError extends Error {
   readonly retryAfterMs: number | undefined;
   /** Short Kubernetes Event reason. */
   readonly reason: string;
+  /** What failed and what to do, without the kind and key the message starts with (for conditions). */
+  readonly detail: string;
 
   constructor(options: {
     kind: DispatchErrorKind;
@@ -41,6 +44,7 @@ export class DispatchError extends Error {
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
     this.reason = options.kind;
+    this.detail = options.message;
   }
 }
 
@@ -56,4 +60,6 @@ export const ADVICE: Record<DispatchErrorKind, string> = {
     'nothing was applied; fix the reconciler, or raise spec.limits.maxAnswerBytes on the Reconciler; retrying with backoff',
   RequestRejected:
     'the worker refused the request (signing secret, reconciler name or size); fix the Reconciler resource',
+  IncompatibleWorker:
+    'the answer was not read and nothing was applied; retrying with backoff until relay and worker match',
 };

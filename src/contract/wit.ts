@@ -74,8 +74,15 @@ export interface ReconcilerExports {
 /** Instantiates one reconciler component; each call gives a fresh instance. */
 export type ReconcilerFactory = () => Promise<ReconcilerExports>;
 
-/** The generated registry: reconciler name to factory. */
-export type ReconcilerRegistry = Readonly<Record<string, ReconcilerFactory>>;
+/** One component a worker runs: how to instantiate it, and the version of the WIT package it was built against. */
+export interface RegisteredReconciler {
+  instantiate: ReconcilerFactory;
+  /** The `zeroloop:reconciler` version its imports name (`0.1.0`), as the build pipeline read it from the component. */
+  wit: string;
+}
+
+/** The generated registry: reconciler name to component. */
+export type ReconcilerRegistry = Readonly<Record<string, RegisteredReconciler>>;
 
 /** A wit `result::err` surfaced by jco: an Error carrying the reconciler's message in `payload`. */
 export function witErrorPayload(error: unknown): string | undefined {

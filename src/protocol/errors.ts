@@ -6,12 +6,16 @@ export const ERROR_STATUS = {
   bad_request: 400,
   nesting_too_deep: 400,
   number_out_of_range: 400,
+  /** The request states no protocol version, or another than the worker's (src/protocol/version.ts). */
+  incompatible_protocol: 400,
   unauthorized: 401,
   not_found: 404,
   payload_too_large: 413,
   reconciler_error: 422,
   reconciler_trap: 500,
   invalid_answer: 502,
+  /** The named component was built against a WIT version this worker does not run. */
+  incompatible_component: 500,
   internal: 500,
 } as const;
 
@@ -33,6 +37,8 @@ export function isRetryable(code: ErrorCode): boolean {
     code !== 'bad_request' &&
     code !== 'nesting_too_deep' &&
     code !== 'number_out_of_range' &&
-    code !== 'payload_too_large'
+    code !== 'payload_too_large' &&
+    code !== 'incompatible_protocol' &&
+    code !== 'incompatible_component'
   );
 }

@@ -1,4 +1,5 @@
-// Re-exports the HTTP protocol: schemas, error codes, routes.
+// Re-exports the HTTP protocol: schemas, error codes, routes, versions.
 export * from './schemas.ts';
 export * from './errors.ts';
 export * from './routes.ts';
+export * from './version.ts';

@@ -1,4 +1,5 @@
 // The protocol's paths, headers and limits, shared by the relay (client) and the worker (server).
+import { PROTOCOL_HEADER } from './version.ts';
 
 export const ROUTES = {
   health: '/healthz',
@@ -14,6 +15,8 @@ export const HEADERS = {
   nonce: 'x-zeroloop-nonce',
   signature: 'x-zeroloop-signature',
   traceparent: 'traceparent',
+  /** The sender's protocol version, on every request and every answer (version.ts). */
+  protocol: PROTOCOL_HEADER,
 } as const;
 
 /** Largest request body the worker accepts, in bytes. */

@@ -94,6 +94,10 @@ export const ReconcileResponse = z.object({
 });
 export type ReconcileResponse = z.infer<typeof ReconcileResponse>;
 
+/** One entry of `GET /v1/reconcilers`: the descriptor, and the WIT package version its component was built against. */
+export const ListedReconciler = z.extend(Descriptor, { wit: nonEmpty });
+export type ListedReconciler = z.infer<typeof ListedReconciler>;
+
 /** `GET /v1/reconcilers`. */
-export const DescriptorList = z.object({ reconcilers: z.array(Descriptor) });
+export const DescriptorList = z.object({ reconcilers: z.array(ListedReconciler) });
 export type DescriptorList = z.infer<typeof DescriptorList>;

@@ -123,6 +123,8 @@ export interface RelayEnvOptions {
   >;
   /** Another control plane than the shared one (a test that restarts or breaks it brings its own). */
   plane?: SharedControlPlane;
+  /** The wrangler config of the worker to start; defaults to the test worker (examples and fixtures). */
+  workerConfig?: string;
 }
 
 /**
@@ -170,7 +172,7 @@ export async function startRelayEnv(options: RelayEnvOptions): Promise<RelayEnv>
   const plane = options.plane ?? (await sharedControlPlane());
   const kube = new TestKube(plane.restConfig);
   const namespace = await prepareNamespace(kube, `zl-${options.name}`);
-  const worker = await startWorker();
+  const worker = await startWorker(options.workerConfig);
   const proxy = await startTcpProxy(worker.url);
   const selector = `zeroloop.dev/test=${namespace}`;
   for (const def of options.reconcilers) await kube.apply(reconcilerManifest(def, namespace, proxy.url));

@@ -1,6 +1,7 @@
 // Tests of the request log middleware: one line per request, including refused ones (STAND-IN registries, no wasm).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { WIT_VERSION } from '../../src/protocol/version.ts';
 import { createApp } from '../app.ts';
 import type { LogLine } from '../log.ts';
 import { standInRegistry } from '../testing/stand-in-registry.ts';
@@ -46,15 +47,18 @@ describe('requestLog', () => {
     const lines: LogLine[] = [];
     const app = createApp({
       registry: {
-        boom: () =>
-          Promise.resolve({
-            describe: () => {
-              throw new Error('x');
-            },
-            reconcile: () => {
-              throw new Error('x');
-            },
-          }),
+        boom: {
+          wit: WIT_VERSION,
+          instantiate: () =>
+            Promise.resolve({
+              describe: () => {
+                throw new Error('x');
+              },
+              reconcile: () => {
+                throw new Error('x');
+              },
+            }),
+        },
       },
       log: (l) => lines.push(l),
       signature: {

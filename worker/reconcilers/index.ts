@@ -1,5 +1,6 @@
 // Re-exports the component side of the worker: the instance pool and the calls into components.
 export {
+  incompatibleComponent,
   InstancePool,
   unknownReconciler,
   type InstancePoolOptions,

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ReconcilerExports } from '../../src/contract/wit.ts';
+import { WIT_VERSION } from '../../src/protocol/version.ts';
 import { WorkerError } from '../errors/worker-error.ts';
 import { InstancePool } from './pool.ts';
 
@@ -25,14 +26,14 @@ function counting() {
 describe('InstancePool', () => {
   test('instantiates nothing until asked', () => {
     const c = counting();
-    const pool = new InstancePool({ registry: { a: c.factory } });
+    const pool = new InstancePool({ registry: { a: { wit: WIT_VERSION, instantiate: c.factory } } });
     assert.deepEqual(pool.names(), ['a']);
     assert.equal(c.made(), 0);
   });
 
   test('shares one instantiation between concurrent first callers', async () => {
     const c = counting();
-    const pool = new InstancePool({ registry: { a: c.factory } });
+    const pool = new InstancePool({ registry: { a: { wit: WIT_VERSION, instantiate: c.factory } } });
     const instances = await Promise.all(Array.from({ length: 20 }, () => pool.acquire('a')));
     assert.equal(c.made(), 1);
     assert.equal(new Set(instances).size, 1);
@@ -41,7 +42,7 @@ describe('InstancePool', () => {
 
   test('drop forgets only the instance it is given', async () => {
     const c = counting();
-    const pool = new InstancePool({ registry: { a: c.factory } });
+    const pool = new InstancePool({ registry: { a: { wit: WIT_VERSION, instantiate: c.factory } } });
     const first = await pool.acquire('a');
     assert.equal(pool.drop('a', first), true);
     const second = await pool.acquire('a');

@@ -1,5 +1,6 @@
-// Keeps one component instance per reconciler per isolate: created lazily on first use, dropped after a trap.
+// Keeps one component instance per reconciler per isolate: created lazily on first use (never for a component of a WIT version this worker does not run), dropped after a trap.
 import type { ReconcilerExports, ReconcilerRegistry } from '../../src/contract/wit.ts';
+import { WIT_PACKAGE, WIT_VERSION, witCompatible, witRange } from '../../src/protocol/version.ts';
 import { WorkerError } from '../errors/worker-error.ts';
 
 /** The 404 for a name the registry does not hold. */
@@ -10,6 +11,15 @@ export function unknownReconciler(name: string): WorkerError {
   );
 }
 
+/** The 500 for a component built against a WIT version this worker does not run; it is never instantiated. */
+export function incompatibleComponent(name: string, wit: string, workerWit: string): WorkerError {
+  return new WorkerError(
+    'incompatible_component',
+    `reconciler "${name}" was built against ${WIT_PACKAGE}@${wit}, this worker runs components of ${WIT_PACKAGE}@${witRange(workerWit)}: ` +
+      `nothing ran; rebuild it with this worker's zeroloop (npx zeroloop build ${name}) and deploy the worker again`,
+  );
+}
+
 /** Told about each instantiation (a cold start of one component). */
 export type InstantiateListener = (event: { reconciler: string; generation: number; ms: number }) => void;
 
@@ -17,6 +27,8 @@ export interface InstancePoolOptions {
   registry: ReconcilerRegistry;
   onInstantiate?: InstantiateListener;
   now?: () => number;
+  /** The WIT version this worker is built against; defaults to WIT_VERSION. */
+  wit?: string;
 }
 
 interface Entry {
@@ -33,6 +45,7 @@ export class InstancePool {
   readonly #registry: ReconcilerRegistry;
   readonly #onInstantiate: InstantiateListener | undefined;
   readonly #now: () => number;
+  readonly #wit: string;
   readonly #entries = new Map<string, Entry>();
   readonly #generations = new Map<string, number>();
 
@@ -40,6 +53,7 @@ export class InstancePool {
     this.#registry = options.registry;
     this.#onInstantiate = options.onInstantiate;
     this.#now = options.now ?? (() => performance.now());
+    this.#wit = options.wit ?? WIT_VERSION;
   }
 
   /** The reconcilers this worker runs, sorted. */
@@ -51,6 +65,11 @@ export class InstancePool {
     return Object.hasOwn(this.#registry, name);
   }
 
+  /** The WIT version component `name` was built against (undefined for a name the registry does not hold). */
+  wit(name: string): string | undefined {
+    return this.has(name) ? this.#registry[name]?.wit : undefined;
+  }
+
   /** How many instances of `name` this isolate has created. */
   generation(name: string): number {
     return this.#generations.get(name) ?? 0;
@@ -60,13 +79,16 @@ export class InstancePool {
   acquire(name: string): Promise<ReconcilerExports> {
     const existing = this.#entries.get(name);
     if (existing) return existing.promise;
-    const factory = this.has(name) ? this.#registry[name] : undefined;
-    if (!factory) {
+    const component = this.has(name) ? this.#registry[name] : undefined;
+    if (!component) {
       return Promise.reject(unknownReconciler(name));
+    }
+    if (!witCompatible(component.wit, this.#wit)) {
+      return Promise.reject(incompatibleComponent(name, component.wit, this.#wit));
     }
     const started = this.#now();
     const entry: Entry = {
-      promise: factory().then(
+      promise: component.instantiate().then(
         (instance) => {
           entry.instance = instance;
           const generation = this.generation(name) + 1;

@@ -9,8 +9,8 @@ import { measureCost } from './cost.ts';
 const app = createApp({ registry });
 
 async function cost(request: Request, name: string): Promise<Response> {
-  const factory = Object.hasOwn(registry, name) ? registry[name] : undefined;
-  if (!factory) return new Response(`unknown reconciler ${name}`, { status: 404 });
+  const component = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (!component) return new Response(`unknown reconciler ${name}`, { status: 404 });
   const url = new URL(request.url);
   const number = (key: string) => {
     const value = url.searchParams.get(key);
@@ -19,7 +19,7 @@ async function cost(request: Request, name: string): Promise<Response> {
   const batches = number('batches');
   const batchMs = number('batchMs');
   const phases = measureCost({
-    instance: await factory(),
+    instance: await component.instantiate(),
     reconciler: name,
     body: await request.text(),
     ...(batches !== undefined && { batches }),

@@ -9,6 +9,10 @@ process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
 
 /** The test worker's config: the examples plus the `faulty` fixture. */
 export const TEST_CONFIG = fileURLToPath(new URL('./wrangler.toml', import.meta.url));
+/** The test worker built to speak the next protocol version (other-protocol-entry.ts). */
+export const OTHER_PROTOCOL_CONFIG = fileURLToPath(
+  new URL('./other-protocol.wrangler.toml', import.meta.url),
+);
 /** The production worker's config. */
 export const PRODUCTION_CONFIG = fileURLToPath(new URL('../../wrangler.toml', import.meta.url));
 

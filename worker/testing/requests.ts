@@ -1,5 +1,6 @@
 // Builds protocol requests for worker tests and the benchmark: sample objects, and signed fetch inits.
-import { ROUTES } from '../../src/protocol/routes.ts';
+import { HEADERS, ROUTES } from '../../src/protocol/routes.ts';
+import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { signHeaders } from '../../src/signing.ts';
 import type { KubeObject, ReconcileRequest } from '../../src/protocol/schemas.ts';
 
@@ -57,8 +58,14 @@ export interface SignOptionsForTest {
   /** Defaults to `default`, the key id of SIGNING_SECRET. */
   keyId?: string;
   nowSeconds?: number;
+  /** Extra headers, over the signed ones and the protocol version (`x-zeroloop-protocol`, PROTOCOL_VERSION). */
   headers?: Record<string, string>;
 }
+
+/** The protocol version header the relay sends with every request. */
+export const PROTOCOL_HEADERS: Readonly<Record<string, string>> = {
+  [HEADERS.protocol]: String(PROTOCOL_VERSION),
+};
 
 /** A signed POST of `body` (an object is JSON-encoded) to `path`, as the relay sends it. */
 export async function signedPost(
@@ -78,7 +85,7 @@ export async function signedPost(
   return {
     method: 'POST',
     body: text,
-    headers: { 'content-type': 'application/json', ...signed, ...options.headers },
+    headers: { 'content-type': 'application/json', ...PROTOCOL_HEADERS, ...signed, ...options.headers },
   };
 }
 
@@ -94,5 +101,5 @@ export async function signedGet(
     ...(options.keyId !== undefined && { keyId: options.keyId }),
     ...(options.nowSeconds !== undefined && { nowSeconds: options.nowSeconds }),
   });
-  return { method: 'GET', headers: { ...signed, ...options.headers } };
+  return { method: 'GET', headers: { ...PROTOCOL_HEADERS, ...signed, ...options.headers } };
 }

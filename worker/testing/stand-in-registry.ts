@@ -3,12 +3,13 @@
 // wit `err` throws an Error with `.payload`, and a trap poisons the instance like a real WebAssembly trap.
 import type {
   ReconcilerExports,
-  ReconcilerFactory,
   ReconcilerRegistry,
+  RegisteredReconciler,
   WitDescriptor,
   WitRequest,
   WitResponse,
 } from '../../src/contract/wit.ts';
+import { WIT_VERSION } from '../../src/protocol/version.ts';
 
 class ComponentError extends Error {
   readonly payload: string;
@@ -33,10 +34,14 @@ const descriptor: WitDescriptor = {
 };
 
 export interface StandInRegistry extends ReconcilerRegistry {
-  'stand-in': ReconcilerFactory;
-  misnamed: ReconcilerFactory;
-  broken: ReconcilerFactory;
+  'stand-in': RegisteredReconciler;
+  misnamed: RegisteredReconciler;
+  broken: RegisteredReconciler;
+  outdated: RegisteredReconciler;
 }
+
+/** A WIT version no worker of this build runs (the 0.0 minor). */
+export const OUTDATED_WIT = '0.0.9';
 
 export interface StandInStats {
   instances: number;
@@ -98,14 +103,22 @@ function standIn(stats: StandInStats, describe: () => WitDescriptor): Reconciler
   };
 }
 
-/** A registry with `stand-in` (all modes), `misnamed` (describe lies about its name) and `broken` (cannot instantiate). */
+/**
+ * A registry with `stand-in` (all modes), `misnamed` (describe lies about its name), `broken` (cannot
+ * instantiate) and `outdated` (built against OUTDATED_WIT; counts its instances in `stats` too).
+ */
 export function standInRegistry(stats: StandInStats = { instances: 0, calls: 0 }): StandInRegistry {
+  const counted = (): Promise<ReconcilerExports> => {
+    stats.instances++;
+    return Promise.resolve(standIn(stats, () => descriptor));
+  };
   return {
-    'stand-in': () => {
-      stats.instances++;
-      return Promise.resolve(standIn(stats, () => descriptor));
+    'stand-in': { wit: WIT_VERSION, instantiate: counted },
+    misnamed: {
+      wit: WIT_VERSION,
+      instantiate: () => Promise.resolve(standIn(stats, () => ({ ...descriptor, name: 'other' }))),
     },
-    misnamed: () => Promise.resolve(standIn(stats, () => ({ ...descriptor, name: 'other' }))),
-    broken: () => Promise.reject(new Error('core module missing')),
+    broken: { wit: WIT_VERSION, instantiate: () => Promise.reject(new Error('core module missing')) },
+    outdated: { wit: OUTDATED_WIT, instantiate: counted },
   };
 }
