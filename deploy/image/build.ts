@@ -157,6 +157,15 @@ export async function buildImage(options: BuildImageOptions = {}): Promise<Built
   const version = options.version ?? (await chartAppVersion());
   const repository = options.repository ?? deployment.image.replace(/:[^:/]+$/, '');
   const ref = `${repository}:${version}`;
+  // The OCI distribution spec's tag and repository grammar: checked before any work is done.
+  if (
+    !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(version) ||
+    !/^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(repository)
+  )
+    throw new ImageBuildFailed(
+      'ref',
+      `ref "${ref}" is not a valid image name: a tag is letters, digits, _ . - (at most 128); a repository is lowercase`,
+    );
   const out = options.out ?? DEFAULT_OUT;
   const archive = join(out, `relay-${version}.oci.tar`);
   const layoutDir = join(out, `relay-${version}.oci`);
