@@ -1,4 +1,4 @@
-// Builds deploy/image/main.go (go-containerregistry, pinned in deploy/image/go.mod) into the per-user cache (~/.cache/zeroloop/imagetool-<version>-<hash>/imagetool), once per pin.
+// Builds deploy/image/main.go and go-containerregistry's crane (pinned in deploy/image/go.mod) into the per-user cache (~/.cache/zeroloop/imagetool-<version>-<hash>/), once per pin.
 import { createHash } from 'node:crypto';
 import { access, constants, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -12,11 +12,14 @@ import { createLogger } from '../../cluster/log.ts';
 
 const MODULE_DIR = dirname(fileURLToPath(import.meta.url));
 /** Bump when the recipe changes in a way that needs a new binary. */
-const RECIPE = 'imagetool-recipe-1 -trimpath -s -w';
+const RECIPE = 'imagetool-recipe-2 -trimpath -s -w imagetool crane';
+const CRANE = 'github.com/google/go-containerregistry/cmd/crane';
 
 export interface ImageTool {
   /** The imagetool executable. */
   readonly path: string;
+  /** go-containerregistry's crane, the same version: push, copy, inspect images and `crane registry serve`. */
+  readonly crane: string;
   /** The go-containerregistry version go.mod pins. */
   readonly version: string;
 }
@@ -36,7 +39,7 @@ export async function planImageTool(
     .digest('hex')
     .slice(0, 12);
   const dir = join(defaultCacheRoot(env), `imagetool-${version}-${hash}`);
-  return { dir, path: join(dir, 'imagetool'), version };
+  return { dir, path: join(dir, 'imagetool'), crane: join(dir, 'crane'), version };
 }
 
 /** Returns the image tool, building it first (about 30 s cold on 2 cores) if this pin was never built here. */
@@ -47,7 +50,7 @@ export async function ensureImageTool(
   const env = options.env ?? process.env;
   const plan = await planImageTool(env);
   const ready = () =>
-    access(plan.path, constants.X_OK).then(
+    Promise.all([access(plan.path, constants.X_OK), access(plan.crane, constants.X_OK)]).then(
       () => true,
       () => false,
     );
@@ -60,7 +63,7 @@ export async function ensureImageTool(
       if (await ready()) return plan;
       const started = Date.now();
       log('info', 'build.start', {
-        message: `building the image tool (go-containerregistry ${plan.version}) from Go modules once`,
+        message: `building imagetool and crane (go-containerregistry ${plan.version}) from Go modules once`,
         dir: plan.dir,
       });
       const staging = `${plan.dir}.tmp-${process.pid}`;
@@ -72,7 +75,8 @@ export async function ensureImageTool(
         log('info', 'build.progress', { elapsedMs: Date.now() - started, compiledPackages: compiled, last });
       }, options.heartbeatMs ?? 10_000);
       try {
-        const args = ['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', join(staging, 'imagetool'), '.'];
+        // One `go build` for both: the shared packages compile once. `.` is written as `imagetool` (the module's last element).
+        const args = ['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', `${staging}/`, '.', CRANE];
         const run = await runGo(args, {
           cwd: MODULE_DIR,
           env: { ...env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' },
