@@ -11,6 +11,7 @@ const BENCHMARKS = [
   'go',
   'controlplane',
   'relay-image',
+  'image',
   'relay-snapshot',
   'relay-related',
   'dev-loop',

@@ -114,7 +114,8 @@ export async function ensureImageTool(
   );
 }
 
-// `node deploy/image/tool.ts` builds it (or finds it) and prints its path.
+// `node deploy/image/tool.ts` builds them (or finds them) and prints their paths: imagetool, then crane.
 if (import.meta.main) {
-  console.log((await ensureImageTool()).path);
+  const tool = await ensureImageTool();
+  console.log(`${tool.path}\n${tool.crane}`);
 }
