@@ -26,7 +26,8 @@ export function projectNameProblem(name: string): string | undefined {
   if (name.length > 214) return 'it is longer than 214 characters';
   if (name !== name.toLowerCase()) return 'it has upper-case letters';
   if (/^[._]/.test(name)) return 'it starts with "." or "_"';
-  if (!/^[a-z0-9][a-z0-9._~-]*$/.test(name)) return 'it may hold only a-z, 0-9, ".", "_", "~" and "-"';
+  if (!/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/.test(name))
+    return 'it may hold only a-z, 0-9, ".", "_", "~" and "-" (and one @scope/ in front)';
   if (name === 'node_modules' || name === 'favicon.ico') return 'npm reserves it';
   return undefined;
 }
@@ -91,6 +92,8 @@ export async function createProject(options: CreateProjectOptions): Promise<Crea
     );
   const values: Record<string, string> = {
     project: name,
+    // A Worker's name: lower-case letters, digits and dashes; the package name without its scope.
+    worker: name.replace(/^@[^/]+\//, '').replace(/[._~]/g, '-'),
     range: options.range ?? `^${await zeroloopVersion()}`,
   };
   const files: string[] = [];
@@ -118,7 +121,7 @@ export async function createProject(options: CreateProjectOptions): Promise<Crea
     else await rm(dir, { recursive: true, force: true });
     throw error;
   }
-  return { dir, name, files };
+  return { dir, name, files: files.sort() };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -198,7 +198,7 @@ async function npmPack(name: string, stage: string, outDir: string): Promise<Pac
 }
 
 export interface PackOptions {
-  /** Where the tarballs go (default build/release/npm); replaced. */
+  /** Where the tarballs go (default build/release/npm); emptied first unless `only` is given. */
   outDir?: string;
   progress?: (line: string) => void;
   /** Only these packages (by name); default all. */
@@ -209,7 +209,8 @@ export interface PackOptions {
 export async function packAll(options: PackOptions = {}): Promise<PackedPackage[]> {
   const outDir = options.outDir ?? join(RELEASE_DIR, 'npm');
   const stageRoot = join(RELEASE_DIR, 'stage');
-  await rm(outDir, { recursive: true, force: true });
+  // A partial run (`only`) keeps the other packages' tarballs.
+  if (options.only === undefined) await rm(outDir, { recursive: true, force: true });
   await rm(stageRoot, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   await mkdir(stageRoot, { recursive: true });

@@ -1,0 +1,37 @@
+// Unit tests of the packing step's import rewrite: a source that leaves its package imports the package that holds the target.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { PackFailed, REPO_ROOT, rewriteImports } from './pack.ts';
+
+const workspaces = new Map([
+  [join(REPO_ROOT, 'src') + '/', '@zeroloop/protocol'],
+  [join(REPO_ROOT, 'reconcilers', 'sdk') + '/', '@zeroloop/sdk'],
+]);
+const sdk = join(REPO_ROOT, 'reconcilers', 'sdk') + '/';
+
+test('rewriteImports should turn an import into another package into that package and subpath', () => {
+  const text = [
+    "import type { WitDescriptor } from '../../src/contract/wit.ts';",
+    "import { DNS_LABEL } from '../../src/keys.ts';",
+    "import { parseRequest } from './request.ts';",
+    "const lazy = await import('../../src/protocol/schemas.ts');",
+  ].join('\n');
+  assert.equal(
+    rewriteImports(text, join(sdk, 'define.ts'), sdk, workspaces),
+    [
+      "import type { WitDescriptor } from '@zeroloop/protocol/contract/wit.ts';",
+      "import { DNS_LABEL } from '@zeroloop/protocol/keys.ts';",
+      "import { parseRequest } from './request.ts';",
+      "const lazy = await import('@zeroloop/protocol/protocol/schemas.ts');",
+    ].join('\n'),
+  );
+});
+
+test('rewriteImports should refuse an import of a folder no package ships', () => {
+  assert.throws(
+    () =>
+      rewriteImports("import { x } from '../pipeline/paths.ts';", join(sdk, 'define.ts'), sdk, workspaces),
+    (error: unknown) => error instanceof PackFailed && /which is in no published package/.test(error.message),
+  );
+});
