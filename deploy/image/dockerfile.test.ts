@@ -62,6 +62,23 @@ test('the Dockerfile runtime stage should set the entrypoint, user, workdir, env
     assert.equal(config.Labels?.[key], value, `label ${key}`);
 });
 
+test('the Dockerfile build stage should have every npm workspace manifest in place before npm install', async () => {
+  const root = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    workspaces?: string[];
+  };
+  const build = dockerfile.stages[0];
+  assert.ok(build);
+  const install = build.runs.findIndex((r) => r.startsWith('npm install'));
+  assert.ok(install >= 0, 'the build stage runs npm install');
+  const copied = build.copies.filter((c) => c.runsBefore <= install).flatMap((c) => c.sources);
+  for (const file of ['package.json', 'package-lock.json']) assert.ok(copied.includes(file), file);
+  for (const ws of root.workspaces ?? [])
+    assert.ok(
+      copied.includes(`${ws}/package.json`) || copied.includes(ws),
+      `workspace ${ws}: COPY ${ws}/package.json before npm install`,
+    );
+});
+
 test('the Dockerfile should build on the Node release the image ships', () => {
   assert.equal(`v${dockerfile.args.NODE_VERSION ?? ''}`, built.nodeVersion);
   assert.equal(dockerfile.stages[0]?.image, `node:${built.nodeVersion.slice(1)}-slim`);

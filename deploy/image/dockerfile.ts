@@ -7,6 +7,8 @@
 export interface CopyInstruction {
   /** `COPY` or `ADD`. */
   op: 'COPY' | 'ADD';
+  /** How many RUNs of its stage come before it (a COPY with 0 is in place for the first RUN). */
+  runsBefore: number;
   from?: string;
   chown?: string;
   sources: string[];
@@ -126,6 +128,7 @@ export function parseDockerfile(text: string, source = 'Dockerfile'): Dockerfile
         const chown = flag('chown');
         stage.copies.push({
           op: keyword,
+          runsBefore: stage.runs.length,
           sources: paths,
           dest,
           ...(from !== undefined ? { from } : {}),
