@@ -18,6 +18,8 @@ export interface Placeholders {
   ownsList: string;
   /** The owned kinds as Go SDK values: `zl.Kind{APIVersion: "v1", Kind: "ConfigMap"}, …`. */
   ownsGo: string;
+  /** This CLI's version: the Go SDK version a Go reconciler requires (the SDK ships with the CLI). */
+  zeroloopVersion: string;
 }
 
 /** A template uses a placeholder that has no value: a bug in the template, named by file. */

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createProject, ProjectInvalid, projectNameProblem, zeroloopVersion } from './project.ts';
+import { createProject, ProjectInvalid, projectNameProblem, ZEROLOOP_VERSION } from './project.ts';
 
 let root: string;
 before(async () => {
@@ -33,7 +33,7 @@ test('createProject should write the template with the name and a caret range on
     dependencies: Record<string, string>;
     devDependencies: Record<string, string>;
   };
-  const range = `^${await zeroloopVersion()}`;
+  const range = `^${ZEROLOOP_VERSION}`;
   assert.equal(manifest.name, 'team-a');
   assert.deepEqual(manifest.dependencies, {
     '@zeroloop/protocol': range,

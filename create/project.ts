@@ -1,4 +1,5 @@
 // Writes a new zeroloop project (create/template/) into an empty folder: package.json, worker, wrangler.toml, tsconfig, lint.
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,10 +34,9 @@ export function projectNameProblem(name: string): string | undefined {
 }
 
 /** The version of zeroloop this creates projects for: the one the template's dependencies ask for. */
-export async function zeroloopVersion(): Promise<string> {
-  const manifest = JSON.parse(await readFile(join(HERE, 'package.json'), 'utf8')) as { version: string };
-  return manifest.version;
-}
+export const ZEROLOOP_VERSION = (
+  JSON.parse(readFileSync(join(HERE, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -94,7 +94,7 @@ export async function createProject(options: CreateProjectOptions): Promise<Crea
     project: name,
     // A Worker's name: lower-case letters, digits and dashes; the package name without its scope.
     worker: name.replace(/^@[^/]+\//, '').replace(/[._~]/g, '-'),
-    range: options.range ?? `^${await zeroloopVersion()}`,
+    range: options.range ?? `^${ZEROLOOP_VERSION}`,
   };
   const files: string[] = [];
   const existed = await exists(dir);

@@ -201,6 +201,8 @@ export interface PackOptions {
   /** Where the tarballs go (default build/release/npm); emptied first unless `only` is given. */
   outDir?: string;
   progress?: (line: string) => void;
+  /** Where the packages are staged before packing (default build/release/stage); emptied first. */
+  stageDir?: string;
   /** Only these packages (by name); default all. */
   only?: readonly string[];
 }
@@ -208,7 +210,7 @@ export interface PackOptions {
 /** Stages and packs every package; resolves to the tarballs, in dependency order. */
 export async function packAll(options: PackOptions = {}): Promise<PackedPackage[]> {
   const outDir = options.outDir ?? join(RELEASE_DIR, 'npm');
-  const stageRoot = join(RELEASE_DIR, 'stage');
+  const stageRoot = options.stageDir ?? join(RELEASE_DIR, 'stage');
   // A partial run (`only`) keeps the other packages' tarballs.
   if (options.only === undefined) await rm(outDir, { recursive: true, force: true });
   await rm(stageRoot, { recursive: true, force: true });
@@ -223,6 +225,7 @@ export async function packAll(options: PackOptions = {}): Promise<PackedPackage[
     if (spec.shipping === 'sources') await stageSources(spec, manifest, stage);
     else if (spec.shipping === 'relay-bundle') await stageRelayBundle(manifest, stage);
     else await stageCompiled(spec, manifest, stage);
+    await cp(join(REPO_ROOT, 'LICENSE'), join(stage, 'LICENSE'));
     const result = await npmPack(manifest.name, stage, outDir);
     options.progress?.(
       `${result.name}@${result.version}: ${String(result.files)} files, ${String(result.size)} bytes packed, ` +

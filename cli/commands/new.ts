@@ -1,6 +1,7 @@
 // `zeroloop new <name>`: scaffolds reconcilers/<name>/ from a language template; it builds and passes its test at once.
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ZEROLOOP_VERSION } from '../../create/project.ts';
 import { discover } from '../../reconcilers/pipeline/manifest.ts';
 import { PROJECT_ROOT } from '../../reconcilers/pipeline/paths.ts';
 import type { KindRef } from '../../src/protocol/schemas.ts';
@@ -84,6 +85,7 @@ export function placeholdersFor(
     ownsJson: JSON.stringify(owns),
     ownsList: owns.map((o) => `${o.apiVersion} ${o.kind}`).join(', '),
     ownsGo: owns.map((o) => `zl.Kind{APIVersion: "${o.apiVersion}", Kind: "${o.kind}"}`).join(', '),
+    zeroloopVersion: ZEROLOOP_VERSION,
   };
 }
 

@@ -1,3 +1,3 @@
-module zeroloop.dev/reconcilers/sdk-go
+module github.com/zeroloop/zeroloop/reconcilers/sdk-go
 
 go 1.26

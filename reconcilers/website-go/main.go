@@ -2,7 +2,7 @@
 package main
 
 import (
-	zl "zeroloop.dev/reconcilers/sdk-go"
+	zl "github.com/zeroloop/zeroloop/reconcilers/sdk-go"
 )
 
 // GoWebsite is the primary kind: the same schema as `website`'s Website, under its own kind and group so

@@ -1,7 +1,7 @@
 // End to end: a team's own project outside this repository, with zeroloop installed from its npm pack tarballs.
 //
 // create-zeroloop → npm install (zeroloop's packages from the tarballs, nothing from this repository) →
-// `zeroloop new` → `npm test` (build, type-check, component test) → `zeroloop dev` on the real control
+// `zeroloop new` (TypeScript, then Go) → `npm test` (build, type-check, component tests) → `zeroloop dev` on the real control
 // plane until the sample is Ready → `zeroloop manifests` → `zeroloop deploy --dry-run`, whose bundle holds
 // the project's reconciler and none of this repository's examples or fixtures.
 import assert from 'node:assert/strict';
@@ -73,6 +73,19 @@ test('a project from the tarballs: new, test, dev until Ready, manifests, deploy
   assert.match(tested.stdout, /^ℹ fail 0$/m);
   t.diagnostic(`npm test (first build, tsc, component test): ${String(Math.round(tested.ms))} ms`);
 
+  // A Go reconciler beside it: its go.mod requires the SDK at the CLI's version and replaces nothing.
+  const goScaffolded = await inProject(project, 'npx', ['zeroloop', 'new', 'counter', '--language', 'go']);
+  assert.equal(goScaffolded.code, 0, goScaffolded.stderr);
+  const goMod = await readFile(join(project, 'reconcilers', 'counter', 'go.mod'), 'utf8');
+  assert.match(goMod, /^require github\.com\/zeroloop\/zeroloop\/reconcilers\/sdk-go v0\.\d+\.\d+$/m);
+  assert.doesNotMatch(goMod, /replace/);
+  const goTested = await inProject(project, 'npm', ['test']);
+  assert.equal(goTested.code, 0, `${goTested.stdout}\n${goTested.stderr}`);
+  assert.match(goTested.stdout, /counter: built in \d+ ms/);
+  assert.match(goTested.stdout, /greeting: up to date/);
+  assert.match(goTested.stdout, /^ℹ pass 7$/m);
+  t.diagnostic(`npm test with a Go reconciler added: ${String(Math.round(goTested.ms))} ms`);
+
   const plane = await sharedControlPlane();
   const namespace = 'team-project';
   const dev = startInProject(project, 'npx', [
@@ -116,12 +129,13 @@ test('a project from the tarballs: new, test, dev until Ready, manifests, deploy
 
   const deployed = await inProject(project, 'npx', ['zeroloop', 'deploy', '--dry-run']);
   assert.equal(deployed.code, 0, deployed.stderr);
-  assert.match(deployed.stdout, /^reconcilers: greeting$/m);
+  assert.match(deployed.stdout, /^reconcilers: counter, greeting$/m);
   assert.match(deployed.stdout, /dry run: nothing uploaded/);
   const gzip = /\(([\d.]+) KiB gzip; free plan limit/.exec(deployed.stdout)?.[1];
-  t.diagnostic(`one-reconciler worker bundle: ${gzip ?? '?'} KiB gzip`);
+  t.diagnostic(`worker bundle of one TypeScript and one Go reconciler: ${gzip ?? '?'} KiB gzip`);
   const entry = await readFile(join(project, 'dist', 'index.js'), 'utf8');
   assert.match(entry, /["']greeting["']/);
+  assert.match(entry, /["']counter["']/);
   for (const other of ['website', 'database', 'website-go', 'faulty'])
     assert.doesNotMatch(entry, new RegExp(`["']${other}["']\\s*:`), `the bundle must not hold ${other}`);
 });

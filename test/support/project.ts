@@ -62,9 +62,9 @@ export interface Release {
   tarball(name: string): string;
 }
 
-/** Packs every package (release/pack.ts) into `dir`. */
+/** Packs every package (release/pack.ts) into `dir`, staging them beside it (not in build/release). */
 export async function packRelease(dir: string): Promise<Release> {
-  const packed = await packAll({ outDir: dir });
+  const packed = await packAll({ outDir: dir, stageDir: `${dir}-stage` });
   const tarballs = new Map(packed.map((p) => [p.name, p]));
   return {
     tarballs,
