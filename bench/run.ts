@@ -11,6 +11,7 @@ const BENCHMARKS = [
   'go',
   'controlplane',
   'relay-image',
+  'kubeconfig',
   'image',
   'relay-snapshot',
   'relay-related',
