@@ -173,10 +173,6 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       ...(options.metricsHost ? { host: options.metricsHost } : {}),
       metrics: () => {
         metrics.watches.set({}, informers.active().size);
-        const memory = process.memoryUsage();
-        metrics.rss.set({}, memory.rss);
-        metrics.heapUsed.set({}, memory.heapUsed);
-        metrics.heapTotal.set({}, memory.heapTotal);
         metrics.apiserverReachable.set({}, apiserver.now().reachable ? 1 : 0);
         return metrics.registry.render();
       },

@@ -58,6 +58,8 @@ interface Running {
 
 /** The key of a controller's refused writes among its refused watches' scope ids. */
 const WRITES = 'writes';
+/** The `name` of the Manager's own work queue in the workqueue_* metrics. */
+export const MANAGER_QUEUE = 'manager/Reconciler';
 
 function runningMessage(spec: ReconcilerSpec): string {
   return `reconciling ${spec.primary.kind} with ${spec.reconciler} at ${spec.endpoint}`;
@@ -112,6 +114,9 @@ export class Manager {
     this.#queue = new RateLimitingQueue({
       clock: this.#clock,
       backoff: { baseDelayMs: 1000, maxDelayMs: 60_000 },
+      // Not a Reconciler's name (those are DNS names, no '/'), so its workqueue_* series stand apart.
+      name: MANAGER_QUEUE,
+      metricsProvider: deps.metrics.workqueue,
     });
   }
 
@@ -180,6 +185,9 @@ export class Manager {
     const running = this.#running.get(name);
     if (!raw) {
       if (running) await this.#stopController(name, running, 'Reconciler deleted');
+      const last = this.#ready.get(name);
+      if (last) this.#d.metrics.reconcilerReady.remove({ reconciler: name, reason: last.reason });
+      this.#ready.delete(name);
       return true;
     }
     const generation = raw.metadata.generation ?? 0;
@@ -377,6 +385,10 @@ export class Manager {
    */
   async #status(obj: KObject, ready: 'True' | 'False', reason: string, message: string): Promise<void> {
     const name = obj.metadata.name;
+    const before = this.#ready.get(name);
+    if (before && before.reason !== reason)
+      this.#d.metrics.reconcilerReady.remove({ reconciler: name, reason: before.reason });
+    this.#d.metrics.reconcilerReady.set({ reconciler: name, reason }, ready === 'True' ? 1 : 0);
     this.#ready.set(name, { ready, reason, message });
     // A follower writes nothing; the leader sets it (every Reconciler is looked at again on acquiring).
     if (!this.#leadership.leading) return;

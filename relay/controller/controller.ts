@@ -133,6 +133,8 @@ export class Controller {
     this.#clock = deps.clock ?? realClock;
     this.queue = new RateLimitingQueue({
       clock: this.#clock,
+      name: config.name,
+      metricsProvider: deps.metrics.workqueue,
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
       // A delayed key keeps the trigger of the failure it retries; a requeue-after has none.
       onReady: (key) => {

@@ -1,173 +1,283 @@
-// Prometheus metrics without dependencies: counters, gauges and histograms rendered in the text format.
+// The relay's Prometheus metrics through prom-client: its zeroloop_* series, client-go's workqueue_* series, build info, and the process's own.
+import type { CounterConfiguration, GaugeConfiguration, HistogramConfiguration } from 'prom-client';
+import * as prom from 'prom-client';
+import { PROTOCOL_VERSION, WIT_VERSION } from '../../src/protocol/version.ts';
+import relayPackage from '../package.json' with { type: 'json' };
+import type { WorkQueueMetricsProvider } from '../queue/metrics.ts';
 
 type Labels = Record<string, string>;
 
-function escapeValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function labelText(names: readonly string[], labels: Labels, extra?: [string, string]): string {
-  const parts = names.map((n) => `${n}="${escapeValue(labels[n] ?? '')}"`);
-  if (extra) parts.push(`${extra[0]}="${escapeValue(extra[1])}"`);
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
-}
-
-function seriesKey(names: readonly string[], labels: Labels): string {
-  return names.map((n) => labels[n] ?? '').join('\u0000');
-}
-
-function formatNumber(n: number): string {
-  if (n === Infinity) return '+Inf';
-  if (n === -Infinity) return '-Inf';
-  return Number.isNaN(n) ? 'NaN' : String(n);
-}
-
+/** What the relay's metric classes have in common: a name and the prom-client metric behind it. */
 interface Metric {
-  render(): string;
+  readonly name: string;
+  readonly metric: prom.Metric;
 }
 
-abstract class Base<S> implements Metric {
+/** Sum of the values of a prom-client metric's series whose labels include `labels`, from its `get()`. */
+async function valueOf(metric: prom.Metric, labels: Labels, suffix = ''): Promise<number> {
+  // A histogram's values carry the series name (`_bucket`, `_sum`, `_count`).
+  const values: readonly (prom.MetricValue<string> & { metricName?: string })[] = (await metric.get()).values;
+  return values
+    .filter((v) => (suffix === '' || v.metricName?.endsWith(suffix) === true) && matches(v.labels, labels))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+function matches(have: Partial<Record<string, string | number>>, want: Labels): boolean {
+  return Object.entries(want).every(([k, v]) => String(have[k]) === v);
+}
+
+export class Counter implements Metric {
   readonly name: string;
-  readonly help: string;
-  readonly labelNames: readonly string[];
-  protected series = new Map<string, { labels: Labels; value: S }>();
-  abstract readonly type: string;
+  readonly metric: prom.Counter;
 
   constructor(name: string, help: string, labelNames: readonly string[] = []) {
     this.name = name;
-    this.help = help;
-    this.labelNames = labelNames;
+    const config: CounterConfiguration<string> = { name, help, labelNames, registers: [] };
+    this.metric = new prom.Counter(config);
   }
-
-  protected entry(labels: Labels, init: () => S): { labels: Labels; value: S } {
-    const key = seriesKey(this.labelNames, labels);
-    let e = this.series.get(key);
-    if (!e) this.series.set(key, (e = { labels: { ...labels }, value: init() }));
-    return e;
-  }
-
-  protected header(): string {
-    return `# HELP ${this.name} ${this.help.replace(/\n/g, ' ')}\n# TYPE ${this.name} ${this.type}\n`;
-  }
-
-  abstract render(): string;
-}
-
-export class Counter extends Base<number> {
-  readonly type = 'counter';
 
   inc(labels: Labels = {}, by = 1): void {
     if (by < 0) throw new Error(`counter ${this.name} cannot decrease`);
-    this.entry(labels, () => 0).value += by;
+    this.metric.inc(labels, by);
   }
 
-  get(labels: Labels = {}): number {
-    return this.series.get(seriesKey(this.labelNames, labels))?.value ?? 0;
-  }
-
-  render(): string {
-    let out = this.header();
-    for (const { labels, value } of this.series.values())
-      out += `${this.name}${labelText(this.labelNames, labels)} ${formatNumber(value)}\n`;
-    return out;
+  /** The value of one series (tests; a scrape reads the registry). */
+  get(labels: Labels = {}): Promise<number> {
+    return valueOf(this.metric, labels);
   }
 }
 
-export class Gauge extends Base<number> {
-  readonly type = 'gauge';
+export class Gauge implements Metric {
+  readonly name: string;
+  readonly metric: prom.Gauge;
+
+  /** `collect` runs at each scrape, before the gauge is read (values computed then, not kept current by a timer). */
+  constructor(name: string, help: string, labelNames: readonly string[] = [], collect?: (g: Gauge) => void) {
+    this.name = name;
+    const config: GaugeConfiguration<string> = { name, help, labelNames, registers: [] };
+    if (collect)
+      config.collect = () => {
+        collect(this);
+      };
+    this.metric = new prom.Gauge(config);
+  }
 
   set(labels: Labels, value: number): void {
-    this.entry(labels, () => 0).value = value;
+    this.metric.set(labels, value);
   }
 
   inc(labels: Labels = {}, by = 1): void {
-    this.entry(labels, () => 0).value += by;
+    this.metric.inc(labels, by);
   }
 
   dec(labels: Labels = {}, by = 1): void {
-    this.entry(labels, () => 0).value -= by;
+    this.metric.dec(labels, by);
   }
 
-  get(labels: Labels = {}): number {
-    return this.series.get(seriesKey(this.labelNames, labels))?.value ?? 0;
+  get(labels: Labels = {}): Promise<number> {
+    return valueOf(this.metric, labels);
   }
 
   /** Drops one series (for example when a controller stops). */
   remove(labels: Labels): void {
-    this.series.delete(seriesKey(this.labelNames, labels));
-  }
-
-  render(): string {
-    let out = this.header();
-    for (const { labels, value } of this.series.values())
-      out += `${this.name}${labelText(this.labelNames, labels)} ${formatNumber(value)}\n`;
-    return out;
+    this.metric.remove(labels);
   }
 }
 
-interface HistogramSeries {
-  counts: number[];
-  sum: number;
-  count: number;
-}
-
-export class Histogram extends Base<HistogramSeries> {
-  readonly type = 'histogram';
-  readonly buckets: readonly number[];
+export class Histogram implements Metric {
+  readonly name: string;
+  readonly metric: prom.Histogram;
 
   constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) {
-    super(name, help, labelNames);
-    this.buckets = [...buckets].sort((a, b) => a - b);
+    this.name = name;
+    const config: HistogramConfiguration<string> = {
+      name,
+      help,
+      labelNames,
+      buckets: [...buckets],
+      registers: [],
+    };
+    this.metric = new prom.Histogram(config);
   }
 
   observe(labels: Labels, value: number): void {
-    const s = this.entry(labels, () => ({ counts: this.buckets.map(() => 0), sum: 0, count: 0 })).value;
-    s.counts = s.counts.map((c, i) => (value <= (this.buckets[i] ?? Infinity) ? c + 1 : c));
-    s.sum += value;
-    s.count++;
+    this.metric.observe(labels, value);
   }
 
   /** Number of observations of one series. */
-  count(labels: Labels = {}): number {
-    return this.series.get(seriesKey(this.labelNames, labels))?.value.count ?? 0;
+  count(labels: Labels = {}): Promise<number> {
+    return valueOf(this.metric, labels, '_count');
   }
 
-  render(): string {
-    let out = this.header();
-    for (const { labels, value } of this.series.values()) {
-      this.buckets.forEach((le, i) => {
-        out += `${this.name}_bucket${labelText(this.labelNames, labels, ['le', formatNumber(le)])} ${value.counts[i] ?? 0}\n`;
-      });
-      out += `${this.name}_bucket${labelText(this.labelNames, labels, ['le', '+Inf'])} ${value.count}\n`;
-      out += `${this.name}_sum${labelText(this.labelNames, labels)} ${formatNumber(value.sum)}\n`;
-      out += `${this.name}_count${labelText(this.labelNames, labels)} ${value.count}\n`;
-    }
-    return out;
+  remove(labels: Labels): void {
+    this.metric.remove(labels);
   }
 }
 
-export class Registry {
-  #metrics = new Map<string, Metric>();
+let processRegistry: prom.Registry | undefined;
 
-  register<M extends Metric & { name: string }>(metric: M): M {
-    if (this.#metrics.has(metric.name)) throw new Error(`metric ${metric.name} is registered twice`);
-    this.#metrics.set(metric.name, metric);
+/**
+ * prom-client's default metrics (process_cpu_seconds_total, process_start_time_seconds, process_open_fds,
+ * process_resident_memory_bytes, nodejs_eventloop_lag_*, nodejs_gc_duration_seconds, nodejs_heap_*, …),
+ * collected once per process: several relays in one process (tests, `npm start`) share them.
+ */
+export function processMetrics(): prom.Registry {
+  if (!processRegistry) {
+    processRegistry = new prom.Registry();
+    // The event-loop delay histogram samples every 20 ms (prom-client's default is 10 ms): half the
+    // wake-ups of an idle relay, still resolving any lag worth an alert.
+    prom.collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 20 });
+  }
+  return processRegistry;
+}
+
+export class Registry {
+  readonly #registry = new prom.Registry();
+  readonly #names = new Set<string>();
+  readonly #withProcess: boolean;
+
+  /** `withProcess`: render the process's default metrics first (false: only what is registered here). */
+  constructor(options: { withProcess?: boolean } = {}) {
+    this.#withProcess = options.withProcess ?? true;
+  }
+
+  register<M extends Metric>(metric: M): M {
+    if (this.#names.has(metric.name)) throw new Error(`metric ${metric.name} is registered twice`);
+    this.#names.add(metric.name);
+    this.#registry.registerMetric(metric.metric);
     return metric;
   }
 
-  render(): string {
-    return [...this.#metrics.values()].map((m) => m.render()).join('');
+  /** The Prometheus text exposition (format 0.0.4) of the process's metrics and these. */
+  async render(): Promise<string> {
+    const own = await this.#registry.metrics();
+    if (!this.#withProcess) return own;
+    const process = await processMetrics().metrics();
+    return `${process.endsWith('\n') ? process : `${process}\n`}${own}`;
   }
 }
 
 /** Default duration buckets, in seconds: 1 ms to 30 s. */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** The relay's metrics, one instance per process. */
+/** client-go's workqueue duration buckets: 1 µs to 10 s, ×10 (`prometheus.ExponentialBuckets(10e-9, 10, 10)`). */
+export const WORKQUEUE_BUCKETS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
+
+/** The relay's build: its package version, the protocol it speaks and the WIT package it expects. */
+export const BUILD_INFO = {
+  version: relayPackage.version,
+  protocol: String(PROTOCOL_VERSION),
+  wit: WIT_VERSION,
+} as const;
+
+/**
+ * client-go's workqueue metrics (`k8s.io/component-base/metrics/prometheus/workqueue`), label `name` =
+ * the queue's name (a Reconciler's name for its controller's queue).
+ */
+function workqueueMetrics(r: Registry): WorkQueueMetricsProvider {
+  const depth = r.register(new Gauge('workqueue_depth', 'Current depth of workqueue', ['name']));
+  const adds = r.register(
+    new Counter('workqueue_adds_total', 'Total number of adds handled by workqueue', ['name']),
+  );
+  const latency = r.register(
+    new Histogram(
+      'workqueue_queue_duration_seconds',
+      'How long in seconds an item stays in workqueue before being requested.',
+      ['name'],
+      WORKQUEUE_BUCKETS,
+    ),
+  );
+  const work = r.register(
+    new Histogram(
+      'workqueue_work_duration_seconds',
+      'How long in seconds processing an item from workqueue takes.',
+      ['name'],
+      WORKQUEUE_BUCKETS,
+    ),
+  );
+  const retries = r.register(
+    new Counter('workqueue_retries_total', 'Total number of retries handled by workqueue', ['name']),
+  );
+  const unfinishedReaders = new Map<string, () => number>();
+  const longestReaders = new Map<string, () => number>();
+  const readAll = (readers: Map<string, () => number>) => (g: Gauge) => {
+    for (const [name, read] of readers) g.set({ name }, read());
+  };
+  const unfinished = r.register(
+    new Gauge(
+      'workqueue_unfinished_work_seconds',
+      "How many seconds of work has done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.",
+      ['name'],
+      readAll(unfinishedReaders),
+    ),
+  );
+  const longest = r.register(
+    new Gauge(
+      'workqueue_longest_running_processor_seconds',
+      'How many seconds has the longest running processor for workqueue been running.',
+      ['name'],
+      readAll(longestReaders),
+    ),
+  );
+  return {
+    newDepthMetric: (name) => ({
+      inc: () => {
+        depth.inc({ name });
+      },
+      dec: (by = 1) => {
+        depth.dec({ name }, by);
+      },
+    }),
+    newAddsMetric: (name) => ({
+      inc: () => {
+        adds.inc({ name });
+      },
+    }),
+    newLatencyMetric: (name) => ({
+      observe: (seconds) => {
+        latency.observe({ name }, seconds);
+      },
+    }),
+    newWorkDurationMetric: (name) => ({
+      observe: (seconds) => {
+        work.observe({ name }, seconds);
+      },
+    }),
+    newRetriesMetric: (name) => ({
+      inc: () => {
+        retries.inc({ name });
+      },
+    }),
+    newUnfinishedWorkSecondsMetric: (name, read) => {
+      unfinishedReaders.set(name, read);
+    },
+    newLongestRunningProcessorSecondsMetric: (name, read) => {
+      longestReaders.set(name, read);
+    },
+    deleteMetrics: (name) => {
+      unfinishedReaders.delete(name);
+      longestReaders.delete(name);
+      for (const m of [depth, adds, latency, work, retries, unfinished, longest]) m.metric.remove({ name });
+    },
+  };
+}
+
+/** The relay's metrics, one instance per relay. */
 export function relayMetrics(registry = new Registry()) {
   const r = registry;
+  const buildInfo = r.register(
+    new Gauge(
+      'zeroloop_build_info',
+      "1, labelled with the relay's version, the protocol version it speaks and the WIT package version it expects.",
+      ['version', 'protocol', 'wit'],
+    ),
+  );
+  buildInfo.set(BUILD_INFO, 1);
   return {
     registry: r,
+    buildInfo,
+    /** client-go's workqueue_* metrics, for the queues' `metricsProvider`. */
+    workqueue: workqueueMetrics(r),
     reconciles: r.register(
       new Counter('zeroloop_reconciles_total', 'Reconciles finished, by reconciler and result.', [
         'reconciler',
@@ -351,9 +461,13 @@ export function relayMetrics(registry = new Registry()) {
       ),
     ),
     controllers: r.register(new Gauge('zeroloop_controllers', 'Running controllers.', [])),
-    rss: r.register(new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', [])),
-    heapUsed: r.register(new Gauge('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes.', [])),
-    heapTotal: r.register(new Gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved, in bytes.', [])),
+    reconcilerReady: r.register(
+      new Gauge(
+        'zeroloop_reconciler_ready',
+        "1 while the Reconciler's Ready condition is True, 0 while it is False; reason as the condition's (Running, Forbidden, IncompatibleWorker, SigningSecretUnavailable, InvalidSpec).",
+        ['reconciler', 'reason'],
+      ),
+    ),
   };
 }
 export type RelayMetrics = ReturnType<typeof relayMetrics>;

@@ -12,7 +12,8 @@ export interface Readiness {
 export interface ObserveServerOptions {
   port: number;
   host?: string;
-  metrics: () => string;
+  /** The exposition text; a scrape that fails is answered 500 with the error. */
+  metrics: () => string | Promise<string>;
   ready: () => boolean | Readiness;
 }
 
@@ -27,9 +28,16 @@ export async function startObserveServer(options: ObserveServerOptions): Promise
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end('method not allowed\n');
     } else if (path === '/metrics') {
-      res
-        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
-        .end(options.metrics());
+      Promise.resolve()
+        .then(options.metrics)
+        .then(
+          (text) => {
+            res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
+          },
+          (error: unknown) => {
+            res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(error)}\n`);
+          },
+        );
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {

@@ -1,6 +1,7 @@
 // Delays and deduplicates keys: `addAfter` puts a key on the work queue once its delay has passed.
 import type { Clock, Timer } from '../clock.ts';
 import { realClock } from '../clock.ts';
+import type { QueueConfig } from './workqueue.ts';
 import { WorkQueue } from './workqueue.ts';
 
 /**
@@ -13,9 +14,14 @@ export class DelayingQueue extends WorkQueue {
   #onReady: ((key: string) => void) | undefined;
 
   /** `onReady` is called when a delayed key's time has come, just before it is added. */
-  constructor(options: { clock?: Clock; onReady?: (key: string) => void } = {}) {
-    super();
-    this.clock = options.clock ?? realClock;
+  constructor(options: Omit<QueueConfig, 'now'> & { clock?: Clock; onReady?: (key: string) => void } = {}) {
+    const clock = options.clock ?? realClock;
+    super({
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      ...(options.metricsProvider ? { metricsProvider: options.metricsProvider } : {}),
+      now: () => clock.now(),
+    });
+    this.clock = clock;
     this.#onReady = options.onReady;
   }
 

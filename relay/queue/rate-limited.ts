@@ -1,6 +1,7 @@
 // Per-key exponential backoff on failure, reset by `forget` on success, with a server's Retry-After honoured.
 import type { Clock } from '../clock.ts';
 import { DelayingQueue } from './delaying.ts';
+import type { QueueConfig } from './workqueue.ts';
 
 export interface BackoffOptions {
   /** Delay after the first failure. */
@@ -39,10 +40,18 @@ export class ExponentialBackoff {
 export class RateLimitingQueue extends DelayingQueue {
   readonly backoff: ExponentialBackoff;
 
-  constructor(options: { clock?: Clock; backoff?: BackoffOptions; onReady?: (key: string) => void } = {}) {
+  constructor(
+    options: Omit<QueueConfig, 'now'> & {
+      clock?: Clock;
+      backoff?: BackoffOptions;
+      onReady?: (key: string) => void;
+    } = {},
+  ) {
     super({
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.onReady ? { onReady: options.onReady } : {}),
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      ...(options.metricsProvider ? { metricsProvider: options.metricsProvider } : {}),
     });
     this.backoff = new ExponentialBackoff(options.backoff);
   }
@@ -53,6 +62,7 @@ export class RateLimitingQueue extends DelayingQueue {
    */
   addRateLimited(key: string, retryAfterMs?: number): number {
     const delay = Math.max(this.backoff.when(key), retryAfterMs ?? 0);
+    this.metrics.retry();
     this.addAfter(key, delay);
     return delay;
   }

@@ -7,6 +7,17 @@
 //   once more, however many times it was added meanwhile (coalescing).
 // - Different keys are handed out concurrently, to as many callers as call `get`.
 // - After `shutDown`, `add` is ignored and `get` resolves `undefined` once the queue is empty.
+// With a `name` and a `metricsProvider` it feeds client-go's `workqueue_*` metrics (queue/metrics.ts).
+import type { WorkQueueMetricsProvider } from './metrics.ts';
+import { noopMetricsProvider, QueueMetrics } from './metrics.ts';
+
+/** client-go's QueueConfig: the name labels the queue's metrics; without a provider nothing is recorded. */
+export interface QueueConfig {
+  name?: string;
+  metricsProvider?: WorkQueueMetricsProvider;
+  /** Milliseconds, for the metrics' durations (the delaying queue passes its clock's). */
+  now?: () => number;
+}
 
 export class WorkQueue {
   #queue: string[] = [];
@@ -16,9 +27,19 @@ export class WorkQueue {
   #getters: ((key: string | undefined) => void)[] = [];
   #idle: (() => void)[] = [];
   #shuttingDown = false;
+  protected readonly metrics: QueueMetrics;
+
+  constructor(config: QueueConfig = {}) {
+    this.metrics = new QueueMetrics(
+      config.name ?? '',
+      config.metricsProvider ?? noopMetricsProvider,
+      config.now ?? (() => performance.now()),
+    );
+  }
 
   add(key: string): void {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
+    this.metrics.add(key);
     this.#dirty.add(key);
     if (this.#processing.has(key)) return;
     this.#enqueue(key);
@@ -34,6 +55,7 @@ export class WorkQueue {
 
   /** Marks `key` finished; if it was added meanwhile it goes back to the queue. */
   done(key: string): void {
+    this.metrics.done(key);
     this.#processing.delete(key);
     if (this.#dirty.has(key)) this.#enqueue(key);
     if (this.#processing.size === 0) for (const wake of this.#idle.splice(0)) wake();
@@ -58,6 +80,7 @@ export class WorkQueue {
     this.#queue = [];
     this.#dirty = new Set([...this.#dirty].filter((k) => this.#processing.has(k)));
     for (const resolve of this.#getters.splice(0)) resolve(undefined);
+    this.metrics.close();
   }
 
   /** Resolves once no key is processing. */
@@ -77,6 +100,7 @@ export class WorkQueue {
   }
 
   #take(key: string): string {
+    this.metrics.get(key);
     this.#dirty.delete(key);
     this.#processing.add(key);
     return key;
