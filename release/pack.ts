@@ -133,6 +133,8 @@ async function stageCompiled(spec: PackageSpec, manifest: WorkspaceManifest, sta
         declaration: true,
         outDir: stage,
         rootDir: REPO_ROOT,
+        // The config may live outside the repository (a test's stage folder): find @types here.
+        typeRoots: [join(REPO_ROOT, 'node_modules', '@types')],
       },
       files: (spec.entries ?? []).map((e) => join(REPO_ROOT, e)),
       include: [],

@@ -33,29 +33,34 @@ after(async () => {
   await folder.remove();
 });
 
-test('create-zeroloop refuses a bad name and a folder in use, and writes nothing', async () => {
-  const create = (...args: string[]) =>
-    inProject(folder.dir, 'npm', [
-      'exec',
-      '--yes',
-      `--package=${release.tarball('create-zeroloop')}`,
-      '--',
-      'create-zeroloop',
-      ...args,
-    ]);
-  const bad = await create('Team_Reconcilers');
-  assert.equal(bad.code, 1, bad.stderr);
-  assert.match(bad.stderr, /"Team_Reconcilers" cannot name the project's package: it has upper-case letters/);
-  assert.deepEqual((await readdir(folder.dir)).sort(), ['tarballs']);
+/** `npm create zeroloop <args>` as a user runs it, with create-zeroloop from its tarball. */
+const create = (...args: string[]) =>
+  inProject(folder.dir, 'npm', [
+    'exec',
+    '--yes',
+    `--package=${release.tarball('create-zeroloop')}`,
+    '--',
+    'create-zeroloop',
+    ...args,
+  ]);
 
-  const made = await create('team-reconcilers');
+test('create-zeroloop refuses a bad name and a folder in use, and writes nothing', async () => {
+  const before = (await readdir(folder.dir)).sort();
+  const bad = await create('Scratch_Project');
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stderr, /"Scratch_Project" cannot name the project's package: it has upper-case letters/);
+  assert.deepEqual((await readdir(folder.dir)).sort(), before);
+
+  const made = await create('scratch-project');
   assert.equal(made.code, 0, made.stderr);
-  const again = await create('team-reconcilers');
+  const again = await create('scratch-project');
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /team-reconcilers already exists and is not empty/);
+  assert.match(again.stderr, /scratch-project already exists and is not empty/);
 });
 
 test('a project from the tarballs: new, test, dev until Ready, manifests, deploy --dry-run', async (t) => {
+  const created = await create('team-reconcilers');
+  assert.equal(created.code, 0, created.stderr);
   const installed = await installFromTarballs(project, release);
   assert.equal(installed.code, 0, installed.stderr);
   t.diagnostic(`npm install: ${String(Math.round(installed.ms))} ms`);
