@@ -63,14 +63,25 @@ export async function ensureDebs(
     options.log('info', 'debs.download', { packages: missing, dir });
     const tmp = await mkdtemp(join(dir, '.download-'));
     try {
-      await run('apt-get', ['download', ...missing], { cwd: tmp }).catch((error: unknown) => {
-        const stderr = (error as { stderr?: string }).stderr ?? String(error);
-        throw new DebFetchFailed(
-          missing.join(' '),
-          `\`apt-get download\` failed: ${stderr.trim()}; on Debian/Ubuntu run \`apt-get update\` once (as root), then build again`,
-          error,
-        );
-      });
+      const download = () => run('apt-get', ['download', ...missing], { cwd: tmp });
+      await download()
+        .catch(async (error: unknown) => {
+          // A fresh machine has no package lists yet: as root, fetch them once (as the chromium test does).
+          if (process.getuid?.() !== 0) throw error;
+          options.log('info', 'debs.apt-update', {
+            message: 'apt-get download failed; running apt-get update once',
+          });
+          await run('apt-get', ['update']);
+          return download();
+        })
+        .catch((error: unknown) => {
+          const stderr = (error as { stderr?: string }).stderr ?? String(error);
+          throw new DebFetchFailed(
+            missing.join(' '),
+            `\`apt-get download\` failed: ${stderr.trim()}; on Debian/Ubuntu run \`apt-get update\` once (as root), then build again`,
+            error,
+          );
+        });
       for (const file of await readdir(tmp)) {
         const pkg = file.split('_')[0] ?? '';
         for (const old of await cached(pkg)) await rm(join(dir, old));
