@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { execPluginRuns, writeExecPlugin } from '../testing/exec-plugin.ts';
 import { KubeApiError, KubeClient } from './client.ts';
+import { agentFor } from './connection.ts';
 import { ExecCredentialSource } from './exec-credential.ts';
 import type { RestConfig } from './rest-config.ts';
 
@@ -106,6 +107,47 @@ test('kube client should retry a 401 only once, and then report it', () =>
       await assert.rejects(kube.stream('/watch/pods', {}, AbortSignal.timeout(5000)), /401/);
       // The retry's credential stays cached; the next request's 401 refreshes it (one run per request).
       assert.deepEqual(seen.slice(2), ['Bearer token-2', 'Bearer token-3']);
+    } finally {
+      await kube.close();
+      await close(server);
+    }
+  }));
+
+test('kube client should present an exec plugin client certificate, replacing the connection only when it changes', () =>
+  withPlugin(async (plugin) => {
+    const { server } = apiserver(new Set(['']));
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { clientCertificateData: 'CERT-PEM', clientKeyData: 'KEY-PEM' },
+    });
+    const config = execConfig(await listen(server), plugin);
+    if (config.auth.type !== 'exec') throw new Error('exec config expected');
+    config.auth = {
+      type: 'exec',
+      credentials: new ExecCredentialSource({
+        config: { ...config.auth.credentials.config, env: [{ name: 'EXEC_STDOUT', value: credential }] },
+        source: 'test',
+      }),
+    };
+    const built: (string | undefined)[] = [];
+    const renewals: string[] = [];
+    const kube = new KubeClient(config, {
+      timeoutMs: 5000,
+      agentFor: (c) => {
+        built.push(c.tls.cert?.toString());
+        return agentFor(c);
+      },
+      hooks: { onRenew: (reason) => renewals.push(reason) },
+    });
+    try {
+      await kube.request('GET', '/api/v1/namespaces');
+      await kube.request('GET', '/api/v1/pods');
+      // The first Agent had no certificate; the plugin's replaced it, once.
+      assert.deepEqual(built, [undefined, 'CERT-PEM']);
+      assert.equal(renewals.length, 1);
+      assert.match(renewals[0] ?? '', /gave a new client certificate/);
+      assert.equal((await execPluginRuns(plugin.runs)).length, 1);
     } finally {
       await kube.close();
       await close(server);
