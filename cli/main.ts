@@ -10,12 +10,14 @@ import { manifestsCommand } from './commands/manifests.ts';
 import { newCommand } from './commands/new.ts';
 import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
+import { testCommand } from './commands/test.ts';
 
 /** Every subcommand, in the order `zeroloop --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   initCommand,
   newCommand,
   buildCommand,
+  testCommand,
   devCommand,
   recordCommand,
   replayCommand,

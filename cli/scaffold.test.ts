@@ -6,17 +6,36 @@ import { placeholdersFor, pluralOf } from './commands/new.ts';
 import { resolveKind } from './kinds.ts';
 import { render, TemplateInvalid } from './scaffold.ts';
 
-test('placeholders default the kind from the name and always own a ConfigMap first', () => {
-  const p = placeholdersFor('status-page', { owns: ['Deployment,ConfigMap', 'example.com/v1/Widget'] });
+test('placeholders own exactly the kinds asked, in order; the starting logic writes the first', () => {
+  const p = placeholdersFor('status-page', {
+    owns: ['Deployment,ConfigMap', 'example.com/v1/Widget', 'Deployment'],
+  });
   assert.equal(p.Kind, 'StatusPage');
   assert.equal(p.plural, 'statuspages');
   assert.equal(p.apiVersion, 'examples.zeroloop.dev/v1alpha1');
   assert.deepEqual(JSON.parse(p.ownsJson), [
-    { apiVersion: 'v1', kind: 'ConfigMap' },
     { apiVersion: 'apps/v1', kind: 'Deployment' },
+    { apiVersion: 'v1', kind: 'ConfigMap' },
     { apiVersion: 'example.com/v1', kind: 'Widget' },
   ]);
-  assert.equal(p.ownsList, 'v1 ConfigMap, apps/v1 Deployment, example.com/v1 Widget');
+  assert.equal(p.ownsList, 'apps/v1 Deployment, v1 ConfigMap, example.com/v1 Widget');
+  assert.deepEqual([p.ownedApiVersion, p.ownedKind], ['apps/v1', 'Deployment']);
+  assert.match(p.ownedBodyTs, /selector: \{ matchLabels: labels \}/);
+  assert.match(p.ownedBodyTs, /value: spec\.message/);
+  assert.match(p.ownedBodyGo, /^map\[string\]any\{"spec": map\[string\]any\{"replicas": 1,/);
+});
+
+test('without --owns a reconciler owns one ConfigMap holding the message', () => {
+  const p = placeholdersFor('greeting', { owns: [] });
+  assert.deepEqual(JSON.parse(p.ownsJson), [{ apiVersion: 'v1', kind: 'ConfigMap' }]);
+  assert.deepEqual([p.ownedApiVersion, p.ownedKind], ['v1', 'ConfigMap']);
+  assert.equal(p.ownedBodyTs, '{ data: { message: spec.message } }');
+  assert.equal(p.ownedBodyGo, 'map[string]any{"data": map[string]any{"message": message}}');
+});
+
+test('a kind the CLI has no starting body for gets spec.message', () => {
+  const p = placeholdersFor('widgets', { owns: ['example.com/v1/Widget'] });
+  assert.equal(p.ownedBodyTs, '{ spec: { message: spec.message } }');
 });
 
 test('plurals follow the usual English rules', () => {

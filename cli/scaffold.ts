@@ -18,6 +18,13 @@ export interface Placeholders {
   ownsList: string;
   /** The owned kinds as Go SDK values: `zl.Kind{APIVersion: "v1", Kind: "ConfigMap"}, …`. */
   ownsGo: string;
+  /** The kind the starting logic writes (the first owned): its apiVersion and kind. */
+  ownedApiVersion: string;
+  ownedKind: string;
+  /** Its starting body (spec, data…) as a TypeScript expression over `name`, `labels`, `spec.message`. */
+  ownedBodyTs: string;
+  /** The same as a Go `map[string]any` literal over `name`, `labels`, `message`. */
+  ownedBodyGo: string;
   /** This CLI's version: the Go SDK version a Go reconciler requires (the SDK ships with the CLI). */
   zeroloopVersion: string;
 }

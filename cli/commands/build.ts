@@ -2,7 +2,11 @@
 import { stop as stopEsbuild } from 'esbuild';
 import { PipelineError } from '../../reconcilers/pipeline/errors.ts';
 import type { Logger } from '../../reconcilers/pipeline/log.ts';
-import { buildReconcilers, UnknownReconcilerName } from '../../reconcilers/pipeline/pipeline.ts';
+import {
+  buildReconcilers,
+  type BuildSummary,
+  UnknownReconcilerName,
+} from '../../reconcilers/pipeline/pipeline.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT, UsageError, type Command, type CommandContext } from '../command.ts';
 
@@ -10,7 +14,8 @@ const USAGE = `usage: zeroloop build [name…] [--force] [--json]
 
 Builds reconcilers with the pipeline (typecheck, bundle, componentize, transpile for workerd) and
 rewrites the worker's registries; incremental, so unchanged reconcilers are skipped. With names,
-builds only those (the others keep their last build). The same as \`npm run build:reconcilers\`.
+builds only those: the registries then hold them and the others' last builds, and a reconciler never
+built is left out (the summary names it). The same as \`npm run build:reconcilers\`.
 
 options:
   --force   rebuild even unchanged reconcilers
@@ -20,7 +25,7 @@ exit codes: 0 built, 1 a build failed (the message names the reconciler and file
 `;
 
 /** One readable line per reconciler, or every JSON line with `json`. */
-function progress(context: CommandContext, json: boolean): Logger {
+export function progress(context: CommandContext, json: boolean): Logger {
   return (event, fields = {}) => {
     if (json) {
       context.stderr(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
@@ -34,6 +39,22 @@ function progress(context: CommandContext, json: boolean): Logger {
   };
 }
 
+const names = (list: readonly string[]): string => (list.length > 0 ? list.join(', ') : 'none');
+
+/** What the run did: built, up to date, and (a partial build) which reconcilers the registries lack and why. */
+export function summaryLines(summary: BuildSummary, ms: number): string {
+  const lines = [
+    `built ${String(summary.built.length)} reconciler(s) in ${String(ms)} ms: ${names(summary.built)}`,
+  ];
+  if (summary.upToDate.length > 0) lines.push(`up to date (inputs unchanged): ${names(summary.upToDate)}`);
+  if (summary.notBuilt.length > 0)
+    lines.push(
+      `not built (not asked for, never built): ${names(summary.notBuilt)}; the worker's registries leave ` +
+        'them out until `zeroloop build` builds them',
+    );
+  return lines.map((l) => `${l}\n`).join('');
+}
+
 export const buildCommand: Command = {
   name: 'build',
   summary: 'build reconcilers into WebAssembly components and the worker registry',
@@ -45,14 +66,14 @@ export const buildCommand: Command = {
     });
     const started = performance.now();
     try {
-      const entries = await buildReconcilers({
+      let summary: BuildSummary = { built: [], upToDate: [], notBuilt: [] };
+      await buildReconcilers({
         log: progress(context, values.json),
         only: positionals,
         force: values.force,
+        onSummary: (s) => (summary = s),
       });
-      context.stdout(
-        `built ${String(entries.length)} reconciler(s) in ${String(Math.round(performance.now() - started))} ms\n`,
-      );
+      context.stdout(summaryLines(summary, Math.round(performance.now() - started)));
       return EXIT.ok;
     } catch (error) {
       if (error instanceof UnknownReconcilerName) throw new UsageError(error.message);

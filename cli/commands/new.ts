@@ -10,24 +10,26 @@ import { parseCommandArgs } from '../args.ts';
 import { EXIT, UsageError, type Command } from '../command.ts';
 import { checkGroup, checkKind, checkVersion, resolveKind } from '../kinds.ts';
 import { scaffold, templateLanguages, type Placeholders } from '../scaffold.ts';
+import { starterBody, starterGo, starterTs } from '../starter-objects.ts';
 
 const USAGE = `usage: zeroloop new <name> [options]
 
 Scaffolds reconcilers/<name>/: reconciler.json, src/index.ts (the SDK), crd.yaml, samples/ and a
-component test. The new reconciler builds and passes its test at once; its starting logic writes a
-ConfigMap holding the primary's spec.message and reports a Ready condition.
+component test. The new reconciler builds and passes its test at once; its starting logic writes one
+object of the first --owns kind (a ConfigMap when --owns is not given), named after the primary and
+carrying its spec.message, and reports a Ready condition.
 
 options:
   --primary Kind        the primary's kind (default: <name> in PascalCase)
   --group GROUP         the primary's API group (default: examples.zeroloop.dev)
   --version VERSION     the primary's API version (default: v1alpha1)
-  --owns Kind,…         more owned kinds: a built-in name (Deployment, Service, Secret, Job, …) or
-                        apiVersion/Kind (example.com/v1/Widget); ConfigMap is always owned
+  --owns Kind,…         the owned kinds: a built-in name (Deployment, Service, Secret, Job, …) or
+                        apiVersion/Kind (example.com/v1/Widget); the starting logic writes the
+                        first (default: ConfigMap)
   --language LANG       the template, a folder of cli/templates/ (default: ts)
 
 then:
-  npx zeroloop build <name>          build it with the pipeline
-  node --test 'reconcilers/<name>/*.test.ts'   run its component test
+  npx zeroloop test <name>           build it with the pipeline and run its component test
   npx zeroloop dev <name>            run it against a local cluster, rebuilding on save
 `;
 
@@ -45,6 +47,9 @@ export function pluralOf(kind: string): string {
   if (/(s|x|z|ch|sh)$/.test(lower)) return `${lower}es`;
   return `${lower}s`;
 }
+
+/** What a reconciler owns when `--owns` is not given: the starting logic writes one ConfigMap. */
+const DEFAULT_OWNED: KindRef = { apiVersion: 'v1', kind: 'ConfigMap' };
 
 /** Every placeholder's value for `zeroloop new` with these arguments; bad arguments are UsageErrors. */
 export function placeholdersFor(
@@ -66,7 +71,7 @@ export function placeholdersFor(
   );
   const group = checkGroup(flags.group ?? 'examples.zeroloop.dev', '--group');
   const version = checkVersion(flags.version ?? 'v1alpha1', '--version');
-  const owns: KindRef[] = [{ apiVersion: 'v1', kind: 'ConfigMap' }];
+  const owns: KindRef[] = [];
   for (const text of flags.owns
     .flatMap((o) => o.split(','))
     .map((o) => o.trim())
@@ -74,6 +79,9 @@ export function placeholdersFor(
     const ref = resolveKind(text);
     if (!owns.some((o) => o.apiVersion === ref.apiVersion && o.kind === ref.kind)) owns.push(ref);
   }
+  const [owned = DEFAULT_OWNED] = owns;
+  if (owns.length === 0) owns.push(owned);
+  const body = starterBody(owned);
   return {
     name,
     Kind,
@@ -85,6 +93,10 @@ export function placeholdersFor(
     ownsJson: JSON.stringify(owns),
     ownsList: owns.map((o) => `${o.apiVersion} ${o.kind}`).join(', '),
     ownsGo: owns.map((o) => `zl.Kind{APIVersion: "${o.apiVersion}", Kind: "${o.kind}"}`).join(', '),
+    ownedApiVersion: owned.apiVersion,
+    ownedKind: owned.kind,
+    ownedBodyTs: starterTs(body),
+    ownedBodyGo: starterGo(body),
     zeroloopVersion: ZEROLOOP_VERSION,
   };
 }
@@ -131,7 +143,7 @@ export const newCommand: Command = {
     context.stdout(
       `created ${shown}/ (${values.language}): ${placeholders.apiVersion} ${placeholders.Kind}, owns ${placeholders.ownsList}\n` +
         written.map((f) => `  ${f}\n`).join('') +
-        `\nnext:\n  npx zeroloop build ${name}\n  node --test '${shown}/*.test.ts'\n  npx zeroloop dev ${name}\n`,
+        `\nnext:\n  npx zeroloop test ${name}\n  npx zeroloop dev ${name}\n`,
     );
     return EXIT.ok;
   },

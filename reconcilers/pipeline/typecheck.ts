@@ -1,4 +1,4 @@
-// Typechecks one reconciler's sources (its entry and everything it imports) with the project's tsconfig.
+// Typechecks one reconciler's sources (its entry and everything it imports), or its tests, with the project's tsconfig.
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { TypecheckFailed } from './errors.ts';
@@ -22,8 +22,17 @@ function compilerOptions(): ts.CompilerOptions {
  * so that the cache can hash them. Throws TypecheckFailed naming the first file with an error.
  */
 export function typecheck(reconciler: string, entry: string): string[] {
+  return typecheckRoots(reconciler, [entry]);
+}
+
+/**
+ * Typechecks `roots` (a reconciler's test files, say) and what they import; returns the project files read.
+ * Throws TypecheckFailed naming the first file with an error.
+ */
+export function typecheckRoots(reconciler: string, roots: readonly string[]): string[] {
+  const entry = roots[0] ?? PROJECT_ROOT;
   const program = ts.createProgram({
-    rootNames: [entry],
+    rootNames: roots,
     options: { ...compilerOptions(), noEmit: true },
     ...(previous ? { oldProgram: previous } : {}),
   });

@@ -13,13 +13,16 @@ export interface RepoCopy {
   remove(): Promise<void>;
 }
 
-/** Copies every tracked file (git ls-files) and build/ (so builds there are incremental); `remove()` deletes it. */
-export async function copyRepo(): Promise<RepoCopy> {
+/**
+ * Copies every tracked file (git ls-files) and build/ (so builds there are incremental; `build: false` leaves
+ * it out, as in a fresh clone); `remove()` deletes it.
+ */
+export async function copyRepo(options: { build?: boolean } = {}): Promise<RepoCopy> {
   const root = await mkdtemp(join(tmpdir(), 'zeroloop-repo-'));
   const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: REPO, encoding: 'utf8' })
     .split('\0')
     .filter((f) => f !== '' && existsSync(join(REPO, f)));
-  for (const path of [...tracked, 'build']) {
+  for (const path of options.build === false ? tracked : [...tracked, 'build']) {
     if (existsSync(join(REPO, path))) await cp(join(REPO, path), join(root, path), { recursive: true });
   }
   await symlink(await realpath(join(REPO, 'node_modules')), join(root, 'node_modules'), 'dir');
