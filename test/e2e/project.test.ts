@@ -74,6 +74,7 @@ test('a project from the tarballs: new, test, dev until Ready, manifests, deploy
   const tested = await inProject(project, 'npm', ['test']);
   assert.equal(tested.code, 0, `${tested.stdout}\n${tested.stderr}`);
   assert.match(tested.stdout, /greeting: built in \d+ ms/);
+  assert.match(tested.stdout, /^type-checked 1 test file\(s\) in \d+ ms$/m);
   assert.match(tested.stdout, /^ℹ pass 4$/m);
   assert.match(tested.stdout, /^ℹ fail 0$/m);
   t.diagnostic(`npm test (first build, tsc, component test): ${String(Math.round(tested.ms))} ms`);
@@ -115,8 +116,15 @@ test('a project from the tarballs: new, test, dev until Ready, manifests, deploy
       60_000,
     );
     assert.ok(ready);
-    const configMap = await kube.get('v1', 'ConfigMap', namespace, 'example');
-    assert.deepEqual(configMap?.data, { message: 'Hello from greeting' });
+    // `--owns Deployment`: the starting logic writes a Deployment (and no ConfigMap) carrying the message.
+    const deployment = await kube.get('apps/v1', 'Deployment', namespace, 'example');
+    const spec = deployment?.spec as
+      | { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } }
+      | undefined;
+    assert.deepEqual(spec?.template.spec.containers[0]?.env, [
+      { name: 'MESSAGE', value: 'Hello from greeting' },
+    ]);
+    assert.equal(await kube.get('v1', 'ConfigMap', namespace, 'example'), undefined);
   } finally {
     await dev.interrupt();
   }
