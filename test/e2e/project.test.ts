@@ -119,8 +119,7 @@ test('a project from the tarballs: new, test, dev until Ready, manifests, deploy
     // `--owns Deployment`: the starting logic writes a Deployment (and no ConfigMap) carrying the message.
     const deployment = await kube.get('apps/v1', 'Deployment', namespace, 'example');
     const spec = deployment?.spec as
-      | { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } }
-      | undefined;
+      { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } } | undefined;
     assert.deepEqual(spec?.template.spec.containers[0]?.env, [
       { name: 'MESSAGE', value: 'Hello from greeting' },
     ]);
