@@ -16,22 +16,46 @@ export interface NextStepsInput {
   logFile: string;
   /** wrangler dev's output, the worker's own logs. */
   workerLogFile: string;
+  /** The namespace the samples were applied to (--namespace). */
   namespace: string;
   /** `Kind namespace/name` of the samples applied. */
   samples: readonly string[];
+  /** The running reconcilers' primary kinds with their resource names (plurals, from discovery of their CRDs). */
+  primaries: readonly { kind: string; plural: string }[];
+  /** The resource names (plurals) of the kinds they own, from discovery. */
+  owned: readonly string[];
+  /** Whether the reconcilers watch every namespace (the embedded cluster) or only `namespace`. */
+  allNamespaces: boolean;
 }
 
 function firstOf(samples: readonly string[], kind: string): string | undefined {
   return samples.find((s) => s.startsWith(`${kind} `))?.split('/')[1];
 }
 
+/** The namespace the samples are in (the one to look at), else the one given. */
+function samplesNamespace(i: NextStepsInput): string {
+  const first = i.samples[0]?.split(' ')[1]?.split('/')[0];
+  return first !== undefined && first !== '' ? first : i.namespace;
+}
+
 export function nextSteps(i: NextStepsInput): string {
-  const ns = i.namespace;
+  const ns = samplesNamespace(i);
   const kubectl = i.context !== undefined ? `kubectl --context ${i.context}` : 'kubectl';
   const website = firstOf(i.samples, 'Website');
   const database = firstOf(i.samples, 'Database');
+  const resources = [...new Set([...i.primaries.map((p) => p.plural), ...i.owned, 'pods'])];
+  const plurals = i.primaries.map((p) => p.plural).join(',');
+  // Each other primary with a sample: follow it (the examples have their own lines below).
+  const others = i.primaries.flatMap((p) => {
+    const sample = p.kind === 'Website' || p.kind === 'Database' ? undefined : firstOf(i.samples, p.kind);
+    return sample === undefined ? [] : [`${kubectl} -n ${ns} get ${p.plural} ${sample} -o yaml -w`];
+  });
   const tries = [
-    `${kubectl} -n ${ns} get websites,databases,deployments,statefulsets,pods,services`,
+    `${kubectl} -n ${ns} get ${resources.join(',')}`,
+    ...(i.allNamespaces && plurals !== ''
+      ? [`${kubectl} get ${plurals} --all-namespaces   # every namespace is watched`]
+      : []),
+    ...others,
     ...(website !== undefined
       ? [
           `${kubectl} -n ${ns} patch website ${website} --type=merge -p '{"spec":{"replicas":3}}'`,
@@ -63,9 +87,10 @@ export function nextSteps(i: NextStepsInput): string {
     'e.g. `sudo apt-get install kubectl` or https://kubernetes.io/docs/tasks/tools/):',
     ...tries.map((t) => `  ${t}`),
     '',
-    i.embedded
-      ? `The example reconcilers watch every namespace of this cluster; its fake nodes (KWOK: ${i.nodes.join(', ')}) run the Pods.`
-      : `The example reconcilers watch only namespace ${ns} (a cluster you gave: other namespaces are left alone).`,
+    (i.allNamespaces
+      ? `The reconcilers watch every namespace of this cluster (samples in ${ns})`
+      : `The reconcilers watch only namespace ${i.namespace} (a cluster you gave: other namespaces are left alone)`) +
+      (i.embedded ? `; its fake nodes (KWOK: ${i.nodes.join(', ')}) run the Pods.` : '.'),
     '',
     'Reconciles (time, primary, trigger, duration, outcome); Ctrl-C stops everything:',
   ].join('\n');

@@ -15,6 +15,7 @@ import type { LocalCluster } from './cluster.ts';
 import { DEFAULT_NODES } from '../cluster/index.ts';
 import { applyDemo, describeWorker, removeDemo } from './demo.ts';
 import { Manifests } from './kube.ts';
+import type { Descriptor, KindRef } from '../src/protocol/schemas.ts';
 import type { Output } from './output.ts';
 import { createOutput } from './output.ts';
 import { buildProgress, clusterProgress } from './progress.ts';
@@ -224,8 +225,33 @@ async function run(): Promise<void> {
       workerLogFile: local.logPath,
       namespace: opts.namespace,
       samples: demo.samples,
+      ...(await resourceNames(manifests, descriptors)),
+      allNamespaces: cluster.plane !== undefined,
     }),
   );
+}
+
+/** The resource names (plurals) of the reconcilers' primary and owned kinds, as the apiserver's discovery has them. */
+async function resourceNames(
+  manifests: Manifests,
+  descriptors: readonly Descriptor[],
+): Promise<{ primaries: { kind: string; plural: string }[]; owned: string[] }> {
+  const plural = async (ref: KindRef): Promise<string | undefined> =>
+    manifests.resource(ref.apiVersion, ref.kind).then(
+      (r) => r.plural,
+      () => undefined,
+    );
+  const primaries: { kind: string; plural: string }[] = [];
+  const owned: string[] = [];
+  for (const d of descriptors) {
+    const name = await plural(d.primary);
+    if (name !== undefined) primaries.push({ kind: d.primary.kind, plural: name });
+    for (const o of d.owns) {
+      const ownedName = await plural(o);
+      if (ownedName !== undefined && !owned.includes(ownedName)) owned.push(ownedName);
+    }
+  }
+  return { primaries, owned };
 }
 
 /** A proxy URL without its password, for printing. */
