@@ -16,7 +16,7 @@ import type { RestConfig } from './kube/rest-config.ts';
 import type { Logger } from './observe/log.ts';
 import { createLogger } from './observe/log.ts';
 import type { RelayMetrics } from './observe/metrics.ts';
-import { relayMetrics } from './observe/metrics.ts';
+import { initializeKindSeries, relayMetrics } from './observe/metrics.ts';
 import type { ObserveServer } from './observe/server.ts';
 import { attachRecorder, type Recorder, type RecorderOptions } from './record/recorder.ts';
 import { startObserveServer } from './observe/server.ts';
@@ -96,6 +96,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
           },
         })
       : undefined;
+  metrics.leaderTransitions.inc({ to: 'leading' }, 0);
+  metrics.leaderTransitions.inc({ to: 'lost' }, 0);
   if (elector) metrics.leader.set({}, 0);
   else metrics.leader.set({}, 1);
   const client = new KubeClient(options.restConfig, {
@@ -130,6 +132,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     stallMs: options.watchStallMs,
     hooks: {
       onListed: (scope, relist) => {
+        initializeKindSeries(metrics, scopeId(scope));
         if (relist) metrics.relists.inc({ kind: scopeId(scope) });
         manager.watchListed(scope);
       },

@@ -18,6 +18,7 @@ import { ALWAYS_LEADING, type Leadership } from '../election/leadership.ts';
 import type { KindScope } from '../kube/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { Logger } from '../observe/log.ts';
+import { initializeReconcilerSeries } from '../observe/metrics.ts';
 import { RateLimitingQueue } from '../queue/rate-limited.ts';
 import { primaryChanged } from '../controller/predicates.ts';
 import type { SharedInformer } from '../watch/informer.ts';
@@ -223,6 +224,7 @@ export class Manager {
       ...(signing.keyId !== undefined && { signingKeyId: signing.keyId }),
     };
     const controller = new Controller(config, this.#d);
+    initializeReconcilerSeries(this.#d.metrics, name);
     this.#running.set(name, { controller, uid: raw.metadata.uid ?? '', generation });
     this.#d.metrics.controllers.set({}, this.#running.size);
     controller.onReconcile.add((record) => {

@@ -5,7 +5,15 @@ import { test } from 'node:test';
 import { PROTOCOL_VERSION, WIT_VERSION } from '../../src/protocol/version.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { RateLimitingQueue } from '../queue/rate-limited.ts';
-import { Counter, Gauge, Histogram, Registry, relayMetrics } from './metrics.ts';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  initializeKindSeries,
+  initializeReconcilerSeries,
+  Registry,
+  relayMetrics,
+} from './metrics.ts';
 
 test('counter should render HELP, TYPE and one line per label set', async () => {
   const r = new Registry({ withProcess: false });
@@ -145,4 +153,26 @@ test("relay metrics should feed client-go's workqueue series from a queue", asyn
   assert.match(text, /^workqueue_unfinished_work_seconds\{name="website"\} 0$/m);
   q.shutDown();
   assert.doesNotMatch(await m.registry.render(), /name="website"/);
+});
+
+test('a started Reconciler and a listed kind should have their series at 0, not absent', async () => {
+  const m = relayMetrics(new Registry({ withProcess: false }));
+  initializeReconcilerSeries(m, 'website');
+  initializeKindSeries(m, 'v1/ConfigMap');
+  const text = await m.registry.render();
+  for (const series of [
+    'zeroloop_adoptions_refused_total{reconciler="website"} 0',
+    'zeroloop_answer_limit_rejections_total{reconciler="website",limit="maxDesiredObjects"} 0',
+    'zeroloop_events_dropped_total{reconciler="website",reason="rate_limited"} 0',
+    'zeroloop_flapping_primaries{reconciler="website"} 0',
+    'zeroloop_reconciles_total{reconciler="website",result="success"} 0',
+    'zeroloop_watch_stalls_total{kind="v1/ConfigMap"} 0',
+    'zeroloop_relists_total{kind="v1/ConfigMap"} 0',
+  ])
+    assert.ok(text.includes(`\n${series}\n`), series);
+  const q = new RateLimitingQueue({ name: 'website', metricsProvider: m.workqueue });
+  const withQueue = await m.registry.render();
+  assert.match(withQueue, /^workqueue_retries_total\{name="website"\} 0$/m);
+  assert.match(withQueue, /^workqueue_queue_duration_seconds_count\{name="website"\} 0$/m);
+  q.shutDown();
 });

@@ -220,34 +220,50 @@ function workqueueMetrics(r: Registry): WorkQueueMetricsProvider {
     ),
   );
   return {
-    newDepthMetric: (name) => ({
-      inc: () => {
-        depth.inc({ name });
-      },
-      dec: (by = 1) => {
-        depth.dec({ name }, by);
-      },
-    }),
-    newAddsMetric: (name) => ({
-      inc: () => {
-        adds.inc({ name });
-      },
-    }),
-    newLatencyMetric: (name) => ({
-      observe: (seconds) => {
-        latency.observe({ name }, seconds);
-      },
-    }),
-    newWorkDurationMetric: (name) => ({
-      observe: (seconds) => {
-        work.observe({ name }, seconds);
-      },
-    }),
-    newRetriesMetric: (name) => ({
-      inc: () => {
-        retries.inc({ name });
-      },
-    }),
+    // client-go's provider creates each series when the queue is made (WithLabelValues): 0, not absent.
+    newDepthMetric: (name) => {
+      depth.set({ name }, 0);
+      return {
+        inc: () => {
+          depth.inc({ name });
+        },
+        dec: (by = 1) => {
+          depth.dec({ name }, by);
+        },
+      };
+    },
+    newAddsMetric: (name) => {
+      adds.inc({ name }, 0);
+      return {
+        inc: () => {
+          adds.inc({ name });
+        },
+      };
+    },
+    newLatencyMetric: (name) => {
+      latency.metric.zero({ name });
+      return {
+        observe: (seconds) => {
+          latency.observe({ name }, seconds);
+        },
+      };
+    },
+    newWorkDurationMetric: (name) => {
+      work.metric.zero({ name });
+      return {
+        observe: (seconds) => {
+          work.observe({ name }, seconds);
+        },
+      };
+    },
+    newRetriesMetric: (name) => {
+      retries.inc({ name }, 0);
+      return {
+        inc: () => {
+          retries.inc({ name });
+        },
+      };
+    },
     newUnfinishedWorkSecondsMetric: (name, read) => {
       unfinishedReaders.set(name, read);
     },
@@ -471,3 +487,35 @@ export function relayMetrics(registry = new Registry()) {
   };
 }
 export type RelayMetrics = ReturnType<typeof relayMetrics>;
+
+/**
+ * Creates the series of one Reconciler at 0 (as client-go's metrics exist from the queue's creation), so a
+ * dashboard and `rate()`/`increase()` see 0 rather than no data until the first failure of each kind.
+ */
+export function initializeReconcilerSeries(m: RelayMetrics, reconciler: string): void {
+  const labels = { reconciler };
+  m.reconciles.inc({ ...labels, result: 'success' }, 0);
+  m.workerRequests.inc({ ...labels, outcome: 'ok' }, 0);
+  for (const c of [
+    m.applyErrors,
+    m.scopeRejections,
+    m.requeueAfter,
+    m.relatedRefused,
+    m.adoptionsRefused,
+    m.ownershipStripped,
+    m.requeueClamped,
+    m.echoesSuppressed,
+    m.writesSkipped,
+  ])
+    c.inc(labels, 0);
+  for (const limit of ['maxAnswerBytes', 'maxDesiredObjects', 'maxStatusBytes'])
+    m.limitRejections.inc({ ...labels, limit }, 0);
+  for (const reason of ['answer_cap', 'rate_limited']) m.eventsDropped.inc({ ...labels, reason }, 0);
+  m.flapping.set(labels, 0);
+}
+
+/** Creates the series of a watched kind at 0 (see initializeReconcilerSeries). */
+export function initializeKindSeries(m: RelayMetrics, kind: string): void {
+  m.relists.inc({ kind }, 0);
+  m.watchStalls.inc({ kind }, 0);
+}
