@@ -26,7 +26,13 @@ import type { RunningWorker } from '../../worker/testing/harness.ts';
 import { startWorker } from '../../worker/testing/harness.ts';
 import type { SharedControlPlane } from '../support/cluster.ts';
 import { sharedControlPlane } from '../support/cluster.ts';
-import { generatedManifests, installDeploy, relayToken } from '../support/install.ts';
+import {
+  generatedManifests,
+  installDeploy,
+  RELAY_NAMESPACE,
+  RELAY_SERVICE_ACCOUNT,
+  relayToken,
+} from '../support/install.ts';
 import { eventually, TestKube } from '../support/kube.ts';
 import { spawnNpmStart } from '../support/processes.ts';
 import type { RelayProcess } from '../support/relay-process.ts';
@@ -266,6 +272,76 @@ test('an exec credential with a short expirationTimestamp is fetched again after
     assert.equal(logged, seen.length, 'each run is logged');
     process.stderr.write(
       `[kubeconfig-exec] plugin runs: ${seen.length} in ${elapsed} ms with a ${lifetimeS} s expirationTimestamp\n`,
+    );
+  } finally {
+    await relay.kill('SIGTERM');
+  }
+});
+
+test('a credential the apiserver revokes (401) makes the relay run the plugin again and retry, without failing a reconcile', async () => {
+  // A token bound to a Secret stops authenticating once the Secret is deleted: a real revocation.
+  const secret = await kube.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `${namespace}-bound`, namespace: RELAY_NAMESPACE },
+  });
+  const answer = (await kube.client.request(
+    'POST',
+    `/api/v1/namespaces/${RELAY_NAMESPACE}/serviceaccounts/${RELAY_SERVICE_ACCOUNT}/token`,
+    {
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: {
+          expirationSeconds: 3600,
+          boundObjectRef: {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            name: secret.metadata.name,
+            uid: secret.metadata.uid,
+          },
+        },
+      },
+    },
+  )) as { status: { token: string } };
+  const tokenFile = join(dir, 'revocable-token');
+  await writeFile(tokenFile, answer.status.token);
+  const runs = join(dir, 'runs-revoked');
+  const second = await planeKubeconfig('plane-revoked', { runs, tokenFile });
+  const relay = await startRelayProcess({
+    kubeconfigPath: `${deadKubeconfig}:${second}`,
+    selector: `zeroloop.dev/test=${namespace}`,
+    env: { KUBECONTEXT: 'plane' },
+  });
+  try {
+    await createWebsites(kube, namespace, ['before-revoke']);
+    await waitConverged(kube, namespace, ['before-revoke'], 60_000);
+    assert.equal((await execPluginRuns(runs)).length, 1);
+    // The plugin's next run prints a valid token; the one the relay holds is revoked.
+    await writeFile(tokenFile, await relayToken(kube));
+    await kube.delete('v1', 'Secret', RELAY_NAMESPACE, secret.metadata.name);
+    const revoked = new KubeClient({
+      ...plane.restConfig,
+      auth: { type: 'token', token: answer.status.token },
+    });
+    await eventually('the bound token to be refused', () =>
+      revoked.request('GET', '/version').then(
+        () => undefined,
+        (error: unknown) => (String(error).includes('401') ? true : undefined),
+      ),
+    );
+    await revoked.close();
+    await createWebsites(kube, namespace, ['after-revoke']);
+    await waitConverged(kube, namespace, ['after-revoke'], 60_000);
+    assert.equal((await execPluginRuns(runs)).length, 2, 'one more run, on the 401');
+    assert.equal(
+      await relay.metric('zeroloop_reconciles_total', { result: 'success' }),
+      await relay.metric('zeroloop_reconciles_total'),
+      'every reconcile succeeded',
+    );
+    assert.ok(
+      (await relay.metric('zeroloop_apiserver_errors_total', { code: '4xx' })) >= 1,
+      'the 401 was seen',
     );
   } finally {
     await relay.kill('SIGTERM');
