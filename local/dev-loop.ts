@@ -1,5 +1,4 @@
 // `zeroloop dev`: watches reconcilers' sources; on save rebuilds, waits for wrangler's reload, reconciles their primaries again.
-import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { builtHash } from '../reconcilers/pipeline/cache.ts';
 import { PipelineError } from '../reconcilers/pipeline/errors.ts';
@@ -9,6 +8,7 @@ import { PROJECT_ROOT } from '../reconcilers/pipeline/paths.ts';
 import type { Controller } from '../relay/controller/controller.ts';
 import type { Manager } from '../relay/config/manager.ts';
 import { logMark, reloadedSince } from './reload.ts';
+import { type SourceWatcher, watchSources } from './source-watcher.ts';
 
 export interface DevLoopOptions {
   /** The reconcilers to watch (folders under reconcilers/). */
@@ -36,10 +36,9 @@ function controllersOf(manager: Manager, name: string): Controller[] {
 export function startDevLoop(options: DevLoopOptions): DevLoop {
   const { names, manager, say } = options;
   const debounceMs = options.debounceMs ?? 30;
-  const watchers: FSWatcher[] = [];
+  const watchers: SourceWatcher[] = [];
   /** Builds run one at a time; a save during a build queues one more. */
   let running: Promise<void> = Promise.resolve();
-  const timers = new Map<string, NodeJS.Timeout>();
 
   const rebuild = async (name: string, savedAt: number): Promise<void> => {
     say(`dev: ${name} changed, rebuilding…`);
@@ -75,30 +74,27 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
 
   for (const name of names) {
     const dir = join(PROJECT_ROOT, 'reconcilers', name);
-    const watcher = watch(dir, { recursive: true }, (_event, file) => {
-      if (file === null || !(file.startsWith('src') || file === 'reconciler.json')) return;
-      const savedAt = performance.now();
-      clearTimeout(timers.get(name));
-      timers.set(
-        name,
-        setTimeout(() => {
-          running = running.then(() =>
-            rebuild(name, savedAt).catch((error: unknown) => {
-              say(`dev: ${name}: ${error instanceof Error ? error.message : String(error)}`);
-            }),
-          );
-        }, debounceMs),
-      );
+    const watcher = watchSources(dir, {
+      debounceMs,
+      onSave: (savedAt) => {
+        running = running.then(() =>
+          rebuild(name, savedAt).catch((error: unknown) => {
+            say(`dev: ${name}: ${error instanceof Error ? error.message : String(error)}`);
+          }),
+        );
+      },
     });
     watchers.push(watcher);
   }
-  say(
-    `dev: watching ${names.map((n) => `reconcilers/${n}/src`).join(', ')}; save a file to rebuild and reconcile again`,
-  );
+  // Said once every folder is watched: a save after this line is seen.
+  void Promise.all(watchers.map((w) => w.ready)).then(() => {
+    say(
+      `dev: watching ${names.map((n) => `reconcilers/${n}/src`).join(', ')}; save a file to rebuild and reconcile again`,
+    );
+  });
   return {
     stop: () => {
       for (const w of watchers) w.close();
-      for (const t of timers.values()) clearTimeout(t);
     },
   };
 }
