@@ -2,7 +2,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ensureBinaries } from './build.ts';
 import type { Binaries } from './build.ts';
 import {
@@ -58,8 +57,6 @@ export interface ControlPlaneOptions {
 export interface ControlPlane {
   /** `<dir>/kubeconfig`: admin (system:masters) credentials for the cluster. */
   readonly kubeconfigPath: string;
-  /** A ready client configuration, loaded from that kubeconfig. */
-  readonly kubeConfig: KubeConfig;
   /** The API server URL, `https://127.0.0.1:<port>`. */
   readonly server: string;
   /** The admin bearer token (also in the kubeconfig), e.g. for curl. */
@@ -279,8 +276,6 @@ async function startOnce(
       { deadline, children },
     );
 
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(kubeconfigYaml);
     let nodes: string[] = [];
     if (workloads) {
       const api = { server, ca: caPem, token: adminToken };
@@ -354,7 +349,6 @@ async function startOnce(
     log('info', 'controlplane.ready', { elapsedMs: Date.now() - started, kubeconfig: l.kubeconfig, server });
     return {
       kubeconfigPath: l.kubeconfig,
-      kubeConfig,
       server,
       adminToken,
       caPem,

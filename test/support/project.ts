@@ -139,9 +139,10 @@ export function startInProject(cwd: string, command: string, args: readonly stri
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
+          const state = child.exitCode === null ? 'still running' : `exited ${String(child.exitCode)}`;
           reject(
             new Error(
-              `${command} ${args.join(' ')} printed no line matching ${String(re)}:\n${lines.join('\n')}`,
+              `${command} ${args.join(' ')} (${state}) printed no line matching ${String(re)}:\n${lines.join('\n')}`,
             ),
           );
         }, timeoutMs);
@@ -150,6 +151,7 @@ export function startInProject(cwd: string, command: string, args: readonly stri
       }),
     output: () => lines.join('\n'),
     interrupt: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const group = -(child.pid ?? 0);
       process.kill(group, 'SIGINT');
       // What a second Ctrl-C would do, if the first has not stopped it within 30 s.
