@@ -61,6 +61,10 @@ export interface BuildImageOptions {
   out?: string;
   /** Download the Debian packages again (a newer security release). */
   refreshDebs?: boolean;
+  /** Seconds since the epoch for the image's and every file's time (default: SOURCE_DATE_EPOCH, else the last commit's). */
+  sourceDateEpoch?: number;
+  /** The org.opencontainers.image.revision label (default: `git rev-parse HEAD`). */
+  revision?: string;
   /** The node binary to ship (default: npm's, node_modules/.bin/node). */
   nodeBinary?: string;
   logger?: Logger;
@@ -100,8 +104,8 @@ async function git(args: string[]): Promise<string | undefined> {
 }
 
 /** SOURCE_DATE_EPOCH, else the last commit's time: the same commit gives the same image. */
-async function createdAt(env: NodeJS.ProcessEnv): Promise<string> {
-  const epoch = env.SOURCE_DATE_EPOCH ?? (await git(['log', '-1', '--format=%ct']));
+async function createdAt(env: NodeJS.ProcessEnv, pinned: number | undefined): Promise<string> {
+  const epoch = pinned ?? env.SOURCE_DATE_EPOCH ?? (await git(['log', '-1', '--format=%ct']));
   const seconds = Number(epoch ?? 0);
   if (!Number.isInteger(seconds) || seconds < 0)
     throw new ImageBuildFailed(
@@ -196,10 +200,10 @@ export async function buildImage(options: BuildImageOptions = {}): Promise<Built
       version,
       source: options.source ?? DEFAULT_SOURCE,
       licenses: packageJson.license,
-      revision: await git(['rev-parse', 'HEAD']),
+      revision: options.revision ?? (await git(['rev-parse', 'HEAD'])),
       nodeVersion: layers.nodeVersion,
     });
-    const created = await createdAt(process.env);
+    const created = await createdAt(process.env, options.sourceDateEpoch);
     const debList = debs.map((d) => `${d.package}=${d.version}`).join(' ');
     const spec = {
       ref,
