@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Discovery } from '../relay/kube/discovery.ts';
-import { ApiListerWatcher } from '../relay/kube/list-watch.ts';
+import { ApiListerWatcher } from '../relay/watch/list-watch.ts';
 import { InformerFactory } from '../relay/watch/informer.ts';
 import { eventually } from '../test/support/kube.ts';
 import { DATABASE, DATABASE_RECONCILER, POD, startRelayEnv } from '../test/support/relay-env.ts';

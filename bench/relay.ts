@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane } from '../cluster/index.ts';
 import { Discovery } from '../relay/kube/discovery.ts';
-import { ApiListerWatcher } from '../relay/kube/list-watch.ts';
+import { ApiListerWatcher } from '../relay/watch/list-watch.ts';
 import { loadKubeconfigFile } from '../relay/kube/rest-config.ts';
 import { InformerFactory } from '../relay/watch/informer.ts';
 import { TestKube } from '../test/support/kube.ts';

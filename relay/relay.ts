@@ -11,7 +11,7 @@ import { KubeClient } from './kube/client.ts';
 import { Discovery } from './kube/discovery.ts';
 import { findForbidden } from './kube/forbidden.ts';
 import { ApiHealth, codeClass } from './kube/health.ts';
-import { ApiListerWatcher } from './kube/list-watch.ts';
+import { ApiListerWatcher } from './watch/list-watch.ts';
 import type { RestConfig } from './kube/rest-config.ts';
 import type { Logger } from './observe/log.ts';
 import { createLogger } from './observe/log.ts';

@@ -1,6 +1,6 @@
 // Watches a namespace's Websites, Deployments and ConfigMaps as any client would, and records when each Website converged.
 import { Discovery } from '../../relay/kube/discovery.ts';
-import { ApiListerWatcher } from '../../relay/kube/list-watch.ts';
+import { ApiListerWatcher } from '../../relay/watch/list-watch.ts';
 import type { KObject } from '../../relay/kube/object.ts';
 import { InformerFactory } from '../../relay/watch/informer.ts';
 import type { TestKube } from '../../test/support/kube.ts';

@@ -28,7 +28,7 @@ import type { ResourceInfo } from '../kube/discovery.ts';
 import { objectPath } from '../kube/discovery.ts';
 import { asForbidden } from '../kube/forbidden.ts';
 import { KObject } from '../kube/object.ts';
-import type { PhaseTimer } from '../controller/phases.ts';
+import type { PhaseTimer } from '../observe/phases.ts';
 import { unchanged } from './intent.ts';
 import { identity, isStampedBy, OWNER_LABEL, RECONCILER_LABEL } from './ownership.ts';
 

@@ -15,7 +15,7 @@ import type { ReconcileRecord } from '../controller/controller.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Forbidden } from '../kube/forbidden.ts';
 import { ALWAYS_LEADING, type Leadership } from '../election/leadership.ts';
-import type { KindScope } from '../kube/list-watch.ts';
+import type { KindScope } from '../watch/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { Logger } from '../observe/log.ts';
 import { initializeReconcilerSeries } from '../observe/metrics.ts';
@@ -24,8 +24,8 @@ import { primaryChanged } from '../controller/predicates.ts';
 import type { SharedInformer } from '../watch/informer.ts';
 import { scopeId } from '../watch/informer.ts';
 import type { AnswerVersions } from '../dispatch/dispatcher.ts';
-import type { ControllerConfig, ReconcilerSpec } from './reconciler.ts';
-import { RECONCILER_KIND, ReconcilerResource } from './reconciler.ts';
+import type { ControllerConfig, ReconcilerSpec } from '../api/reconciler.ts';
+import { RECONCILER_KIND, ReconcilerResource } from '../api/reconciler.ts';
 import { INCOMPATIBLE_WORKER, WorkerCompatibility } from './worker-compatibility.ts';
 
 /** The signing Secret could not be read: create it, or grant the relay `get` on it. */

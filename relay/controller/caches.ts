@@ -1,7 +1,7 @@
 // One controller's primary and owned-object informers (primaries indexed by uid, owned objects by owner uid) and their lookups.
 import { kindId } from '../../src/keys.ts';
 import { OWNER_INDEX, ownerUids, stampedByOther } from '../apply/ownership.ts';
-import type { KindScope } from '../kube/list-watch.ts';
+import type { KindScope } from '../watch/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { DeltaHandler, InformerFactory, SharedInformer } from '../watch/informer.ts';
 import { storeKey } from '../watch/store.ts';

@@ -21,7 +21,7 @@ import { withIntent } from '../apply/intent.ts';
 import { checkScope, ScopeRejected } from '../apply/scope.ts';
 import type { Clock } from '../clock.ts';
 import { realClock, sleep } from '../clock.ts';
-import type { ControllerConfig } from '../config/reconciler.ts';
+import type { ControllerConfig } from '../api/reconciler.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { ALWAYS_LEADING, type Leadership, whenLeading } from '../election/leadership.ts';
 import { newTraceparent } from '../dispatch/dispatcher.ts';
@@ -30,7 +30,7 @@ import { buildRequest } from '../dispatch/snapshot.ts';
 import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import type { Discovery, ResourceInfo } from '../kube/discovery.ts';
 import { type Forbidden, findForbidden } from '../kube/forbidden.ts';
-import type { KindScope } from '../kube/list-watch.ts';
+import type { KindScope } from '../watch/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import { errorFields, type Logger } from '../observe/log.ts';
 import type { RelayMetrics } from '../observe/metrics.ts';
@@ -58,7 +58,7 @@ import {
 } from './result.ts';
 import { callWorker, probeWorker, type WorkerCallDeps } from './worker-call.ts';
 import { OutageGate } from './outage-gate.ts';
-import { PhaseTimer } from './phases.ts';
+import { PhaseTimer } from '../observe/phases.ts';
 
 export type { ReconcileRecord, ReconcileResult, WorkerExchange } from './result.ts';
 

@@ -2,7 +2,7 @@
 import { kindId } from '../../src/keys.ts';
 import type { Clock } from '../clock.ts';
 import { sleep } from '../clock.ts';
-import type { ReconcilerSpec } from '../config/reconciler.ts';
+import type { ReconcilerSpec } from '../api/reconciler.ts';
 import type { Discovery, ResourceInfo } from '../kube/discovery.ts';
 import type { Logger } from '../observe/log.ts';
 import { ExponentialBackoff } from '../queue/rate-limited.ts';

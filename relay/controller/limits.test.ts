@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ReconcileResponse } from '../../src/protocol/schemas.ts';
-import { AnswerLimits } from '../config/reconciler.ts';
+import { AnswerLimits } from '../api/reconciler.ts';
 import { AnswerLimitExceeded, bound } from './limits.ts';
 
 const limits = AnswerLimits.parse({});

@@ -1,6 +1,6 @@
 // Holds one answer to the Reconciler's limits: too many objects or too big a status rejects it; Events are capped; requeue-after is clamped.
 import type { ReconcileResponse, ReconcilerEvent } from '../../src/protocol/schemas.ts';
-import type { AnswerLimits } from '../config/reconciler.ts';
+import type { AnswerLimits } from '../api/reconciler.ts';
 
 /** The answer broke a limit of its Reconciler; nothing of it was applied. */
 export class AnswerLimitExceeded extends Error {

@@ -1,6 +1,6 @@
 // One controller's related-selector watches: each primary's selectors, the shared informers they need, and the primaries a change wakes.
 import { kindId, objectKey } from '../../src/keys.ts';
-import type { KindScope } from '../kube/list-watch.ts';
+import type { KindScope } from '../watch/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { InformerFactory, SharedInformer } from '../watch/informer.ts';
 import { scopeId } from '../watch/informer.ts';

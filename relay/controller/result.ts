@@ -5,7 +5,7 @@ import type { EventSpec } from '../apply/events.ts';
 import { ScopeRejected } from '../apply/scope.ts';
 import { DispatchError } from '../dispatch/errors.ts';
 import type { ErrorFields } from '../observe/log.ts';
-import type { PhaseTimes } from './phases.ts';
+import type { PhaseTimes } from '../observe/phases.ts';
 import { AnswerLimitExceeded } from './limits.ts';
 import { RelatedWatchNotSynced } from './related-watches.ts';
 

@@ -3,7 +3,7 @@ import { fetch } from 'undici';
 import { ROUTES } from '../../src/protocol/routes.ts';
 import type { ReconcileRequest, ReconcileResponse } from '../../src/protocol/schemas.ts';
 import type { Clock } from '../clock.ts';
-import type { ControllerConfig } from '../config/reconciler.ts';
+import type { ControllerConfig } from '../api/reconciler.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { DispatchError } from '../dispatch/errors.ts';
 import type { RelayMetrics } from '../observe/metrics.ts';

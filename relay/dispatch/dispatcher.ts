@@ -13,7 +13,7 @@ import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { DEFAULT_KEY_ID, signHeaders } from '../../src/signing.ts';
 import type { Clock } from '../clock.ts';
 import { realClock } from '../clock.ts';
-import { parseRetryAfter } from '../kube/client.ts';
+import { parseRetryAfter } from '../retry-after.ts';
 import { protocolMismatch, refusedAsIncompatible, unstatedProtocol } from './compatibility.ts';
 import type { DispatchErrorKind } from './errors.ts';
 import { ADVICE, DispatchError } from './errors.ts';

@@ -10,6 +10,7 @@ import type { ConnectionOptions } from './connection.ts';
 import { Connection } from './connection.ts';
 import { Status } from './object.ts';
 import type { RestConfig } from './rest-config.ts';
+import { parseRetryAfter } from '../retry-after.ts';
 
 /** The apiserver answered with a non-2xx status. `status` 0 means no answer (network failure). */
 export class KubeApiError extends Error {
@@ -312,12 +313,4 @@ function errorFrom(method: string, path: string, status: number, text: string, r
     message,
     retryAfterMs: parseRetryAfter(retryAfter),
   });
-}
-
-/** Retry-After in seconds or as an HTTP date, to milliseconds. */
-export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

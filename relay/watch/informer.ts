@@ -4,7 +4,7 @@
 // change (related selectors, later). The last release stops the watch. A subscriber that joins an
 // informer that has already synced gets no replay of existing objects: it reads the store.
 import type { Clock } from '../clock.ts';
-import type { KindScope } from '../kube/list-watch.ts';
+import type { KindScope } from './list-watch.ts';
 import type { Delta } from './store.ts';
 import { Store } from './store.ts';
 import type { ListerWatcher, RestartReason } from './watcher.ts';

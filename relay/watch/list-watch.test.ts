@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LAST_APPLIED, trim } from './list-watch.ts';
-import type { KObject } from './object.ts';
+import type { KObject } from '../kube/object.ts';
 
 test('trim should drop managedFields and the last-applied-configuration annotation, keeping other annotations', () => {
   const obj: KObject = {

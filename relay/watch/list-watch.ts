@@ -1,11 +1,11 @@
 // The apiserver's ListerWatcher for one kind (optionally one namespace): paged list, watch with bookmarks.
 import * as z from 'zod/mini';
-import type { ListerWatcher, WatchEnd, WatchEvent } from '../watch/watcher.ts';
-import type { KubeClient } from './client.ts';
-import type { Discovery } from './discovery.ts';
-import { collectionPath } from './discovery.ts';
-import { asForbidden } from './forbidden.ts';
-import { KObject, ListMeta, Status } from './object.ts';
+import type { ListerWatcher, WatchEnd, WatchEvent } from './watcher.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { Discovery } from '../kube/discovery.ts';
+import { collectionPath } from '../kube/discovery.ts';
+import { asForbidden } from '../kube/forbidden.ts';
+import { KObject, ListMeta, Status } from '../kube/object.ts';
 
 const ListResponse = z.looseObject({ metadata: ListMeta, items: z.array(z.unknown()) });
 /** kubectl's copy of the whole last applied manifest: often the largest annotation, never used by the relay. */
