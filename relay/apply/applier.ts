@@ -302,7 +302,7 @@ function foreignOwner(live: KObject): string {
  * finalizers are untouched, and applying an empty list drops only ours.
  */
 export async function setFinalizer(
-  client: KubeClient,
+  client: Pick<KubeClient, 'request'>,
   input: {
     key: string;
     reconciler: string;

@@ -60,7 +60,7 @@ export function planFinalizer(
 
 /** Adds the finalizer (step 2); throws ApplyFailed on failure. */
 export async function addFinalizer(
-  client: KubeClient,
+  client: Pick<KubeClient, 'request'>,
   target: FinalizerTarget,
   plan: FinalizerPlan,
 ): Promise<void> {
@@ -69,7 +69,7 @@ export async function addFinalizer(
 
 /** Removes the finalizer (step 4); a primary already gone counts as done; throws ApplyFailed otherwise. */
 export async function removeFinalizer(
-  client: KubeClient,
+  client: Pick<KubeClient, 'request'>,
   target: FinalizerTarget,
   plan: FinalizerPlan,
 ): Promise<void> {

@@ -1,0 +1,72 @@
+// One controller's outage gates, the worker's and the apiserver's: which failure closes which, and the gate a key waits on while one is closed.
+import { ApplyFailed } from '../apply/applier.ts';
+import type { Clock } from '../clock.ts';
+import { DispatchError } from '../dispatch/errors.ts';
+import { KubeApiError } from '../kube/client.ts';
+import type { Logger } from '../observe/log.ts';
+import type { Dependency } from './outcome.ts';
+import { OutageGate } from './outage-gate.ts';
+
+export interface OutagesOptions {
+  clock: Clock;
+  log: Logger;
+  /** Whether the worker answers its health check. */
+  probeWorker: () => Promise<boolean>;
+  /** Whether the apiserver answers. */
+  probeApiserver: () => Promise<boolean>;
+  /** Adds back a key a gate held, once its dependency answers. */
+  release: (key: string) => void;
+  /** The worker's gate opened (true) or closed (false). */
+  onWorkerReachable: (reachable: boolean) => void;
+}
+
+export class Outages {
+  #gates: Record<Dependency, OutageGate>;
+
+  constructor(o: OutagesOptions) {
+    const gate = (what: Dependency, probe: () => Promise<boolean>, onChange?: (open: boolean) => void) =>
+      new OutageGate({
+        clock: o.clock,
+        probe,
+        release: (keys) => {
+          o.log.info(`${what} reachable again; releasing parked primaries`, { parked: keys.length });
+          for (const key of keys) o.release(key);
+        },
+        onChange: (open) => {
+          onChange?.(open);
+          if (!open) o.log.warn(`${what} unreachable; parking primaries and probing it`, {});
+        },
+      });
+    this.#gates = {
+      worker: gate('worker', o.probeWorker, o.onWorkerReachable),
+      apiserver: gate('apiserver', o.probeApiserver),
+    };
+  }
+
+  /** The dependency that is down now (the apiserver first), if any. */
+  closed(): Dependency | undefined {
+    if (!this.#gates.apiserver.open) return 'apiserver';
+    if (!this.#gates.worker.open) return 'worker';
+    return undefined;
+  }
+
+  park(gate: Dependency, key: string): void {
+    this.#gates[gate].park(key);
+  }
+
+  /** Closes the gate a failure shows to be down: an unreachable worker, or an apply that got no answer. */
+  failed(error: unknown): void {
+    if (error instanceof DispatchError && error.name === 'WorkerUnavailable') this.#gates.worker.down();
+    if (error instanceof ApplyFailed && apiserverUnreachable(error.cause)) this.#gates.apiserver.down();
+  }
+
+  stop(): void {
+    this.#gates.worker.stop();
+    this.#gates.apiserver.stop();
+  }
+}
+
+/** A write that got no answer, or the apiserver's 503 (starting, or shedding load): not the answer's fault. */
+function apiserverUnreachable(cause: unknown): boolean {
+  return cause instanceof KubeApiError && (cause.status === 0 || cause.status === 503);
+}
