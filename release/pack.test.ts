@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { PackFailed, REPO_ROOT, rewriteImports } from './pack.ts';
+import { importedPackages, PackFailed, REPO_ROOT, rewriteImports } from './pack.ts';
 
 const workspaces = new Map([
   [join(REPO_ROOT, 'src') + '/', '@zeroloop/protocol'],
@@ -35,4 +35,16 @@ test('rewriteImports should refuse an import of a folder no package ships', () =
     (error: unknown) =>
       error instanceof PackFailed && error.message.includes('which is in no published package'),
   );
+});
+
+test('importedPackages should name the packages a compiled module imports, not builtins or relative files', () => {
+  const text = [
+    "import * as z from 'zod/mini';",
+    "import { Agent } from 'undici';",
+    "import { readFile } from 'node:fs/promises';",
+    "import { x } from './local.js';",
+    "import { build } from '@bytecodealliance/jco/api';",
+    "const lazy = await import('js-yaml');",
+  ].join('\n');
+  assert.deepEqual([...importedPackages(text)].sort(), ['@bytecodealliance/jco', 'js-yaml', 'undici', 'zod']);
 });

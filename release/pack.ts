@@ -121,6 +121,44 @@ async function stageRelayBundle(manifest: WorkspaceManifest, stage: string): Pro
   await cp(join(REPO_ROOT, 'relay', 'README.md'), join(stage, 'README.md'));
 }
 
+const BARE_IMPORT = /(?:from\s+|import\s*\(\s*)'([^.'/][^']*)'/g;
+
+/** The npm packages a compiled module imports (`zod/mini` → `zod`, `@scope/x/y` → `@scope/x`), not `node:` builtins. */
+export function importedPackages(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const [, specifier = ''] of text.matchAll(BARE_IMPORT)) {
+    if (specifier.startsWith('node:') || specifier.includes('${')) continue;
+    const parts = specifier.split('/');
+    names.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier));
+  }
+  return names;
+}
+
+/**
+ * Every package the compiled files import must be a dependency of the package that ships them: the CLI
+ * compiles the relay, the pipeline and the control plane's code in, and inherits their imports.
+ */
+async function checkDependencies(
+  spec: PackageSpec,
+  stage: string,
+  manifest: WorkspaceManifest,
+): Promise<void> {
+  const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...(spec.optionalImports ?? [])]);
+  const missing = new Map<string, string>();
+  for (const file of await filesUnder(stage)) {
+    if (!file.endsWith('.js') || (spec.assets ?? []).some((asset) => file.startsWith(`${asset}/`))) continue;
+    for (const name of importedPackages(await readFile(join(stage, file), 'utf8')))
+      if (!declared.has(name) && !missing.has(name)) missing.set(name, file);
+  }
+  if (missing.size > 0)
+    throw new PackFailed(
+      manifest.name,
+      `its compiled code imports packages its package.json does not list: ${[...missing]
+        .map(([name, file]) => `${name} (${file})`)
+        .join(', ')}; add them to its dependencies`,
+    );
+}
+
 async function stageCompiled(spec: PackageSpec, manifest: WorkspaceManifest, stage: string): Promise<void> {
   const tsconfig = join(stage, '..', `${manifest.name.replace('/', '+')}.tsconfig.json`);
   await writeFile(
@@ -152,6 +190,7 @@ async function stageCompiled(spec: PackageSpec, manifest: WorkspaceManifest, sta
       recursive: true,
       filter: (source) => !source.endsWith('.test.ts'),
     });
+  await checkDependencies(spec, stage, manifest);
   await writeManifest(stage, { ...withoutFields(manifest, ['bin', 'exports']), ...spec.manifest });
   const readme = join(REPO_ROOT, spec.dir, 'README.md');
   await cp(readme, join(stage, 'README.md')).catch(() => undefined);

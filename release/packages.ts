@@ -21,6 +21,8 @@ export interface PackageSpec {
   readonly entries?: readonly string[];
   /** For `compiled`: folders and files copied as they are (templates, Go modules, the WIT), relative to the repository. */
   readonly assets?: readonly string[];
+  /** For `compiled`: packages its code imports only when the project has them (never a dependency). */
+  readonly optionalImports?: readonly string[];
   /** For `compiled`: the package.json fields that point at compiled files. */
   readonly manifest?: Readonly<Record<string, unknown>>;
 }
@@ -59,6 +61,8 @@ export const PACKAGES: readonly PackageSpec[] = [
       'deploy/crds',
       'local/live/page',
     ],
+    // `zeroloop new` formats what it writes with the project's prettier, when it has one.
+    optionalImports: ['prettier'],
     manifest: {
       bin: { zeroloop: 'cli/main.js' },
       exports: {

@@ -115,13 +115,17 @@ export function startInProject(cwd: string, command: string, args: readonly stri
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  let closed = false;
+  // 'close' comes after the last line of output: a wait still unmatched then never will be.
   const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+    child.once('close', () => {
+      closed = true;
+      for (const w of waiters) w();
       resolve();
     });
   });
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
   for (const stream of [child.stdout, child.stderr])
     createInterface({ input: stream }).on('line', (text) => {
       lines.push(text);
@@ -130,28 +134,34 @@ export function startInProject(cwd: string, command: string, args: readonly stri
   return {
     line: (re, timeoutMs = 180_000) =>
       new Promise((resolve, reject) => {
+        const fail = (why: string): void => {
+          waiters.delete(check);
+          clearTimeout(timer);
+          reject(
+            new Error(
+              `${command} ${args.join(' ')} ${why} with no line matching ${String(re)}:\n${lines.join('\n')}`,
+            ),
+          );
+        };
         const check = (): void => {
           const found = lines.find((l) => re.test(l));
-          if (found === undefined) return;
+          if (found === undefined) {
+            if (closed) fail(`exited (${String(child.exitCode ?? child.signalCode)})`);
+            return;
+          }
           waiters.delete(check);
           clearTimeout(timer);
           resolve(found);
         };
         const timer = setTimeout(() => {
-          waiters.delete(check);
-          const state = child.exitCode === null ? 'still running' : `exited ${String(child.exitCode)}`;
-          reject(
-            new Error(
-              `${command} ${args.join(' ')} (${state}) printed no line matching ${String(re)}:\n${lines.join('\n')}`,
-            ),
-          );
+          fail(`ran ${String(timeoutMs)} ms`);
         }, timeoutMs);
         waiters.add(check);
         check();
       }),
     output: () => lines.join('\n'),
     interrupt: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (closed) return;
       const group = -(child.pid ?? 0);
       process.kill(group, 'SIGINT');
       // What a second Ctrl-C would do, if the first has not stopped it within 30 s.
