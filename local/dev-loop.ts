@@ -5,6 +5,9 @@ import { PipelineError } from '../reconcilers/pipeline/errors.ts';
 import type { Logger as PipelineLogger } from '../reconcilers/pipeline/log.ts';
 import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
 import { PROJECT_ROOT } from '../reconcilers/pipeline/paths.ts';
+import { warmToolchain } from '../reconcilers/pipeline/toolchain.ts';
+import { typecheck } from '../reconcilers/pipeline/typecheck.ts';
+import { discover } from '../reconcilers/pipeline/manifest.ts';
 import type { Controller } from '../relay/controller/controller.ts';
 import type { Manager } from '../relay/config/manager.ts';
 import { logMark, reloadedSince } from './reload.ts';
@@ -31,6 +34,20 @@ const ms = (since: number): string => `${String(Math.round(performance.now() - s
 /** The running controllers of reconciler `name` (a Reconciler resource names it in spec.reconciler). */
 function controllersOf(manager: Manager, name: string): Controller[] {
   return [...manager.controllers.values()].filter((c) => c.config.spec.reconciler === name);
+}
+
+/** Type-checks the watched TypeScript reconcilers once, so the checker holds a program to reuse on the first save. */
+async function warmTypecheck(names: readonly string[]): Promise<void> {
+  const sources = (await discover(PROJECT_ROOT)).filter(
+    (s) => names.includes(s.manifest.name) && s.manifest.language === 'typescript',
+  );
+  for (const source of sources) {
+    try {
+      typecheck(source.manifest.name, source.entry);
+    } catch {
+      // A type error shows on the first save's build, where it belongs.
+    }
+  }
 }
 
 export function startDevLoop(options: DevLoopOptions): DevLoop {
@@ -86,6 +103,11 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
     });
     watchers.push(watcher);
   }
+  // The toolchain process and the type checker start warm for the first save, not on it.
+  void warmToolchain().catch(() => undefined);
+  setTimeout(() => {
+    void warmTypecheck(names);
+  }, 0);
   // Said once every folder is watched: a save after this line is seen.
   void Promise.all(watchers.map((w) => w.ready)).then(() => {
     say(

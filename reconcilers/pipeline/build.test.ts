@@ -66,7 +66,10 @@ describe('buildReconciler', () => {
     assert.ok(first.record.wasm.some((m) => m.file === 'core.wasm'));
     const stored = await readdir(coreStoreDir(buildDir));
     for (const file of storeFiles(first.record)) assert.ok(stored.includes(file), file);
-    assert.ok(first.record.inputs.includes(src.entry.slice(PROJECT_ROOT.length)), 'the entry is a hashed input');
+    assert.ok(
+      first.record.inputs.includes(src.entry.slice(PROJECT_ROOT.length)),
+      'the entry is a hashed input',
+    );
 
     const second = await buildReconciler(src, { log: silentLogger, buildDir });
     assert.equal(second.skipped, true);

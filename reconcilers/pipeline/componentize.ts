@@ -1,60 +1,28 @@
 // Turns a bundled ES module into a WebAssembly component of the `reconciler` world (QuickJS or StarlingMonkey).
-import { join, relative } from 'node:path';
-import { readFile, writeFile } from 'node:fs/promises';
-import { pathToFileURL } from 'node:url';
+import { relative, resolve } from 'node:path';
 import { ComponentizeFailed } from './errors.ts';
 import { jco, JcoFailed } from './jco.ts';
 import type { Manifest } from './manifest.ts';
-import { packageDir, PROJECT_ROOT, WIT_DIR, WORLD } from './paths.ts';
-
-/** QuickJS through `jco componentize`: no WASI imports (stubbed to traps), no component-model async. */
-async function quickjs(source: string, out: string): Promise<void> {
-  // componentize-qjs resolves a relative source path twice, so every path is absolute.
-  await jco([
-    'componentize',
-    source,
-    '--wit',
-    WIT_DIR,
-    '--world-name',
-    WORLD,
-    '--backend',
-    'qjs',
-    '--backend-qjs-stub-wasi',
-    '--backend-qjs-disable-async',
-    '-o',
-    out,
-  ]);
-}
-
-interface ComponentizeQjs {
-  componentize(options: {
-    witPath: string;
-    jsSource: string;
-    jsPath: string;
-    world: string;
-    sync: boolean;
-    stubWasi: boolean;
-    optSize: boolean;
-  }): Promise<{ component: Uint8Array }>;
-}
+import { PROJECT_ROOT, WIT_DIR, WORLD } from './paths.ts';
+import { runInToolchain, ToolchainFailed } from './toolchain.ts';
 
 /**
- * QuickJS with componentize-qjs' size-optimized runtime, which the jco CLI does not expose: the
- * same options as `quickjs` plus `optSize`, through the componentize-qjs that jco itself uses.
+ * QuickJS as `jco componentize --backend qjs --backend-qjs-stub-wasi --backend-qjs-disable-async` makes it (no
+ * WASI imports, stubbed to traps; no component-model async), or with componentize-qjs' size-optimized runtime,
+ * which the jco CLI does not expose (`optSize`). Runs in the warm toolchain thread (toolchain.ts): the call
+ * jco makes, without a Node process per build.
  */
-async function quickjsSize(source: string, out: string): Promise<void> {
-  const dir = packageDir('componentize-qjs', packageDir('@bytecodealliance/jco'));
-  const qjs = (await import(pathToFileURL(join(dir, 'index.js')).href)) as ComponentizeQjs;
-  const { component } = await qjs.componentize({
+function quickjs(source: string, out: string, optSize: boolean): Promise<void> {
+  // componentize-qjs resolves a relative source path twice, so every path is absolute.
+  return runInToolchain({
+    op: 'componentize-qjs',
     witPath: WIT_DIR,
-    jsSource: await readFile(source, 'utf8'),
-    jsPath: source,
     world: WORLD,
-    sync: true,
-    stubWasi: true,
-    optSize: true,
+    source,
+    out,
+    optSize,
+    cwd: PROJECT_ROOT,
   });
-  await writeFile(out, component);
 }
 
 /**
@@ -87,10 +55,10 @@ export async function componentize(
 ): Promise<void> {
   try {
     if (manifest.backend === 'starlingmonkey') await starlingmonkey(source, out);
-    else if (manifest.optimize === 'size') await quickjsSize(source, out);
-    else await quickjs(source, out);
+    else await quickjs(resolve(source), resolve(out), manifest.optimize === 'size');
   } catch (error) {
-    const detail = error instanceof JcoFailed ? error.output : String(error);
+    const detail =
+      error instanceof JcoFailed || error instanceof ToolchainFailed ? error.output : String(error);
     throw new ComponentizeFailed(
       manifest.name,
       relative(PROJECT_ROOT, entry),

@@ -58,8 +58,8 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
   const { log, only = [], force = false } = options;
   const release = await acquireLock(join(BUILD_DIR, '.pipeline.lock'), log);
   try {
-    await generateGuestTypes(GUEST_TYPES_DIR);
-    log('guest-types.done', { dir: 'build/guest-types' });
+    const generated = await generateGuestTypes(GUEST_TYPES_DIR);
+    log(generated ? 'guest-types.done' : 'guest-types.skip', { dir: 'build/guest-types' });
 
     const sources = await discover(PROJECT_ROOT);
     const unknown = only.filter((n) => !sources.some((s) => s.manifest.name === n));

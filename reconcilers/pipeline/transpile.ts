@@ -1,8 +1,8 @@
 // Transpiles a component into an ES module plus core wasm files for workerd (`jco transpile -I async`).
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { TranspileFailed } from './errors.ts';
-import { jco, JcoFailed } from './jco.ts';
 import { PROJECT_ROOT } from './paths.ts';
+import { runInToolchain, ToolchainFailed } from './toolchain.ts';
 
 /**
  * Writes `<outDir>/<name>.js` exporting `instantiate(getCoreModule, imports)` and the core modules
@@ -12,23 +12,11 @@ import { PROJECT_ROOT } from './paths.ts';
  */
 export async function transpile(name: string, component: string, outDir: string): Promise<void> {
   try {
-    await jco([
-      'transpile',
-      component,
-      '--name',
-      name,
-      '-o',
-      outDir,
-      '-I',
-      'async',
-      '--no-wasi-shim',
-      '--no-nodejs-compat',
-      '-b',
-      '0',
-      '-q',
-    ]);
+    // `jco transpile <component> --name <name> -o <outDir> -I async --no-wasi-shim --no-nodejs-compat -b 0 -q`,
+    // run in the warm toolchain thread (toolchain.ts).
+    await runInToolchain({ op: 'transpile', component: resolve(component), name, outDir: resolve(outDir) });
   } catch (error) {
-    const detail = error instanceof JcoFailed ? error.output : String(error);
+    const detail = error instanceof ToolchainFailed ? error.output : String(error);
     throw new TranspileFailed(name, relative(PROJECT_ROOT, component), `jco transpile failed:\n${detail}`, {
       cause: error,
     });
