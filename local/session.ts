@@ -14,9 +14,15 @@ export class Session {
   readonly #late: Promise<void>[] = [];
   #stopping: Promise<void> | undefined;
   readonly #onError: (what: string, error: unknown) => void;
+  readonly #onStopped: (what: string, ms: number) => void;
 
-  constructor(onError: (what: string, error: unknown) => void) {
+  /** `onStopped` hears how long each stop took: where a slow Ctrl-C spends its time. */
+  constructor(
+    onError: (what: string, error: unknown) => void,
+    onStopped: (what: string, ms: number) => void = () => undefined,
+  ) {
     this.#onError = onError;
+    this.#onStopped = onStopped;
   }
 
   /** True once `stop` was called. */
@@ -43,10 +49,12 @@ export class Session {
   }
 
   async #run(s: Stopper): Promise<void> {
+    const started = performance.now();
     try {
       await s.stop();
     } catch (error) {
       this.#onError(s.what, error);
     }
+    this.#onStopped(s.what, Math.round(performance.now() - started));
   }
 }

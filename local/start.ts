@@ -42,17 +42,24 @@ if (options === 'help') {
 
 const opts = options;
 const out = createOutput({ logFile: opts.logFile, verbose: opts.verbose });
-const session = new Session((what, error) => {
-  out.warn(`could not stop ${what}: ${error instanceof Error ? error.message : String(error)}`);
-});
+const session = new Session(
+  (what, error) => {
+    out.warn(`could not stop ${what}: ${error instanceof Error ? error.message : String(error)}`);
+  },
+  (what, ms) => {
+    out.json(JSON.stringify({ time: new Date().toISOString(), event: 'stop.done', what, ms }));
+  },
+);
 let worker: LocalWorker | undefined;
 let exiting: Promise<never> | undefined;
 
 /** Stops everything (once) and exits with `code`. */
 function shutdown(code: number): Promise<never> {
   exiting ??= (async () => {
+    const started = performance.now();
     await session.stop();
-    out.say(code === 0 ? 'zeroloop: stopped.' : 'zeroloop: stopped after an error.');
+    const ms = `${String(Math.round(performance.now() - started))} ms`;
+    out.say(code === 0 ? `zeroloop: stopped in ${ms}.` : `zeroloop: stopped after an error in ${ms}.`);
     await out.close();
     process.exit(code);
   })();

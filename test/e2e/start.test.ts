@@ -82,7 +82,7 @@ test('npm start should show reconciles of the samples, serve its URLs, and stop 
   );
   const exit = await start.interrupt();
   assert.deepEqual(exit, { code: 0, signal: null }, start.stderr());
-  assert.match(start.stdout(), /zeroloop: stopped\.$/m);
+  assert.match(start.stdout(), /zeroloop: stopped in \d+ ms\.$/m);
   const left = [...running]
     .filter(([p, started]) => startTime(p) === started)
     .map(([p]) => `${String(p)} ${cmdline(p)}`);
