@@ -29,3 +29,28 @@ test('Session should stop something added while stopping, and wait for it', asyn
   await stopped;
   assert.deepEqual(order.sort(), ['late', 'slow']);
 });
+
+test('Session should stop adjacent concurrent stoppers together, and the rest in order around them', async () => {
+  const events: string[] = [];
+  const session = new Session(() => undefined);
+  const slow = (what: string) => async () => {
+    events.push(`${what} start`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    events.push(`${what} end`);
+  };
+  session.add('temp dir', slow('temp dir'));
+  session.add('plane', slow('plane'), { concurrent: true });
+  session.add('worker', slow('worker'), { concurrent: true });
+  session.add('relay', slow('relay'));
+  await session.stop();
+  assert.deepEqual(events, [
+    'relay start',
+    'relay end',
+    'worker start',
+    'plane start',
+    'worker end',
+    'plane end',
+    'temp dir start',
+    'temp dir end',
+  ]);
+});

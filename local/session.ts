@@ -3,6 +3,15 @@
 interface Stopper {
   what: string;
   stop: () => Promise<void>;
+  concurrent: boolean;
+}
+
+export interface StopOptions {
+  /**
+   * Independent of its neighbours: adjacent stoppers that all say so stop together (the worker and the
+   * control plane: neither needs the other to stop). Default false: in order.
+   */
+  concurrent?: boolean;
 }
 
 /**
@@ -30,18 +39,26 @@ export class Session {
     return this.#stopping !== undefined;
   }
 
-  add(what: string, stop: () => Promise<void>): void {
+  add(what: string, stop: () => Promise<void>, options: StopOptions = {}): void {
+    const stopper = { what, stop, concurrent: options.concurrent === true };
     if (this.#stopping !== undefined) {
-      this.#late.push(this.#run({ what, stop }));
+      this.#late.push(this.#run(stopper));
       return;
     }
-    this.#stack.push({ what, stop });
+    this.#stack.push(stopper);
   }
 
-  /** Runs every stop function, last added first. Idempotent. */
+  /** Runs every stop function, last added first (adjacent concurrent ones together). Idempotent. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      for (let s = this.#stack.pop(); s !== undefined; s = this.#stack.pop()) await this.#run(s);
+      for (let s = this.#stack.pop(); s !== undefined; s = this.#stack.pop()) {
+        const together = [s];
+        while (s.concurrent && this.#stack.at(-1)?.concurrent === true) {
+          const next = this.#stack.pop();
+          if (next !== undefined) together.push(next);
+        }
+        await Promise.all(together.map((t) => this.#run(t)));
+      }
       // Whatever finished starting meanwhile is being stopped too: wait for it.
       for (const late of this.#late) await late;
     })();

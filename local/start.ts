@@ -51,6 +51,8 @@ const session = new Session(
   },
 );
 let worker: LocalWorker | undefined;
+/** How long the relay lets in-flight reconciles finish on Ctrl-C. */
+const RELAY_STOP_DEADLINE_MS = 1_000;
 let exiting: Promise<never> | undefined;
 
 /** Stops everything (once) and exits with `code`. */
@@ -136,7 +138,8 @@ async function run(): Promise<void> {
       const started = await startLocalWorker({ secret, dir, logPath: workerLogPath(out.logFile) });
       worker = started;
       out.say(`worker: ready at ${started.url}`);
-      session.add('the worker', () => started.stop());
+      // The worker and the control plane stop side by side: neither needs the other to go.
+      session.add('the worker', () => started.stop(), { concurrent: true });
       void started.exited.then(() => {
         if (exiting !== undefined) return;
         out.warn(`worker: wrangler dev exited on its own (log ${started.logPath})`);
@@ -188,7 +191,9 @@ async function run(): Promise<void> {
       },
     }),
   });
-  session.add('the relay', () => relay.stop());
+  // Ctrl-C of a local run: a reconcile in flight is not worth waiting 10 s for (the relay's default); it
+  // runs again on the next start, as after any stop.
+  session.add('the relay', () => relay.stop(RELAY_STOP_DEADLINE_MS));
   // The live page watches the relay's reconcile observers; it stops before the relay (stops run last-added first).
   const page = await startLivePage({ source: relay.manager });
   session.add('the live page', () => page.close());
@@ -282,7 +287,7 @@ async function startCluster(output: Output): Promise<LocalCluster> {
   const cluster = await embeddedCluster(clusterProgress(output));
   const plane = cluster.plane;
   if (plane !== undefined) {
-    session.add('the control plane', () => plane.stop());
+    session.add('the control plane', () => plane.stop(), { concurrent: true });
     void plane.crashed.then((crash) => {
       if (exiting !== undefined) return;
       output.warn(`cluster: ${crash.component} exited on its own (log ${crash.logPath})`);

@@ -59,7 +59,7 @@ test('npm start should show reconciles of the samples, serve its URLs, and stop 
   assert.match(start.stdout(), new RegExp(`kubectl -n ${namespace} patch website hello`));
   // On a cluster it did not start, the demo stays in its namespace, and says so.
   assert.match(start.stdout(), new RegExp(`watching namespace ${namespace} only`));
-  assert.match(start.stdout(), new RegExp(`The example reconcilers watch only namespace ${namespace} `));
+  assert.match(start.stdout(), new RegExp(`The reconcilers watch only namespace ${namespace} `));
   const reconciler = await kube.get('zeroloop.dev/v1alpha1', 'Reconciler', undefined, `${namespace}-website`);
   assert.deepEqual((reconciler?.spec as { namespaces?: string[] } | undefined)?.namespaces, [namespace]);
 
