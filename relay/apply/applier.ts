@@ -22,7 +22,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { kindId } from '../../src/keys.ts';
 import type { JsonObject } from '../../src/protocol/schemas.ts';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeRequester } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import { objectPath } from '../kube/discovery.ts';
@@ -102,9 +102,9 @@ interface Write {
 }
 
 export class Applier {
-  #client: KubeClient;
+  #client: KubeRequester;
 
-  constructor(options: { client: KubeClient }) {
+  constructor(options: { client: KubeRequester }) {
     this.#client = options.client;
   }
 
@@ -302,7 +302,7 @@ function foreignOwner(live: KObject): string {
  * finalizers are untouched, and applying an empty list drops only ours.
  */
 export async function setFinalizer(
-  client: Pick<KubeClient, 'request'>,
+  client: KubeRequester,
   input: {
     key: string;
     reconciler: string;

@@ -19,7 +19,7 @@
 // their deletion then waits until someone removes it. A reconciler that never answers `finalized`
 // blocks the deletion too (as with any Kubernetes finalizer).
 import { setFinalizer } from '../apply/applier.ts';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeRequester } from '../kube/client.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import type { KObject } from '../kube/object.ts';
 
@@ -60,7 +60,7 @@ export function planFinalizer(
 
 /** Adds the finalizer (step 2); throws ApplyFailed on failure. */
 export async function addFinalizer(
-  client: Pick<KubeClient, 'request'>,
+  client: KubeRequester,
   target: FinalizerTarget,
   plan: FinalizerPlan,
 ): Promise<void> {
@@ -69,7 +69,7 @@ export async function addFinalizer(
 
 /** Removes the finalizer (step 4); a primary already gone counts as done; throws ApplyFailed otherwise. */
 export async function removeFinalizer(
-  client: Pick<KubeClient, 'request'>,
+  client: KubeRequester,
   target: FinalizerTarget,
   plan: FinalizerPlan,
 ): Promise<void> {

@@ -12,7 +12,7 @@ import { withIntent } from '../apply/intent.ts';
 import { identity, stamp } from '../apply/ownership.ts';
 import { checkScope } from '../apply/scope.ts';
 import { buildRequest } from '../dispatch/snapshot.ts';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeRequester } from '../kube/client.ts';
 import type { KObject } from '../kube/object.ts';
 import type { PhaseTimer } from '../observe/phases.ts';
 import { ownedAfter } from './after-apply.ts';
@@ -38,7 +38,7 @@ export interface RelatedSelectors {
 export interface SyncDeps {
   config: ControllerConfig;
   /** Adds and removes the finalizer. */
-  client: Pick<KubeClient, 'request'>;
+  client: KubeRequester;
   applier: { apply(input: ApplyInput): Promise<ApplyResult> };
   worker: WorkerClient;
   related: RelatedSelectors;

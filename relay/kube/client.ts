@@ -80,7 +80,7 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * Decides whether this client may write now (leader election's fence): throws when it may not, else
@@ -314,3 +314,6 @@ function errorFrom(method: string, path: string, status: number, text: string, r
     retryAfterMs: parseRetryAfter(retryAfter),
   });
 }
+
+/** What most users of the client need: one request (a fake in unit tests, the elector's fence in front of writes). */
+export type KubeRequester = Pick<KubeClient, 'request'>;
