@@ -47,6 +47,8 @@ export const PACKAGES: readonly PackageSpec[] = [
       'local/start.ts',
       'reconcilers/pipeline/node-loader.ts',
       'reconcilers/pipeline/preopens.ts',
+      // Started as a child process by reconcilers/pipeline/toolchain.ts, never imported.
+      'reconcilers/pipeline/toolchain-worker.ts',
     ],
     assets: [
       'wit',
