@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { stop as stopEsbuild } from 'esbuild';
 import { builtHash } from '../reconcilers/pipeline/cache.ts';
 import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
+import { stopToolchain } from '../reconcilers/pipeline/toolchain.ts';
 import { createLogger } from '../relay/observe/log.ts';
 import { startRelay } from '../relay/relay.ts';
 import { parseStartArgs, USAGE, UsageError } from './args.ts';
@@ -100,6 +101,7 @@ async function run(): Promise<void> {
   out.say(`zeroloop: starting (JSON logs: ${out.logFile})`);
   const dir = await mkdtemp(join(tmpdir(), 'zeroloop-start-'));
   session.add('the temp dir', () => rm(dir, { recursive: true, force: true }));
+  session.add('the build toolchain', stopToolchain, { concurrent: true });
   // A given kubeconfig is checked first: a typo should fail before anything starts.
   const given =
     opts.kubeconfig !== undefined

@@ -102,9 +102,16 @@ export function warmToolchain(): Promise<void> {
   return runInToolchain({ op: 'warm' });
 }
 
-/** Ends the toolchain process (a CLI or test that wants to exit at once); the next job starts a new one. */
-export function stopToolchain(): void {
+/** Ends the toolchain process and resolves once it is gone; the next job starts a new one. */
+export function stopToolchain(): Promise<void> {
   const c = child;
   child = undefined;
-  c?.kill();
+  if (c?.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  const gone = new Promise<void>((resolve) => {
+    c.once('exit', () => {
+      resolve();
+    });
+  });
+  c.kill();
+  return gone;
 }
