@@ -174,8 +174,8 @@ async function stageCompiled(spec: PackageSpec, manifest: WorkspaceManifest, sta
         // The config may live outside the repository (a test's stage folder): find @types here.
         typeRoots: [join(REPO_ROOT, 'node_modules', '@types')],
       },
-      files: (spec.entries ?? []).map((e) => join(REPO_ROOT, e)),
-      include: [],
+      include: (spec.entries ?? []).map((e) => join(REPO_ROOT, e)),
+      exclude: [join(REPO_ROOT, '**', '*.test.ts'), ...(spec.assets ?? []).map((a) => join(REPO_ROOT, a))],
     }),
   );
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');

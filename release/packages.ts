@@ -17,7 +17,7 @@ export interface PackageSpec {
   readonly skip?: readonly string[];
   /** For `sources`: files (relative to `dir`) that belong to this repository only. */
   readonly skipFiles?: readonly string[];
-  /** For `compiled`: the modules tsc starts from (it follows their imports), relative to the repository. */
+  /** For `compiled`: the folders (or modules) tsc compiles, tests left out, relative to the repository. */
   readonly entries?: readonly string[];
   /** For `compiled`: folders and files copied as they are (templates, Go modules, the WIT), relative to the repository. */
   readonly assets?: readonly string[];
@@ -41,15 +41,9 @@ export const PACKAGES: readonly PackageSpec[] = [
   {
     dir: 'cli',
     shipping: 'compiled',
-    entries: [
-      'cli/main.ts',
-      'cli/testing/component.ts',
-      'local/start.ts',
-      'reconcilers/pipeline/node-loader.ts',
-      'reconcilers/pipeline/preopens.ts',
-      // Started as a child process by reconcilers/pipeline/toolchain.ts, never imported.
-      'reconcilers/pipeline/toolchain-worker.ts',
-    ],
+    // Whole folders, not entry points: some modules are only spawned (`local/start`, jco's preopens), so
+    // following imports would miss them.
+    entries: ['cli', 'create', 'local', 'cluster', 'relay', 'reconcilers/pipeline', 'src'],
     assets: [
       'wit',
       'cli/templates',
@@ -80,7 +74,7 @@ export const PACKAGES: readonly PackageSpec[] = [
   {
     dir: 'create',
     shipping: 'compiled',
-    entries: ['create/main.ts'],
+    entries: ['create'],
     assets: ['create/template', 'create/package.json'],
     manifest: { bin: { 'create-zeroloop': 'create/main.js' } },
   },
