@@ -5,6 +5,11 @@ import type { KindScope } from '../watch/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
 import type { DeltaHandler, InformerFactory, SharedInformer } from '../watch/informer.ts';
 import { storeKey } from '../watch/store.ts';
+import type { ReconcilerSpec } from '../api/reconciler.ts';
+import type { Clock } from '../clock.ts';
+import type { Discovery, ResourceInfo } from '../kube/discovery.ts';
+import type { Logger } from '../observe/log.ts';
+import { type ControllerKinds, discoverKinds } from './kinds.ts';
 
 const UID_INDEX = 'uid';
 
@@ -22,6 +27,41 @@ export class ControllerCaches {
 
   constructor(informers: InformerFactory) {
     this.#informers = informers;
+  }
+
+  /**
+   * Resolves the Reconciler's kinds (retrying with backoff until they exist), watches them and waits
+   * until every cache has listed; undefined once `signal` aborts.
+   */
+  async start(o: {
+    discovery: Discovery;
+    spec: ReconcilerSpec;
+    clock: Clock;
+    log: Logger;
+    signal: AbortSignal;
+    handlers: { primary: DeltaHandler; owned: DeltaHandler };
+  }): Promise<ControllerKinds | undefined> {
+    const { signal } = o;
+    const kinds = await discoverKinds(o);
+    // stop() may have run while discovery was pending: acquire nothing then.
+    if (!kinds || signal.aborted) return undefined;
+    this.watch(kinds, o.spec.namespaces, o.handlers);
+    await this.waitForSync(signal);
+    return o.signal.aborted ? undefined : kinds;
+  }
+
+  /** Watches the primaries and the owned kinds in each namespace in scope (every namespace when `namespaces` is empty). */
+  watch(
+    kinds: ControllerKinds,
+    namespaces: readonly string[],
+    handlers: { primary: DeltaHandler; owned: DeltaHandler },
+  ): void {
+    const scoped = namespaces.length > 0 ? namespaces : [undefined];
+    const scopesOf = (r: ResourceInfo): KindScope[] =>
+      r.namespaced ? scoped.map((namespace) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace })) : [r];
+    for (const scope of scopesOf(kinds.primary)) this.watchPrimaries(scope, handlers.primary);
+    for (const r of kinds.owns.values())
+      for (const scope of scopesOf(r)) this.watchOwned(scope, handlers.owned);
   }
 
   watchPrimaries(scope: KindScope, handler: DeltaHandler): void {

@@ -17,34 +17,33 @@ import type { Trigger } from '../../src/protocol/schemas.ts';
 import type { ControllerConfig } from '../api/reconciler.ts';
 import type { Applier } from '../apply/applier.ts';
 import type { EventRecorder } from '../apply/events.ts';
-import { stampedByOther } from '../apply/ownership.ts';
 import type { Clock } from '../clock.ts';
 import { realClock, sleep } from '../clock.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { newTraceparent } from '../dispatch/dispatcher.ts';
 import { ALWAYS_LEADING, type Leadership, whenLeading } from '../election/leadership.ts';
 import type { KubeClient } from '../kube/client.ts';
-import type { Discovery, ResourceInfo } from '../kube/discovery.ts';
+import type { Discovery } from '../kube/discovery.ts';
 import type { Logger } from '../observe/log.ts';
 import type { RelayMetrics } from '../observe/metrics.ts';
 import { PhaseTimer } from '../observe/phases.ts';
 import type { BackoffOptions } from '../queue/rate-limited.ts';
 import { RateLimitingQueue } from '../queue/rate-limited.ts';
 import type { InformerFactory } from '../watch/informer.ts';
-import type { KindScope } from '../watch/list-watch.ts';
 import { type Delta, storeKey } from '../watch/store.ts';
 import { ControllerCaches } from './caches.ts';
-import { Echoes } from './echoes.ts';
 import { planFinalizer } from './finalizer.ts';
 import { FlapDetector } from './flapping.ts';
-import { type ControllerKinds, discoverKinds } from './kinds.ts';
+import type { ControllerKinds } from './kinds.ts';
 import { type Outcome, queueOps } from './outcome.ts';
 import { Outages } from './outages.ts';
-import { ownedTriggers, primaryTriggers } from './predicates.ts';
+import { primaryTriggers } from './predicates.ts';
+import { PendingKeys } from './pending.ts';
 import { RelatedWatches } from './related-watches.ts';
 import { Reporter } from './reporter.ts';
 import { sync, type SyncDeps } from './sync.ts';
-import { callWorker, probeWorker } from './worker-call.ts';
+import { Wakes } from './wakes.ts';
+import { callWorker } from './worker-call.ts';
 
 export type { ReconcileRecord, ReconcileResult, WorkerExchange } from './result.ts';
 
@@ -63,13 +62,6 @@ export interface ControllerDeps {
   leadership?: Leadership;
 }
 
-/** A watch delta that may wake primaries, judged once its primaries' reconciles are done. */
-interface Wake {
-  delta: Delta;
-  keys: string[];
-  trigger: Trigger;
-}
-
 export class Controller {
   readonly config: ControllerConfig;
   readonly queue: RateLimitingQueue;
@@ -86,13 +78,9 @@ export class Controller {
   #kinds: ControllerKinds | undefined;
   #caches: ControllerCaches;
   #related: RelatedWatches;
-  #echoes = new Echoes();
+  #wakes: Wakes;
   #flaps = new FlapDetector();
-  /** Each queued key's pending trigger, and when it became ready (performance.now()) for the queue-wait phase. */
-  #triggers = new Map<string, Trigger>();
-  #queuedAt = new Map<string, number>();
-  /** Primaries being reconciled → wakes that arrived meanwhile (judged after the apply). */
-  #inFlight = new Map<string, Wake[]>();
+  #pending = new PendingKeys();
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
   #synced = false;
@@ -109,8 +97,7 @@ export class Controller {
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
       // A delayed key keeps the trigger of the failure it retries; a requeue-after has none.
       onReady: (key) => {
-        if (!this.#triggers.has(key)) this.#triggers.set(key, { type: 'requeue' });
-        if (!this.#queuedAt.has(key)) this.#queuedAt.set(key, performance.now());
+        this.#pending.note(key, { type: 'requeue' }, performance.now());
       },
     });
     const labels = { reconciler: config.name };
@@ -128,12 +115,8 @@ export class Controller {
     this.#outages = new Outages({
       clock: this.#clock,
       log: this.#log,
-      probeWorker: () => probeWorker(config.spec.endpoint),
-      probeApiserver: () =>
-        deps.client.request('GET', '/version', { timeoutMs: 2000 }).then(
-          () => true,
-          () => false,
-        ),
+      endpoint: config.spec.endpoint,
+      client: deps.client,
       release: (key) => {
         this.queue.add(key);
       },
@@ -142,11 +125,24 @@ export class Controller {
       },
     });
     this.#caches = new ControllerCaches(deps.informers);
+    this.#wakes = new Wakes({
+      reconciler: config.spec.reconciler,
+      primaryKeyOf: (uid) => {
+        const primary = this.#caches.primaryByUid(uid);
+        return primary && storeKey(primary);
+      },
+      enqueue: (key, trigger) => {
+        this.#enqueue(key, trigger);
+      },
+      echoSuppressed: () => {
+        this.#reporter.echoSuppressed();
+      },
+    });
     this.#related = new RelatedWatches({
       informers: deps.informers,
       signal: this.#stopping.signal,
       wake: (keys, delta) => {
-        this.#judge({ delta, keys, trigger: { type: 'related', ref: refOf(delta.object) } });
+        this.#wakes.judge({ delta, keys, trigger: { type: 'related', ref: refOf(delta.object) } });
       },
     });
     const worker = { config, dispatcher: deps.dispatcher, metrics: deps.metrics, clock: this.#clock, labels };
@@ -158,7 +154,7 @@ export class Controller {
       related: this.#related,
       live: (obj) => this.#caches.live(obj),
       wrote: (written) => {
-        this.#echoes.expect(written);
+        this.#wakes.wrote(written);
       },
     };
   }
@@ -170,7 +166,7 @@ export class Controller {
 
   /** How many primaries are being reconciled now. */
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#wakes.inFlight;
   }
 
   /** The keys of the primaries cached now. */
@@ -185,7 +181,7 @@ export class Controller {
   reconcileAll(): number {
     const keys = this.#caches.primaryKeys();
     for (const key of keys) {
-      if (!this.#triggers.has(key)) this.#triggers.set(key, { type: 'primary' });
+      this.#pending.note(key, { type: 'primary' });
       this.queue.add(key);
     }
     return keys.length;
@@ -199,39 +195,26 @@ export class Controller {
   // ── lifecycle ────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Resolves the kinds (retrying with backoff until they exist), starts the informers and the
-   * workers, waits for the caches, then enqueues every existing primary once.
+   * Resolves the kinds and fills the caches (caches.ts), then, once this relay leads, enqueues every
+   * existing primary once and starts the workers.
    */
   async start(): Promise<void> {
     const signal = this.#stopping.signal;
     const spec = this.config.spec;
-    const kinds = await discoverKinds({
-      discovery: this.#d.discovery,
-      spec,
-      clock: this.#clock,
-      log: this.#log,
-      signal,
-    });
-    // stop() may have run while discovery was pending: acquire nothing then.
-    if (!kinds || signal.aborted) return;
-    this.#kinds = kinds;
-    const namespaces = spec.namespaces.length > 0 ? spec.namespaces : [undefined];
-    const scopesOf = (r: ResourceInfo): KindScope[] =>
-      r.namespaced
-        ? namespaces.map((namespace) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace }))
-        : [r];
-    for (const scope of scopesOf(kinds.primary))
-      this.#caches.watchPrimaries(scope, (d) => {
-        this.#onPrimary(d);
-      });
-    for (const r of kinds.owns.values())
-      for (const scope of scopesOf(r))
-        this.#caches.watchOwned(scope, (d) => {
-          this.#onOwned(d);
-        });
+    const primary = (d: Delta) => {
+      this.#onPrimary(d);
+    };
+    const owned = (d: Delta) => {
+      this.#wakes.owned(d);
+    };
+    const { discovery } = this.#d;
     // Workers start once every cache is synced, so no reconcile sees a half-listed world.
-    await this.#caches.waitForSync(signal);
-    if (this.#stopping.signal.aborted) return;
+    const kinds = await this.#caches.start({
+      ...{ discovery, spec, clock: this.#clock, log: this.#log, signal },
+      handlers: { primary, owned },
+    });
+    if (!kinds) return;
+    this.#kinds = kinds;
     this.#cachesSynced = true;
     // A follower stops here with warm caches: it reconciles nothing until it leads. Keys that its
     // watches enqueue meanwhile wait in the queue (deduplicated), and every primary is enqueued below.
@@ -277,41 +260,10 @@ export class Controller {
     }
   }
 
-  #onOwned(delta: Delta): void {
-    // Another Reconciler of the same primary kind stamped it: its children are not ours.
-    if (stampedByOther(delta.object, this.config.spec.reconciler)) return;
-    const keys: string[] = [];
-    for (const uid of ownedTriggers(delta)) {
-      const primary = this.#caches.primaryByUid(uid);
-      if (primary) keys.push(storeKey(primary));
-    }
-    if (keys.length > 0) this.#judge({ delta, keys, trigger: { type: 'owned', ref: refOf(delta.object) } });
-    else if (delta.type === 'deleted') this.#echoes.forget([delta.object]);
-  }
-
-  /**
-   * Enqueues the primaries a delta wakes, unless it is the echo of the relay's own write. While
-   * one of them is being reconciled the delta is held: the apply's answer (the resourceVersion to
-   * recognise) may come after the watch event.
-   */
-  #judge(wake: Wake): void {
-    const held = wake.keys.map((k) => this.#inFlight.get(k)).find((w) => w !== undefined);
-    if (held) {
-      held.push(wake);
-      return;
-    }
-    if (this.#echoes.isEcho(wake.delta)) {
-      this.#reporter.echoSuppressed();
-      return;
-    }
-    for (const key of wake.keys) this.#enqueue(key, wake.trigger);
-  }
-
   // ── queue → workers ──────────────────────────────────────────────────────────────────────────
 
   #enqueue(key: string, trigger: Trigger): void {
-    if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
-    if (!this.#queuedAt.has(key)) this.#queuedAt.set(key, performance.now());
+    this.#pending.note(key, trigger, performance.now());
     // A flapping primary waits longer before each reconcile.
     if (this.#flaps.isFlapping(key)) this.queue.addAfter(key, this.#flaps.slowed(key));
     else this.queue.add(key);
@@ -324,21 +276,18 @@ export class Controller {
       if (key === undefined) return;
       this.#reporter.queueDepth(this.queue.length);
       this.#reporter.busy(1);
-      this.#inFlight.set(key, []);
+      this.#wakes.begin(key);
       const phases = new PhaseTimer();
-      const queuedAt = this.#queuedAt.get(key);
-      this.#queuedAt.delete(key);
-      if (queuedAt !== undefined) phases.add('queue', performance.now() - queuedAt);
+      const { trigger, readyAt } = this.#pending.take(key);
+      if (readyAt !== undefined) phases.add('queue', performance.now() - readyAt);
       try {
-        await this.#reconcile(key, phases);
+        await this.#reconcile(key, trigger, phases);
       } catch (error) {
         // #reconcile returns its failures as outcomes; this is a bug guard so a worker loop never dies.
         this.#log.error('unexpected reconcile failure', { key, error });
         this.queue.addRateLimited(key);
       } finally {
-        const held = this.#inFlight.get(key) ?? [];
-        this.#inFlight.delete(key);
-        for (const wake of held) this.#judge(wake);
+        this.#wakes.end(key);
         this.#reporter.busy(-1);
         this.queue.done(key);
         this.#reporter.queueDepth(this.queue.length);
@@ -347,9 +296,7 @@ export class Controller {
   }
 
   /** One key: its snapshot → sync → queue operations → reports. */
-  async #reconcile(key: string, phases: PhaseTimer): Promise<void> {
-    const trigger: Trigger = this.#triggers.get(key) ?? { type: 'primary' };
-    this.#triggers.delete(key);
+  async #reconcile(key: string, trigger: Trigger, phases: PhaseTimer): Promise<void> {
     const primary = this.#caches.primary(key);
     const kinds = this.#kinds;
     const plan = primary && planFinalizer(primary, this.config.spec);
@@ -361,7 +308,7 @@ export class Controller {
     const gate = this.#outages.closed();
     if (gate) {
       // The worker or the apiserver is down: hold the key (and its trigger) until a probe sees it answer.
-      this.#triggers.set(key, trigger);
+      this.#pending.note(key, trigger);
       this.#settle(key, { type: 'parked', gate });
       return;
     }
@@ -374,22 +321,13 @@ export class Controller {
     const answered = outcome.trace.answered;
     const flap = answered && this.#flaps.record(key, primary.metadata.generation, answered.wrote);
     if (outcome.type === 'failed') {
-      if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
+      this.#pending.note(key, trigger);
       this.#outages.failed(outcome.error);
     }
     const retryInMs = this.#settle(key, outcome);
     // Deleted while in flight: release the related watches this reconcile may have set.
     if (!this.#caches.primary(key)) await this.#related.set(key, []);
-    const context = {
-      key,
-      primary,
-      trigger,
-      started,
-      phases,
-      log,
-      finalizing: plan.finalizing,
-      finalizer: plan.finalizer,
-    };
+    const context = { key, primary, trigger, started, phases, log, plan };
     this.#reporter.reconciled(context, outcome, {
       flap,
       flapping: () => this.#flaps.keys(),

@@ -2,18 +2,19 @@
 import { ApplyFailed } from '../apply/applier.ts';
 import type { Clock } from '../clock.ts';
 import { DispatchError } from '../dispatch/errors.ts';
-import { KubeApiError } from '../kube/client.ts';
+import { KubeApiError, type KubeRequester } from '../kube/client.ts';
 import type { Logger } from '../observe/log.ts';
 import type { Dependency } from './outcome.ts';
 import { OutageGate } from './outage-gate.ts';
+import { probeWorker } from './worker-call.ts';
 
 export interface OutagesOptions {
   clock: Clock;
   log: Logger;
-  /** Whether the worker answers its health check. */
-  probeWorker: () => Promise<boolean>;
-  /** Whether the apiserver answers. */
-  probeApiserver: () => Promise<boolean>;
+  /** The worker's base URL: its health check is the worker's probe. */
+  endpoint: string;
+  /** `GET /version` is the apiserver's probe. */
+  client: KubeRequester;
   /** Adds back a key a gate held, once its dependency answers. */
   release: (key: string) => void;
   /** The worker's gate opened (true) or closed (false). */
@@ -38,8 +39,13 @@ export class Outages {
         },
       });
     this.#gates = {
-      worker: gate('worker', o.probeWorker, o.onWorkerReachable),
-      apiserver: gate('apiserver', o.probeApiserver),
+      worker: gate('worker', () => probeWorker(o.endpoint), o.onWorkerReachable),
+      apiserver: gate('apiserver', () =>
+        o.client.request('GET', '/version', { timeoutMs: 2000 }).then(
+          () => true,
+          () => false,
+        ),
+      ),
     };
   }
 

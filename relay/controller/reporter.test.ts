@@ -47,8 +47,7 @@ function setup() {
     started: clock.now(),
     phases: new PhaseTimer(),
     log: log.child({ key: 'demo/w1' }),
-    finalizing: false,
-    finalizer: 'zeroloop.dev/widgets',
+    plan: { finalizing: false, finalizer: 'zeroloop.dev/widgets' },
   });
   const postedReasons = () =>
     kube.requests.filter((r) => r.method === 'POST').map((r) => (r.body as { reason: string }).reason);

@@ -13,6 +13,7 @@ import type { KObject } from '../kube/object.ts';
 import { errorFields, type Logger } from '../observe/log.ts';
 import type { RelayMetrics } from '../observe/metrics.ts';
 import type { PhaseTimer } from '../observe/phases.ts';
+import type { FinalizerPlan } from './finalizer.ts';
 import type { FlapTransition } from './flapping.ts';
 import { AnswerLimitExceeded } from './limits.ts';
 import { failureEvent, type ReconcileRecord, type ReconcileResult, resultOf } from './result.ts';
@@ -28,8 +29,8 @@ export interface ReconcileContext {
   phases: PhaseTimer;
   /** The reconcile's logger (its key and traceparent). */
   log: Logger;
-  finalizing: boolean;
-  finalizer: string;
+  /** What the finalizer meant for it. */
+  plan: Pick<FinalizerPlan, 'finalizing' | 'finalizer'>;
 }
 
 /** What the controller decided after the outcome: the flap detector's view and the retry delay. */
@@ -190,7 +191,7 @@ export class Reporter {
   }
 
   #succeeded(c: ReconcileContext, trace: SyncTrace): void {
-    if (trace.finalized) c.log.info('finalized', { finalizer: c.finalizer });
+    if (trace.finalized) c.log.info('finalized', { finalizer: c.plan.finalizer });
     const bounded = trace.answered?.bounded;
     if (bounded?.requeueClamped) this.#m.requeueClamped.inc(this.#labels);
     if (bounded && bounded.requeueAfterMs !== null) this.#m.requeueAfter.inc(this.#labels);
@@ -205,7 +206,7 @@ export class Reporter {
       refused: trace.refused.length,
       calls: trace.passes,
       related: trace.related,
-      finalizing: c.finalizing,
+      finalizing: c.plan.finalizing,
       pruned: trace.pruned,
       statusWritten: trace.statusWritten,
       requeueAfterMs: trace.answered?.requeueAfterMs ?? null,

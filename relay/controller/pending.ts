@@ -1,0 +1,23 @@
+// The trigger each queued key will be reconciled for, and when it became ready to run (for the queue-wait phase).
+import type { Trigger } from '../../src/protocol/schemas.ts';
+
+export class PendingKeys {
+  #triggers = new Map<string, Trigger>();
+  /** performance.now() when the key became ready. */
+  #readyAt = new Map<string, number>();
+
+  /** Notes `key` queued for `trigger` (ready since `readyAt`); until it is taken, the first trigger and time stay. */
+  note(key: string, trigger: Trigger, readyAt?: number): void {
+    if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
+    if (readyAt !== undefined && !this.#readyAt.has(key)) this.#readyAt.set(key, readyAt);
+  }
+
+  /** A worker took `key`: its trigger (`primary` if none was noted) and when it became ready. */
+  take(key: string): { trigger: Trigger; readyAt: number | undefined } {
+    const trigger = this.#triggers.get(key) ?? { type: 'primary' };
+    const readyAt = this.#readyAt.get(key);
+    this.#triggers.delete(key);
+    this.#readyAt.delete(key);
+    return { trigger, readyAt };
+  }
+}
