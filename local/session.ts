@@ -21,6 +21,7 @@ export interface StopOptions {
 export class Session {
   readonly #stack: Stopper[] = [];
   readonly #late: Promise<void>[] = [];
+  readonly #running = new Set<string>();
   #stopping: Promise<void> | undefined;
   readonly #onError: (what: string, error: unknown) => void;
   readonly #onStopped: (what: string, ms: number) => void;
@@ -32,6 +33,11 @@ export class Session {
   ) {
     this.#onError = onError;
     this.#onStopped = onStopped;
+  }
+
+  /** What is stopping right now (a deadline names what it cut short). */
+  stopping(): string[] {
+    return [...this.#running];
   }
 
   /** True once `stop` was called. */
@@ -67,11 +73,13 @@ export class Session {
 
   async #run(s: Stopper): Promise<void> {
     const started = performance.now();
+    this.#running.add(s.what);
     try {
       await s.stop();
     } catch (error) {
       this.#onError(s.what, error);
     }
+    this.#running.delete(s.what);
     this.#onStopped(s.what, Math.round(performance.now() - started));
   }
 }

@@ -1,6 +1,8 @@
 // `npm start`: the main job locally — control plane (or $KUBECONFIG), worker in workerd, relay, example reconcilers.
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stop as stopEsbuild } from 'esbuild';
@@ -52,15 +54,35 @@ const session = new Session(
   },
 );
 let worker: LocalWorker | undefined;
+/** The run's temp dir (the worker's env file and state). */
+let tempDir: string | undefined;
 /** How long the relay lets in-flight reconciles finish on Ctrl-C. */
 const RELAY_STOP_DEADLINE_MS = 1_000;
 let exiting: Promise<never> | undefined;
+
+/**
+ * How long Ctrl-C may take once the demo resources on a given cluster are deleted (that waits for the
+ * cluster): what still runs after it is killed (the worker's process group; the control plane by its exit
+ * hook, which also deletes its temp dir).
+ */
+const STOP_DEADLINE_MS = 2_500;
+/** Settles when the demo resources are deleted (at once when there are none to delete). */
+let demoRemoved: Promise<void> = Promise.resolve();
 
 /** Stops everything (once) and exits with `code`. */
 function shutdown(code: number): Promise<never> {
   exiting ??= (async () => {
     const started = performance.now();
-    await session.stop();
+    const stopped = session.stop().then(() => true);
+    await Promise.race([stopped, demoRemoved]);
+    const inTime = await Promise.race([stopped, sleep(STOP_DEADLINE_MS, false, { ref: false })]);
+    if (!inTime) {
+      out.warn(
+        `zeroloop: ${session.stopping().join(', ')} still stopping after ${String(STOP_DEADLINE_MS)} ms; killing what is left`,
+      );
+      worker?.killNow();
+      if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+    }
     const ms = `${String(Math.round(performance.now() - started))} ms`;
     out.say(code === 0 ? `zeroloop: stopped in ${ms}.` : `zeroloop: stopped after an error in ${ms}.`);
     await out.close();
@@ -100,6 +122,7 @@ try {
 async function run(): Promise<void> {
   out.say(`zeroloop: starting (JSON logs: ${out.logFile})`);
   const dir = await mkdtemp(join(tmpdir(), 'zeroloop-start-'));
+  tempDir = dir;
   session.add('the temp dir', () => rm(dir, { recursive: true, force: true }));
   session.add('the build toolchain', stopToolchain, { concurrent: true });
   // A given kubeconfig is checked first: a typo should fail before anything starts.
@@ -216,11 +239,15 @@ async function run(): Promise<void> {
   }
   if (cluster.plane === undefined && !opts.keep) {
     // Runs before the relay stops (stops run last-added first), so finalizers can complete.
+    let removed = (): void => undefined;
+    demoRemoved = new Promise<void>((resolve) => (removed = resolve));
     session.add('the demo resources', async () => {
       out.say(
         `zeroloop: deleting namespace ${opts.namespace} and the demo Reconcilers (--keep leaves them)…`,
       );
-      const gone = await removeDemo(manifests, opts.namespace, [...demo.kinds.keys()], 30_000);
+      const gone = await removeDemo(manifests, opts.namespace, [...demo.kinds.keys()], 30_000).finally(
+        removed,
+      );
       if (!gone)
         out.warn(`namespace ${opts.namespace} is still terminating; check: kubectl get ns ${opts.namespace}`);
     });
