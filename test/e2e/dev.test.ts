@@ -1,5 +1,9 @@
 // e2e: `zeroloop dev website` on the shared control plane: a saved one-line change is rebuilt, reloaded and reconciled, and the new answer reaches the Website's status.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { sharedControlPlane } from '../support/cluster.ts';
 import { startDevSession, until } from '../support/dev-session.ts';
@@ -7,11 +11,14 @@ import { startDevSession, until } from '../support/dev-session.ts';
 test('zeroloop dev: save → rebuild → worker reload → the Website reconciled with the new build', async () => {
   const plane = await sharedControlPlane();
   const namespace = `zl-dev-${randomBytes(3).toString('hex')}`;
+  const logDir = await mkdtemp(join(tmpdir(), 'zl-dev-log-'));
+  const logFile = join(logDir, 'dev.log');
   const dev = await startDevSession({
-    args: ['--kubeconfig', plane.kubeconfigPath, '--namespace', namespace],
+    args: ['--kubeconfig', plane.kubeconfigPath, '--namespace', namespace, '--log-file', logFile],
     env: process.env,
     namespace,
   });
+  let stopped = false;
   try {
     // Only the watched reconciler runs: its samples, not the database's.
     const applied = await dev.line(/^demo: samples applied: /);
@@ -38,7 +45,22 @@ test('zeroloop dev: save → rebuild → worker reload → the Website reconcile
     const broken = dev.printed;
     await dev.editWebsite("RolloutInProgress' +");
     await dev.line(/^dev: website did not build: (TypecheckFailed|BundleFailed): /, broken);
+
+    // Ctrl-C: once the demo namespace is deleted (that waits on the cluster), the rest stops within 3 s.
+    // The bound is asserted with 2 s of margin for a loaded machine; bench/shutdown.ts measures it precisely.
+    const exitMs = await dev.stop();
+    stopped = true;
+    const stops = (await readFile(logFile, 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('"event":"stop.done"'))
+      .map((l) => JSON.parse(l) as { what: string; ms: number });
+    const demo = stops.find((s) => s.what === 'the demo resources')?.ms ?? 0;
+    assert.ok(
+      exitMs - demo <= 5_000,
+      `Ctrl-C took ${String(Math.round(exitMs))} ms, ${String(demo)} ms of it deleting the demo namespace: ${JSON.stringify(stops)}`,
+    );
   } finally {
-    await dev.stop();
+    if (!stopped) await dev.stop();
+    await rm(logDir, { recursive: true, force: true });
   }
 });

@@ -22,8 +22,8 @@ export interface DevSession {
   readyReason(name: string): Promise<string | undefined>;
   /** Rewrites one line of reconcilers/website/src/index.ts: the in-progress Ready reason becomes `reason`. */
   editWebsite(reason: string): Promise<void>;
-  /** Ctrl-C, then removes the copy. */
-  stop(): Promise<void>;
+  /** Ctrl-C, then removes the copy; resolves to the time from the signal to `zeroloop dev`'s exit (ms). */
+  stop(): Promise<number>;
 }
 
 /** The line `editWebsite` changes; the website reconciler must keep it. */
@@ -74,10 +74,13 @@ export async function startDevSession(options: {
       waiters.add(check);
       check();
     });
-  const stop = async (): Promise<void> => {
+  const stop = async (): Promise<number> => {
+    const signalled = performance.now();
     child.kill('SIGINT');
     await exited;
+    const exitMs = performance.now() - signalled;
     await copy.remove();
+    return exitMs;
   };
   try {
     const printed = await line(/export KUBECONFIG=(\S+)/);
