@@ -76,7 +76,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const election = options.leaderElection;
-  // A client of its own: the main client's writes are fenced by the elector.
+  // A client of its own: the relay's other writes go through the elector's fence.
   const electionClient = election
     ? new KubeClient(options.restConfig, {
         ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
@@ -101,7 +101,6 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   if (elector) metrics.leader.set({}, 0);
   else metrics.leader.set({}, 1);
   const client = new KubeClient(options.restConfig, {
-    ...(elector ? { fence: elector } : {}),
     ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
     hooks: {
       onCall: (verb, status) => {
@@ -117,6 +116,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       },
     },
   });
+  // Whatever writes for the relay (applier, finalizer, Events, Reconciler status) writes only while it leads.
+  const fenced = elector?.fence(client);
+  const writer = fenced ?? client;
   const discovery = new Discovery(client);
   const informers = new InformerFactory({
     listerWatcherFor: (scope) =>
@@ -154,13 +156,13 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       },
     },
   });
-  const recorder = new EventRecorder({ client, ...(options.clock ? { clock: options.clock } : {}) });
+  const recorder = new EventRecorder({ client: writer, ...(options.clock ? { clock: options.clock } : {}) });
   const manager = new Manager({
-    client,
+    client: writer,
     discovery,
     informers,
     dispatcher: new Dispatcher(options.clock ? { clock: options.clock } : {}),
-    applier: new Applier({ client }),
+    applier: new Applier({ client: writer }),
     recorder,
     metrics,
     log,
@@ -219,7 +221,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       await reconcileRecorder?.flush();
       // The fence closes first; the Lease is released once the writes sent before it are answered,
       // so the next leader's first write never meets one of ours in flight.
-      await elector?.stop({ release: true, drained: () => client.writesDrained() });
+      await elector?.stop({ release: true, drained: () => fenced?.writesDrained() ?? Promise.resolve() });
       await electionClient?.close();
       await informers.stopAll();
       await client.close();

@@ -12,7 +12,7 @@ import { realClock } from '../clock.ts';
 import type { ControllerDeps } from '../controller/controller.ts';
 import { Controller } from '../controller/controller.ts';
 import type { ReconcileRecord } from '../controller/controller.ts';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeRequester } from '../kube/client.ts';
 import type { Forbidden } from '../kube/forbidden.ts';
 import { ALWAYS_LEADING, type Leadership } from '../election/leadership.ts';
 import type { KindScope } from '../watch/list-watch.ts';
@@ -76,7 +76,7 @@ function covers(spec: ReconcilerSpec, scope: KindScope): boolean {
 }
 
 export class Manager {
-  #d: ControllerDeps & { client: KubeClient; recorder: EventRecorder };
+  #d: ControllerDeps & { client: KubeRequester; recorder: EventRecorder };
   #log: Logger;
   #clock: Clock;
   #informer: SharedInformer | undefined;
@@ -105,7 +105,7 @@ export class Manager {
 
   /** `selector`: only Reconciler resources matching this label selector are run (sharding, tests). */
   constructor(
-    deps: ControllerDeps & { client: KubeClient; recorder: EventRecorder; selector?: string | undefined },
+    deps: ControllerDeps & { client: KubeRequester; recorder: EventRecorder; selector?: string | undefined },
   ) {
     this.#d = deps;
     this.#scope = { ...RECONCILER_KIND, labelSelector: deps.selector };

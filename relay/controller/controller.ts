@@ -22,7 +22,7 @@ import { realClock, sleep } from '../clock.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { newTraceparent } from '../dispatch/dispatcher.ts';
 import { ALWAYS_LEADING, type Leadership, whenLeading } from '../election/leadership.ts';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeRequester } from '../kube/client.ts';
 import type { Discovery } from '../kube/discovery.ts';
 import type { Logger } from '../observe/log.ts';
 import type { RelayMetrics } from '../observe/metrics.ts';
@@ -48,7 +48,8 @@ import { callWorker } from './worker-call.ts';
 export type { ReconcileRecord, ReconcileResult, WorkerExchange } from './result.ts';
 
 export interface ControllerDeps {
-  client: KubeClient;
+  /** Writes (finalizer) and the apiserver's probe: behind the leader's fence when there is an election. */
+  client: KubeRequester;
   discovery: Discovery;
   informers: InformerFactory;
   dispatcher: Dispatcher;

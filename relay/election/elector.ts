@@ -13,9 +13,11 @@
 //   follower takes over at its next retry instead of waiting out the lease.
 import type { Clock, Timer } from '../clock.ts';
 import { realClock, sleep } from '../clock.ts';
-import { KubeApiError, type KubeClient } from '../kube/client.ts';
+import type { KubeRequester } from '../kube/client.ts';
 import type { Logger } from '../observe/log.ts';
-import { attempt, Lease, LEASE_API, type LeaseSpec, microTime, released } from './lease.ts';
+import { FencedClient } from './fenced-client.ts';
+import { attempt, type Lease, type LeaseSpec, microTime, released } from './lease.ts';
+import { LeaseLock } from './lease-lock.ts';
 
 /**
  * client-go's retry period with a lease 3 s shorter than its 15 s default (and the renew deadline with it,
@@ -57,8 +59,8 @@ export interface LeaderElectionOptions {
 }
 
 export interface LeaderElectorOptions extends LeaderElectionOptions {
-  /** A client of its own: the relay's main client is fenced by this elector. */
-  client: KubeClient;
+  /** A client of its own: the relay's other writes go through this elector's fence. */
+  client: KubeRequester;
   clock?: Clock;
   log: Logger;
   random?: () => number;
@@ -83,6 +85,7 @@ export class LeaderElector {
   readonly lease: string;
   readonly identity: string;
   #o: LeaderElectorOptions;
+  #lock: LeaseLock;
   #clock: Clock;
   #log: Logger;
   #timing: typeof ELECTION_DEFAULTS;
@@ -101,7 +104,8 @@ export class LeaderElector {
     this.#o = options;
     this.#clock = options.clock ?? realClock;
     this.identity = options.identity;
-    this.lease = `${options.namespace}/${options.name}`;
+    this.#lock = new LeaseLock(options);
+    this.lease = this.#lock.id;
     this.#log = options.log.child({
       component: 'leader-election',
       lease: this.lease,
@@ -158,11 +162,16 @@ export class LeaderElector {
     return Math.max(0, this.#state.renewedAt + this.#timing.renewDeadlineMs - this.#clock.now());
   }
 
-  /** The KubeClient fence: a write's timeout, or NotLeader. */
+  /** The write fence: a write's timeout, or NotLeader. */
   permit(method: string, path: string): number {
     const remaining = this.fenceRemainingMs();
     if (remaining <= 0) throw new NotLeader(method, path, this.lease);
     return remaining;
+  }
+
+  /** `client` behind this elector's write fence: what everything that writes for the relay uses. */
+  fence(client: KubeRequester & { defaultTimeoutMs: number }): FencedClient {
+    return new FencedClient(client, this);
   }
 
   /** Starts the acquire/renew loop. */
@@ -235,42 +244,17 @@ export class LeaderElector {
 
   /** One attempt: read the Lease (create it if missing), then write it if it is ours or expired. True when this relay holds it. */
   async #tryAcquireOrRenew(now: number): Promise<boolean> {
-    const path = `${LEASE_API}/namespaces/${encodeURIComponent(this.#o.namespace)}/leases/${encodeURIComponent(this.#o.name)}`;
-    const timeoutMs = this.#requestTimeoutMs();
-    const signal = this.#stopping.signal;
-    let lease: Lease;
-    try {
-      lease = Lease.parse(await this.#o.client.request('GET', path, { timeoutMs, signal }));
-    } catch (error) {
-      if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-      const spec = {
-        holderIdentity: this.identity,
-        leaseDurationSeconds: this.#timing.leaseDurationMs / 1000,
-        acquireTime: microTime(now),
-        renewTime: microTime(now),
-        leaseTransitions: 0,
-      };
-      try {
-        const created = await this.#o.client.request(
-          'POST',
-          `${LEASE_API}/namespaces/${encodeURIComponent(this.#o.namespace)}/leases`,
-          {
-            body: {
-              apiVersion: 'coordination.k8s.io/v1',
-              kind: 'Lease',
-              metadata: { name: this.#o.name },
-              spec,
-            },
-            timeoutMs,
-            signal,
-          },
-        );
-        this.#observe(Lease.parse(created), now);
-        return true;
-      } catch (createError) {
-        if (createError instanceof KubeApiError && createError.status === 409) return false;
-        throw createError;
-      }
+    const request = { timeoutMs: this.#requestTimeoutMs(), signal: this.#stopping.signal };
+    const lease = await this.#lock.get(request);
+    if (!lease) {
+      const leaseDurationSeconds = this.#timing.leaseDurationMs / 1000;
+      const spec = { holderIdentity: this.identity, leaseDurationSeconds, leaseTransitions: 0 };
+      const created = await this.#lock.create(
+        { ...spec, acquireTime: microTime(now), renewTime: microTime(now) },
+        request,
+      );
+      if (created) this.#observe(created, now);
+      return created !== undefined;
     }
     // As client-go: a change counts from when this read returned (later than the holder's renewal).
     this.#observe(lease, this.#clock.now());
@@ -288,19 +272,10 @@ export class LeaderElector {
     }
     // Lost between the read and now: never renew after the deadline (the fence is closed for good).
     if (this.#state.state !== 'following' && this.#state.state !== 'leading') return false;
-    try {
-      const written = await this.#o.client.request('PUT', path, {
-        body: { ...lease, spec: { ...lease.spec, ...decided.spec } },
-        timeoutMs,
-        signal,
-      });
-      this.#observe(Lease.parse(written), now);
-      return true;
-    } catch (error) {
-      // Someone else wrote it since our read (optimistic concurrency): they won this round.
-      if (error instanceof KubeApiError && error.status === 409) return false;
-      throw error;
-    }
+    // A 409 (someone else wrote it since our read) comes back undefined: they won this round.
+    const written = await this.#lock.update(lease, { ...lease.spec, ...decided.spec }, request);
+    if (written) this.#observe(written, now);
+    return written !== undefined;
   }
 
   /** A leader's request may not outlive its fence; a follower's is bounded by the renew deadline. */
@@ -343,16 +318,15 @@ export class LeaderElector {
   async #release(): Promise<void> {
     const observed = this.#observed;
     if (!observed || observed.lease.spec?.holderIdentity !== this.identity) return;
-    const path = `${LEASE_API}/namespaces/${encodeURIComponent(this.#o.namespace)}/leases/${encodeURIComponent(this.#o.name)}`;
+    const spec = { ...observed.lease.spec, ...released(observed.lease.spec, this.#clock.now()) };
     try {
-      await this.#o.client.request('PUT', path, {
-        body: {
-          ...observed.lease,
-          spec: { ...observed.lease.spec, ...released(observed.lease.spec, this.#clock.now()) },
-        },
-        timeoutMs: 2000,
-      });
-      this.#log.info('leadership released', {});
+      if (await this.#lock.update(observed.lease, spec, { timeoutMs: 2000 }))
+        this.#log.info('leadership released', {});
+      else
+        this.#log.warn(
+          'could not release the Lease (written since); a follower takes over once it expires',
+          {},
+        );
     } catch (error) {
       this.#log.warn('could not release the Lease; a follower takes over once it expires', { error });
     }

@@ -82,18 +82,8 @@ export interface RequestOptions {
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/**
- * Decides whether this client may write now (leader election's fence): throws when it may not, else
- * returns how long (ms) a write may take, which caps its timeout so no write outlives the fence.
- */
-export interface WriteFence {
-  permit(method: string, path: string): number;
-}
-
 export interface KubeClientOptions {
   timeoutMs?: number;
-  /** Guards every write (POST, PUT, PATCH, DELETE); reads always pass. */
-  fence?: WriteFence;
   /** The User-Agent header (the apiserver's audit log records it). */
   userAgent?: string;
   hooks?: KubeClientHooks;
@@ -107,17 +97,13 @@ export class KubeClient {
   readonly defaultTimeoutMs: number;
   readonly #connection: Connection;
   readonly #hooks: KubeClientHooks;
-  readonly #fence: WriteFence | undefined;
   readonly #userAgent: string | undefined;
-  #writesInFlight = 0;
-  #writesDrained: PromiseWithResolvers<undefined> | undefined;
 
   constructor(config: RestConfig, options: KubeClientOptions = {}) {
     this.config = config;
     this.server = config.server;
     this.defaultTimeoutMs = options.timeoutMs ?? 30_000;
     this.#hooks = options.hooks ?? {};
-    this.#fence = options.fence;
     this.#userAgent = options.userAgent;
     this.#connection = new Connection(config, {
       ...(options.hooks?.onRenew ? { onRenew: options.hooks.onRenew } : {}),
@@ -126,26 +112,8 @@ export class KubeClient {
   }
 
   /** Sends one request and returns the parsed JSON answer (or undefined for an empty body). */
-  async request(method: Method, path: string, options: RequestOptions = {}): Promise<unknown> {
-    let timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-    if (method === 'GET') return this.#request(method, path, options, timeoutMs);
-    if (this.#fence) timeoutMs = Math.min(timeoutMs, this.#fence.permit(method, path));
-    this.#writesInFlight++;
-    try {
-      return await this.#request(method, path, options, timeoutMs);
-    } finally {
-      if (--this.#writesInFlight === 0) {
-        this.#writesDrained?.resolve(undefined);
-        this.#writesDrained = undefined;
-      }
-    }
-  }
-
-  /** Resolves once no write is in flight (a stepping-down leader waits for this before releasing its Lease). */
-  writesDrained(): Promise<void> {
-    if (this.#writesInFlight === 0) return Promise.resolve();
-    this.#writesDrained ??= Promise.withResolvers<undefined>();
-    return this.#writesDrained.promise;
+  request(method: Method, path: string, options: RequestOptions = {}): Promise<unknown> {
+    return this.#request(method, path, options, options.timeoutMs ?? this.defaultTimeoutMs);
   }
 
   async #request(method: Method, path: string, options: RequestOptions, timeoutMs: number): Promise<unknown> {

@@ -18,6 +18,8 @@ export interface SeenRequest {
 }
 
 export class FakeKube implements KubeRequester {
+  /** As the real client's default, which the leader's fence caps. */
+  readonly defaultTimeoutMs = 30_000;
   /** Every request, in order. */
   readonly requests: SeenRequest[] = [];
   /** Objects by path (`/api/v1/namespaces/ns/configmaps/name`). */
@@ -29,6 +31,11 @@ export class FakeKube implements KubeRequester {
   /** The next `times` requests that `match` fail with `error()` instead of reaching the store. */
   failWhen(match: (r: SeenRequest) => boolean, error: () => Error, times = 1): void {
     this.#failures.push({ match, error, times });
+  }
+
+  /** Drops every failure set with failWhen: the apiserver answers again. */
+  heal(): void {
+    this.#failures = [];
   }
 
   /** A KubeApiError as the client throws it for `status` (0: no answer). */
