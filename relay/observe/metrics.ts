@@ -4,6 +4,7 @@ import * as prom from 'prom-client';
 import { PROTOCOL_VERSION, WIT_VERSION } from '../../src/protocol/version.ts';
 import relayPackage from '../package.json' with { type: 'json' };
 import type { WorkQueueMetricsProvider } from '../queue/metrics.ts';
+import type { RestartReason } from '../watch/watcher.ts';
 
 type Labels = Record<string, string>;
 
@@ -281,6 +282,8 @@ function workqueueMetrics(r: Registry): WorkQueueMetricsProvider {
 /** The relay's metrics, one instance per relay. */
 export function relayMetrics(registry = new Registry()) {
   const r = registry;
+  // Started with the first relay rather than at its first scrape: GC and event-loop delay from the start.
+  processMetrics();
   const buildInfo = r.register(
     new Gauge(
       'zeroloop_build_info',
@@ -514,8 +517,17 @@ export function initializeReconcilerSeries(m: RelayMetrics, reconciler: string):
   m.flapping.set(labels, 0);
 }
 
-/** Creates the series of a watched kind at 0 (see initializeReconcilerSeries). */
+/** Creates the series of a watched kind at 0 (see initializeReconcilerSeries): re-lists, stalls, restarts by reason. */
 export function initializeKindSeries(m: RelayMetrics, kind: string): void {
   m.relists.inc({ kind }, 0);
   m.watchStalls.inc({ kind }, 0);
+  for (const reason of RESTART_REASONS) m.watchRestarts.inc({ kind, reason }, 0);
 }
+
+/** Every reason a watch restarts for: a Record over the watcher's type, so the compiler notices a new one. */
+const RESTART_REASONS = Object.keys({
+  closed: true,
+  gone: true,
+  error: true,
+  stalled: true,
+} satisfies Record<RestartReason, true>);
