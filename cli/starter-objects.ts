@@ -85,7 +85,9 @@ export function starterTs(value: StarterValue): string {
   if (typeof value !== 'object') return String(value);
   if (isVariable(value)) return TS_VARIABLES[value.$var];
   if (Array.isArray(value)) return `[${value.map((item: StarterValue) => starterTs(item)).join(', ')}]`;
-  const fields = Object.entries(value).map(([k, item]) => `${tsKey(k)}: ${starterTs(item)}`);
+  const fields = Object.entries(value).map(([k, item]) =>
+    isVariable(item) && TS_VARIABLES[item.$var] === k ? k : `${tsKey(k)}: ${starterTs(item)}`,
+  );
   return `{ ${fields.join(', ')} }`;
 }
 
