@@ -112,6 +112,8 @@ export function stopToolchain(): Promise<void> {
       resolve();
     });
   });
+  // Held while it goes: an idle toolchain is unref'd, and the exit must still be heard.
+  hold(c, true);
   c.kill();
   return gone;
 }
