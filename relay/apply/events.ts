@@ -13,6 +13,7 @@ import { realClock } from '../clock.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
 import type { KObject } from '../kube/object.ts';
+import type { Logger } from '../observe/log.ts';
 
 export interface EventSpec {
   type: 'Normal' | 'Warning';
@@ -75,6 +76,16 @@ export class EventRecorder {
     this.#burst = options.burst ?? 25;
     this.#refillMs = options.refillMs ?? 5 * 60_000;
     this.#max = options.maxEntries ?? 4096;
+  }
+
+  /** Records the Event; a failure is logged with `log`, never thrown (an Event is never worth a retry loop). */
+  async recordOrLog(primary: KObject, event: EventSpec, log: Logger): Promise<Recorded | undefined> {
+    try {
+      return await this.record(primary, event);
+    } catch (error) {
+      log.warn('could not record event', { reason: event.reason, error });
+      return undefined;
+    }
   }
 
   /** Creates or aggregates the event; throws the apiserver's error (callers log it: an Event is never worth a retry loop). */

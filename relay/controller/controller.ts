@@ -43,6 +43,7 @@ import { RelatedWatches } from './related-watches.ts';
 import { Reporter } from './reporter.ts';
 import { sync, type SyncDeps } from './sync.ts';
 import { Wakes } from './wakes.ts';
+import { runWorker } from './worker-loop.ts';
 import { callWorker } from './worker-call.ts';
 
 export type { ReconcileRecord, ReconcileResult, WorkerExchange } from './result.ts';
@@ -223,7 +224,17 @@ export class Controller {
     // Every existing primary once (keys already queued by the initial list deduplicate), THEN the
     // workers: a worker takes a key synchronously, so enqueueing after would run it twice.
     for (const key of this.#caches.primaryKeys()) this.#enqueue(key, { type: 'primary' });
-    for (let i = 0; i < spec.concurrency; i++) this.#workers.push(this.#work());
+    const loop = {
+      handle: (key: string) => this.#process(key),
+      // #reconcile returns its failures as outcomes; this is a bug guard (the key is retried).
+      threw: (key: string, error: unknown) => {
+        this.#log.error('unexpected reconcile failure', { key, error });
+      },
+      done: () => {
+        this.#reporter.queueDepth(this.queue.length);
+      },
+    };
+    for (let i = 0; i < spec.concurrency; i++) this.#workers.push(runWorker(this.queue, loop));
     this.#synced = true;
     this.#log.info('controller started', {
       primary: kindId(spec.primary),
@@ -271,28 +282,19 @@ export class Controller {
     this.#reporter.queueDepth(this.queue.length);
   }
 
-  async #work(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      this.#reporter.queueDepth(this.queue.length);
-      this.#reporter.busy(1);
-      this.#wakes.begin(key);
-      const phases = new PhaseTimer();
-      const { trigger, readyAt } = this.#pending.take(key);
-      if (readyAt !== undefined) phases.add('queue', performance.now() - readyAt);
-      try {
-        await this.#reconcile(key, trigger, phases);
-      } catch (error) {
-        // #reconcile returns its failures as outcomes; this is a bug guard so a worker loop never dies.
-        this.#log.error('unexpected reconcile failure', { key, error });
-        this.queue.addRateLimited(key);
-      } finally {
-        this.#wakes.end(key);
-        this.#reporter.busy(-1);
-        this.queue.done(key);
-        this.#reporter.queueDepth(this.queue.length);
-      }
+  /** One key a worker took: the in-flight bookkeeping around its reconcile. */
+  async #process(key: string): Promise<void> {
+    this.#reporter.queueDepth(this.queue.length);
+    this.#reporter.busy(1);
+    this.#wakes.begin(key);
+    const phases = new PhaseTimer();
+    const { trigger, readyAt } = this.#pending.take(key);
+    if (readyAt !== undefined) phases.add('queue', performance.now() - readyAt);
+    try {
+      await this.#reconcile(key, trigger, phases);
+    } finally {
+      this.#wakes.end(key);
+      this.#reporter.busy(-1);
     }
   }
 

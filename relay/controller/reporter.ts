@@ -261,14 +261,8 @@ export class Reporter {
   /** Records `event` on the primary (not waited for); `events` collects it for the ReconcileRecord. */
   #event(c: ReconcileContext, event: EventSpec, events: EventSpec[]): void {
     events.push(event);
-    this.#o.recorder.record(c.primary, event).then(
-      (recorded) => {
-        if (recorded === 'rate-limited')
-          this.#m.eventsDropped.inc({ ...this.#labels, reason: 'rate_limited' });
-      },
-      (error: unknown) => {
-        c.log.warn('could not record event', { reason: event.reason, error });
-      },
-    );
+    void this.#o.recorder.recordOrLog(c.primary, event, c.log).then((recorded) => {
+      if (recorded === 'rate-limited') this.#m.eventsDropped.inc({ ...this.#labels, reason: 'rate_limited' });
+    });
   }
 }
