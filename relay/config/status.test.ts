@@ -18,7 +18,7 @@ function reconciler(status?: unknown, generation = 2): KObject {
     kind: 'Reconciler',
     metadata: { name: 'websites', generation },
     ...(status !== undefined && { status }),
-  } as KObject;
+  };
 }
 
 test('reconcilerStatus should set Ready and a stable Flapping condition with the generation it saw', () => {
@@ -58,11 +58,12 @@ test('reconcilerStatus should keep a condition’s transition time while its sta
   const keys = ['d/a', 'd/b', 'd/c', 'd/d', 'd/e', 'd/f'];
   const after = reconcilerStatus(reconciler(before), { ...running, message: 'changed' }, keys, NOW + 60_000);
   const [ready, flapping] = after?.conditions ?? [];
-  assert.equal(ready?.lastTransitionTime, '2026-12-07T12:00:00Z', 'Ready stayed True');
-  assert.equal(ready?.message, 'changed');
-  assert.equal(flapping?.status, 'True');
-  assert.equal(flapping?.lastTransitionTime, '2026-12-07T12:01:00Z');
-  assert.equal(flapping?.message, '6 primaries flapping, slowed down: d/a, d/b, d/c, d/d, d/e, …');
+  assert.ok(ready && flapping);
+  assert.equal(ready.lastTransitionTime, '2026-12-07T12:00:00Z', 'Ready stayed True');
+  assert.equal(ready.message, 'changed');
+  assert.equal(flapping.status, 'True');
+  assert.equal(flapping.lastTransitionTime, '2026-12-07T12:01:00Z');
+  assert.equal(flapping.message, '6 primaries flapping, slowed down: d/a, d/b, d/c, d/d, d/e, …');
 });
 
 function conditions(leading: boolean) {
@@ -85,8 +86,10 @@ test('ReconcilerConditions should apply the status once, and move the ready seri
   await c.set(reconciler(), running);
   const patches = kube.requests.filter((r) => r.method === 'PATCH');
   assert.equal(patches.length, 2);
-  assert.equal(patches[0]?.path, '/apis/zeroloop.dev/v1alpha1/reconcilers/websites/status');
-  assert.deepEqual(patches[0]?.query, { fieldManager: 'zeroloop/relay', force: true });
+  const [first] = patches;
+  assert.ok(first);
+  assert.equal(first.path, '/apis/zeroloop.dev/v1alpha1/reconcilers/websites/status');
+  assert.deepEqual(first.query, { fieldManager: 'zeroloop/relay', force: true });
   assert.equal(await metrics.reconcilerReady.get({ reconciler: 'websites', reason: 'Running' }), 1);
   const text = await metrics.registry.render();
   assert.doesNotMatch(text, /reason="SigningSecretUnavailable"/, 'the old reason’s series is removed');
