@@ -33,12 +33,10 @@ import type { InformerFactory } from '../watch/informer.ts';
 import { type Delta, storeKey } from '../watch/store.ts';
 import { ControllerCaches } from './caches.ts';
 import { planFinalizer } from './finalizer.ts';
-import { FlapDetector } from './flapping.ts';
 import type { ControllerKinds } from './kinds.ts';
-import { type Outcome, queueOps } from './outcome.ts';
+import { ControllerKeys } from './keys.ts';
 import { Outages } from './outages.ts';
 import { primaryTriggers } from './predicates.ts';
-import { PendingKeys } from './pending.ts';
 import { RelatedWatches } from './related-watches.ts';
 import { Reporter } from './reporter.ts';
 import { sync, type SyncDeps } from './sync.ts';
@@ -81,8 +79,7 @@ export class Controller {
   #caches: ControllerCaches;
   #related: RelatedWatches;
   #wakes: Wakes;
-  #flaps = new FlapDetector();
-  #pending = new PendingKeys();
+  #keys: ControllerKeys;
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
   #synced = false;
@@ -97,10 +94,12 @@ export class Controller {
       name: config.name,
       metricsProvider: deps.metrics.workqueue,
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
-      // A delayed key keeps the trigger of the failure it retries; a requeue-after has none.
       onReady: (key) => {
-        this.#pending.note(key, { type: 'requeue' }, performance.now());
+        this.#keys.ready(key);
       },
+    });
+    this.#keys = new ControllerKeys(this.queue, (gate, key) => {
+      this.#outages.park(gate, key);
     });
     const labels = { reconciler: config.name };
     this.#log = deps.log.child(labels);
@@ -182,10 +181,7 @@ export class Controller {
    */
   reconcileAll(): number {
     const keys = this.#caches.primaryKeys();
-    for (const key of keys) {
-      this.#pending.note(key, { type: 'primary' });
-      this.queue.add(key);
-    }
+    for (const key of keys) this.#keys.add(key, { type: 'primary' });
     return keys.length;
   }
 
@@ -268,17 +264,15 @@ export class Controller {
     if (primaryTriggers(delta)) this.#enqueue(key, { type: 'primary' });
     if (delta.type === 'deleted') {
       void this.#related.set(key, []);
-      if (this.#flaps.forget(key)) this.#reporter.flappingForgotten(this.#flaps.keys());
+      const { flaps } = this.#keys;
+      if (flaps.forget(key)) this.#reporter.flappingForgotten(flaps.keys());
     }
   }
 
   // ── queue → workers ──────────────────────────────────────────────────────────────────────────
 
   #enqueue(key: string, trigger: Trigger): void {
-    this.#pending.note(key, trigger, performance.now());
-    // A flapping primary waits longer before each reconcile.
-    if (this.#flaps.isFlapping(key)) this.queue.addAfter(key, this.#flaps.slowed(key));
-    else this.queue.add(key);
+    this.#keys.enqueue(key, trigger);
     this.#reporter.queueDepth(this.queue.length);
   }
 
@@ -288,7 +282,7 @@ export class Controller {
     this.#reporter.busy(1);
     this.#wakes.begin(key);
     const phases = new PhaseTimer();
-    const { trigger, readyAt } = this.#pending.take(key);
+    const { trigger, readyAt } = this.#keys.take(key);
     if (readyAt !== undefined) phases.add('queue', performance.now() - readyAt);
     try {
       await this.#reconcile(key, trigger, phases);
@@ -305,14 +299,14 @@ export class Controller {
     const plan = primary && planFinalizer(primary, this.config.spec);
     // Gone, or being deleted without our finalizer (the garbage collector removes the children).
     if (!primary || !kinds || !plan || plan.skip) {
-      this.#settle(key, { type: 'skipped' });
+      this.#keys.settle(key, { type: 'skipped' });
       return;
     }
     const gate = this.#outages.closed();
     if (gate) {
       // The worker or the apiserver is down: hold the key (and its trigger) until a probe sees it answer.
-      this.#pending.note(key, trigger);
-      this.#settle(key, { type: 'parked', gate });
+      this.#keys.keep(key, trigger);
+      this.#keys.settle(key, { type: 'parked', gate });
       return;
     }
     const started = this.#clock.now();
@@ -322,42 +316,20 @@ export class Controller {
     const input = { key, primary, owned, kinds, trigger, plan, phases, traceparent };
     const outcome = await sync(this.#sync, input);
     const answered = outcome.trace.answered;
-    const flap = answered && this.#flaps.record(key, primary.metadata.generation, answered.wrote);
+    const { flaps } = this.#keys;
+    const flap = answered && flaps.record(key, primary.metadata.generation, answered.wrote);
     if (outcome.type === 'failed') {
-      this.#pending.note(key, trigger);
+      this.#keys.keep(key, trigger);
       this.#outages.failed(outcome.error);
     }
-    const retryInMs = this.#settle(key, outcome);
+    const retryInMs = this.#keys.settle(key, outcome);
     // Deleted while in flight: release the related watches this reconcile may have set.
     if (!this.#caches.primary(key)) await this.#related.set(key, []);
     const context = { key, primary, trigger, started, phases, log, plan };
     this.#reporter.reconciled(context, outcome, {
       flap,
-      flapping: () => this.#flaps.keys(),
+      flapping: () => flaps.keys(),
       ...(retryInMs !== undefined && { retryInMs }),
     });
-  }
-
-  /** Carries out the queue operations of `outcome`; returns the retry's backoff, if it is one. */
-  #settle(key: string, outcome: Outcome): number | undefined {
-    let retryInMs: number | undefined;
-    for (const op of queueOps(outcome, (ms) =>
-      this.#flaps.isFlapping(key) ? this.#flaps.slowed(key, ms) : ms,
-    ))
-      switch (op.op) {
-        case 'forget':
-          this.queue.forget(key);
-          break;
-        case 'addAfter':
-          this.queue.addAfter(key, op.delayMs);
-          break;
-        case 'addRateLimited':
-          retryInMs = this.queue.addRateLimited(key, op.retryAfterMs);
-          break;
-        case 'park':
-          this.#outages.park(op.gate, key);
-          break;
-      }
-    return retryInMs;
   }
 }
