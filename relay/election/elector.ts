@@ -18,21 +18,9 @@ import type { Logger } from '../observe/log.ts';
 import { FencedClient } from './fenced-client.ts';
 import { attempt, type Lease, type LeaseSpec, microTime, released } from './lease.ts';
 import { LeaseLock } from './lease-lock.ts';
+import { type ElectionTiming, electionTiming, RETRY_JITTER } from './timing.ts';
 
-/**
- * client-go's retry period with a lease 3 s shorter than its 15 s default (and the renew deadline with it,
- * keeping client-go's lease − renew-deadline ratio): a follower takes over at most lease + one jittered retry
- * after a crash, 14.4 s, inside the 15 s a platform team expects, where client-go's defaults land up to
- * 17.4 s (relay/README.md, "High availability"; bench/results/leader-takeover.md). The fence keeps a 4 s margin.
- */
-export const ELECTION_DEFAULTS = { leaseDurationMs: 12_000, renewDeadlineMs: 8_000, retryPeriodMs: 2000 };
-/** A follower's retry period is stretched by up to this fraction, so followers do not retry in step. */
-export const RETRY_JITTER = 0.2;
-
-/** The election's timings contradict each other; fix the options. */
-export class LeaderElectionConfigInvalid extends Error {
-  override readonly name = 'LeaderElectionConfigInvalid';
-}
+export { ELECTION_DEFAULTS, LeaderElectionConfigInvalid, RETRY_JITTER } from './timing.ts';
 
 /** A write was refused because this relay does not hold the Lease (never did, lost it, or is stepping down). */
 export class NotLeader extends Error {
@@ -88,7 +76,7 @@ export class LeaderElector {
   #lock: LeaseLock;
   #clock: Clock;
   #log: Logger;
-  #timing: typeof ELECTION_DEFAULTS;
+  #timing: ElectionTiming;
   #state: ElectionState = { state: 'following', leader: undefined };
   /** The Lease as last read or written, and when (on this clock) its spec last changed. */
   #observed: { lease: Lease; raw: string; at: number } | undefined;
@@ -111,24 +99,7 @@ export class LeaderElector {
       lease: this.lease,
       identity: this.identity,
     });
-    this.#timing = {
-      leaseDurationMs: options.leaseDurationMs ?? ELECTION_DEFAULTS.leaseDurationMs,
-      renewDeadlineMs: options.renewDeadlineMs ?? ELECTION_DEFAULTS.renewDeadlineMs,
-      retryPeriodMs: options.retryPeriodMs ?? ELECTION_DEFAULTS.retryPeriodMs,
-    };
-    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.#timing;
-    if (leaseDurationMs % 1000 !== 0 || leaseDurationMs < 1000)
-      throw new LeaderElectionConfigInvalid(
-        `leaseDurationMs ${leaseDurationMs} must be a whole number of seconds (the Lease stores seconds)`,
-      );
-    if (leaseDurationMs <= renewDeadlineMs)
-      throw new LeaderElectionConfigInvalid(
-        `leaseDurationMs ${leaseDurationMs} must be greater than renewDeadlineMs ${renewDeadlineMs}, or a follower could take over while the leader still writes`,
-      );
-    if (renewDeadlineMs <= retryPeriodMs * (1 + RETRY_JITTER))
-      throw new LeaderElectionConfigInvalid(
-        `renewDeadlineMs ${renewDeadlineMs} must be greater than ${1 + RETRY_JITTER} × retryPeriodMs ${retryPeriodMs}, or one slow retry loses the lease`,
-      );
+    this.#timing = electionTiming(options);
   }
 
   get state(): ElectionState {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { test } from 'node:test';
-import { LeaderElectionConfigInvalid } from './elector.ts';
+import { LeaderElectionConfigInvalid } from './timing.ts';
 import { DEFAULT_LEASE_NAME, leaderElectionFromEnv, relayIdentity } from './env.ts';
 
 test('leaderElectionFromEnv should be off unless LEADER_ELECTION=true', () => {

@@ -1,7 +1,7 @@
 // Reads the relay's leader election settings from its environment (LEADER_ELECTION, POD_NAME, POD_NAMESPACE, …), with a clear error for each bad value.
 import { hostname } from 'node:os';
 import type { LeaderElectionOptions } from './elector.ts';
-import { LeaderElectionConfigInvalid } from './elector.ts';
+import { LeaderElectionConfigInvalid } from './timing.ts';
 
 /** The Lease every replica of the relay elects on, unless LEADER_ELECTION_LEASE_NAME says otherwise. */
 export const DEFAULT_LEASE_NAME = 'zeroloop-relay';
