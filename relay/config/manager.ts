@@ -24,9 +24,9 @@ import { RateLimitingQueue } from '../queue/rate-limited.ts';
 import type { SharedInformer } from '../watch/informer.ts';
 import { scopeId } from '../watch/informer.ts';
 import type { KindScope } from '../watch/list-watch.ts';
-import { ReadinessHolds, WRITES } from './readiness.ts';
+import { needs, ReadinessHolds, WRITES } from './readiness.ts';
 import { readSigningKey } from './signing-secret.ts';
-import { ReconcilerConditions } from './status.ts';
+import { ReconcilerConditions, runningMessage } from './status.ts';
 import { INCOMPATIBLE_WORKER } from './worker-compatibility.ts';
 
 export { SigningSecretUnavailable } from './signing-secret.ts';
@@ -39,19 +39,6 @@ interface Running {
 
 /** The `name` of the Manager's own work queue in the workqueue_* metrics. */
 export const MANAGER_QUEUE = 'manager/Reconciler';
-
-function runningMessage(spec: ReconcilerSpec): string {
-  return `reconciling ${spec.primary.kind} with ${spec.reconciler} at ${spec.endpoint}`;
-}
-
-/** Whether a controller of `spec` watches `scope`: one of its kinds, in one of its namespaces. */
-function covers(spec: ReconcilerSpec, scope: KindScope): boolean {
-  const kinds = [spec.primary, ...spec.owns, ...spec.reads];
-  if (!kinds.some((k) => k.apiVersion === scope.apiVersion && k.kind === scope.kind)) return false;
-  return (
-    spec.namespaces.length === 0 || scope.namespace === undefined || spec.namespaces.includes(scope.namespace)
-  );
-}
 
 export type ManagerDeps = ControllerDeps & {
   client: KubeRequester;
@@ -246,7 +233,7 @@ export class Manager {
   watchForbidden(scope: KindScope, error: Forbidden): number {
     let held = 0;
     for (const [name, running] of this.#running) {
-      if (!covers(running.controller.config.spec, scope)) continue;
+      if (!needs(running.controller.config.spec, scope)) continue;
       held++;
       this.#refuse(name, scopeId(scope), error);
     }
@@ -287,13 +274,11 @@ export class Manager {
    * back to Ready once an answer matches. Reconciles meanwhile fail and retry with backoff.
    */
   #workerAnswered(answer: AnswerVersions): void {
-    const targets = [...this.#running].map(
-      ([name, r]): [string, { endpoint: string; reconciler: string }] => [
-        name,
-        { endpoint: r.controller.config.spec.endpoint, reconciler: r.controller.config.spec.reconciler },
-      ],
-    );
-    for (const change of this.#holds.workerAnswered(answer, targets)) {
+    const specs = [...this.#running].map(([name, r]): [string, ReconcilerSpec] => [
+      name,
+      r.controller.config.spec,
+    ]);
+    for (const change of this.#holds.workerAnswered(answer, specs)) {
       const current = this.#informer?.store.get(change.name);
       if (change.incompatible) {
         this.#log.error('incompatible worker', { reconcilerResource: change.name, error: change.message });

@@ -1,7 +1,18 @@
 // What holds a running Reconciler back from Ready besides its caches: RBAC refusals (of a watch, by scope id, or of its writes) and a worker that does not match this relay.
+import type { ReconcilerSpec } from '../api/reconciler.ts';
 import type { AnswerVersions } from '../dispatch/dispatcher.ts';
 import type { Forbidden } from '../kube/forbidden.ts';
+import type { KindScope } from '../watch/list-watch.ts';
 import { type CompatibilityChange, WorkerCompatibility, type WorkerTarget } from './worker-compatibility.ts';
+
+/** Whether a controller of `spec` watches `scope`: one of its kinds, in one of its namespaces. */
+export function needs(spec: ReconcilerSpec, scope: KindScope): boolean {
+  const kinds = [spec.primary, ...spec.owns, ...spec.reads];
+  if (!kinds.some((k) => k.apiVersion === scope.apiVersion && k.kind === scope.kind)) return false;
+  return (
+    spec.namespaces.length === 0 || scope.namespace === undefined || spec.namespaces.includes(scope.namespace)
+  );
+}
 
 /** The id of a controller's refused writes among its refused watches' scope ids. */
 export const WRITES = 'writes';
@@ -36,9 +47,9 @@ export class ReadinessHolds {
     return [...this.#forbidden.keys()];
   }
 
-  /** Applies a worker's answer to the Reconcilers calling it; returns whose compatibility changed. */
-  workerAnswered(answer: AnswerVersions, targets: Iterable<[string, WorkerTarget]>): CompatibilityChange[] {
-    return this.#compatibility.record(answer, targets);
+  /** Applies a worker's answer to the running Reconcilers calling it; returns whose compatibility changed. */
+  workerAnswered(answer: AnswerVersions, running: Iterable<[string, WorkerTarget]>): CompatibilityChange[] {
+    return this.#compatibility.record(answer, running);
   }
 
   /** Its controller stopped: nothing holds it any more. */

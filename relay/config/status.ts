@@ -1,6 +1,6 @@
 // A Reconciler's status as the relay writes it: the Ready condition (and its zeroloop_reconciler_ready series) and the Flapping condition, applied only when they change.
 import * as z from 'zod/mini';
-import { RECONCILER_KIND } from '../api/reconciler.ts';
+import { RECONCILER_KIND, type ReconcilerSpec } from '../api/reconciler.ts';
 import type { Clock } from '../clock.ts';
 import type { Leadership } from '../election/leadership.ts';
 import type { KubeRequester } from '../kube/client.ts';
@@ -22,6 +22,11 @@ const ReconcilerStatus = z.looseObject({
     ),
   ),
 });
+
+/** The Ready message of a running Reconciler. */
+export function runningMessage(spec: ReconcilerSpec): string {
+  return `reconciling ${spec.primary.kind} with ${spec.reconciler} at ${spec.endpoint}`;
+}
 
 /** The Ready condition as last set. */
 export interface Ready {
