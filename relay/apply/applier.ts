@@ -26,28 +26,13 @@ import type { KubeRequester } from '../kube/client.ts';
 import { KubeApiError } from '../kube/client.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import { objectPath } from '../kube/discovery.ts';
-import { asForbidden } from '../kube/forbidden.ts';
 import { KObject } from '../kube/object.ts';
 import type { PhaseTimer } from '../observe/phases.ts';
 import { unchanged } from './intent.ts';
+import { APPLY, ApplyFailed, applyTarget, describe, refused } from './patch.ts';
 import { identity, isStampedBy, OWNER_LABEL, RECONCILER_LABEL } from './ownership.ts';
 
-/** A write to the apiserver failed; nothing after the failing step ran. */
-export class ApplyFailed extends Error {
-  override readonly name = 'ApplyFailed';
-  readonly key: string;
-  readonly step: 'dry-run' | 'apply' | 'prune' | 'status' | 'finalizer';
-  constructor(key: string, step: ApplyFailed['step'], message: string, cause?: unknown) {
-    super(
-      `${step} failed for ${key}: ${message}; check the reconciler's output and the relay's RBAC; retrying`,
-      {
-        cause,
-      },
-    );
-    this.key = key;
-    this.step = step;
-  }
-}
+export { ApplyFailed } from './patch.ts';
 
 export interface ApplyInput {
   key: string;
@@ -92,8 +77,6 @@ export interface ApplyResult {
   /** Identities of the objects pruned. */
   prunedIds: string[];
 }
-
-const APPLY = 'application/apply-patch+yaml';
 
 interface Write {
   object: KObject;
@@ -294,77 +277,4 @@ function foreignOwner(live: KObject): string {
         ? `controlled by ${controller.kind} ${controller.name}`
         : 'created by someone else';
   return `${identity(live)} already exists and was not created by the relay for this primary (${owner}); rename the object in the reconciler, or delete the existing one`;
-}
-
-/**
- * Adds or removes the relay's finalizer on a primary with server-side apply under its own field
- * manager (`zeroloop/<reconciler>-finalizer`): `metadata.finalizers` is a set, so other owners'
- * finalizers are untouched, and applying an empty list drops only ours.
- */
-export async function setFinalizer(
-  client: KubeRequester,
-  input: {
-    key: string;
-    reconciler: string;
-    primary: KObject;
-    primaryResource: ResourceInfo;
-    finalizer: string;
-    present: boolean;
-  },
-): Promise<void> {
-  const p = input.primary;
-  const target = applyTarget(p);
-  try {
-    await client.request('PATCH', objectPath(input.primaryResource, p.metadata.namespace, p.metadata.name), {
-      query: { fieldManager: `zeroloop/${input.reconciler}-finalizer`, force: true },
-      body: {
-        ...target,
-        metadata: {
-          ...target.metadata,
-          ...(p.metadata.uid ? { uid: p.metadata.uid } : {}),
-          finalizers: input.present ? [input.finalizer] : [],
-        },
-      },
-      contentType: APPLY,
-    });
-  } catch (error) {
-    // Already gone: nothing holds it any more.
-    if (!input.present && error instanceof KubeApiError && error.status === 404) return;
-    const cause = refused(error, 'patch', input.primaryResource, p.metadata.namespace);
-    throw new ApplyFailed(input.key, 'finalizer', describe(cause), cause);
-  }
-}
-
-/** The identifying part of a server-side apply body for `obj`: apiVersion, kind, name and namespace. */
-function applyTarget(obj: KObject): {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-} {
-  const { name, namespace } = obj.metadata;
-  return {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    metadata: { name, ...(namespace ? { namespace } : {}) },
-  };
-}
-
-/** A 403 as a Forbidden naming the verb, resource and namespace (relay/kube/forbidden.ts); else `error`. */
-function refused(
-  error: unknown,
-  verb: string,
-  r: ResourceInfo,
-  namespace: string | undefined,
-  subresource?: string,
-): unknown {
-  return asForbidden(error, {
-    verb,
-    apiVersion: r.apiVersion,
-    resource: subresource ? `${r.plural}/${subresource}` : r.plural,
-    namespace: r.namespaced ? namespace : undefined,
-  });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

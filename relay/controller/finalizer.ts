@@ -18,7 +18,7 @@
 // on a Reconciler leaves the finalizer on existing primaries and makes no more finalizing calls:
 // their deletion then waits until someone removes it. A reconciler that never answers `finalized`
 // blocks the deletion too (as with any Kubernetes finalizer).
-import { setFinalizer } from '../apply/applier.ts';
+import { setFinalizer } from '../apply/finalizer.ts';
 import type { KubeRequester } from '../kube/client.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import type { KObject } from '../kube/object.ts';
