@@ -15,10 +15,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import * as z from 'zod/mini';
 import type { ExecClusterInfo } from './exec-credential.ts';
-import { ExecConfig, ExecCredentialSource } from './exec-credential.ts';
 import { chooseProxy, ProxyUrlInvalid } from './proxy.ts';
 import type { RestAuth, RestConfig } from './rest-config.ts';
 import { RestConfigInvalid } from './rest-config.ts';
+import { authOf, execOrProvider } from './kubeconfig-auth.ts';
+
+export { authProviderAdvice } from './kubeconfig-auth.ts';
 
 const Cluster = z.looseObject({
   server: z.string().check(z.minLength(1)),
@@ -61,7 +63,7 @@ export const Kubeconfig = z.looseObject({
   'current-context': z.optional(z.string()),
 });
 type ClusterEntry = z.infer<typeof Cluster>;
-type UserEntry = z.infer<typeof User>;
+export type UserEntry = z.infer<typeof User>;
 type ContextEntry = z.infer<typeof Context>;
 
 /** An entry and the file it came from (relative paths resolve against that file's directory). */
@@ -254,7 +256,7 @@ function execExtension(cluster: ClusterEntry): { config?: unknown } {
   return ext?.extension !== undefined ? { config: ext.extension } : {};
 }
 
-function resolve(file: string, path: string): string {
+export function resolve(file: string, path: string): string {
   return isAbsolute(path) ? path : join(dirname(file), path);
 }
 
@@ -267,88 +269,4 @@ function fileOrData(file: string, path: string | undefined, data: string | undef
   } catch (error) {
     throw new RestConfigInvalid(file, `cannot read ${absolute}; fix the path in the kubeconfig`, error);
   }
-}
-
-function authOf(file: string, user: UserEntry | undefined): RestAuth {
-  if (user?.token !== undefined && user.token !== '') return { type: 'token', token: user.token };
-  if (user?.tokenFile !== undefined && user.tokenFile !== '')
-    return { type: 'tokenFile', path: resolve(file, user.tokenFile) };
-  if (user?.username !== undefined && user.password !== undefined)
-    return { type: 'basic', username: user.username, password: user.password };
-  return { type: 'none' };
-}
-
-/** What to use instead of a legacy auth provider, by its name: one sentence each. */
-export function authProviderAdvice(name: string): string {
-  switch (name) {
-    case 'gcp':
-      return (
-        'the gcp auth provider was removed from kubectl in 1.26: install gke-gcloud-auth-plugin ' +
-        '(`gcloud components install gke-gcloud-auth-plugin`) and run `gcloud container clusters get-credentials CLUSTER`, ' +
-        'which rewrites this user as an exec plugin'
-      );
-    case 'azure':
-      return (
-        'the azure auth provider was removed from kubectl in 1.26: install kubelogin and run ' +
-        '`kubelogin convert-kubeconfig -l azurecli` (or another login mode), which rewrites this user as an exec plugin'
-      );
-    case 'oidc':
-      return (
-        'zeroloop does not run the oidc auth provider: use an exec plugin for the same issuer instead, ' +
-        'such as int128/kubelogin (`kubectl oidc-login setup` prints the exec section to use)'
-      );
-    default:
-      return `zeroloop does not run auth provider ${name}: use the exec credential plugin that replaced it, or a token or client certificate`;
-  }
-}
-
-function execOrProvider(
-  file: string,
-  userName: string,
-  user: UserEntry | undefined,
-  cluster: ExecClusterInfo,
-  selection: KubeconfigSelection,
-): RestAuth {
-  const provider = user?.['auth-provider'];
-  if (provider !== undefined && provider !== null)
-    throw new RestConfigInvalid(file, `user ${userName}: ${authProviderAdvice(provider.name)}`);
-  if (user?.exec === undefined || user.exec === null) return { type: 'none' };
-  const parsed = ExecConfig.safeParse(user.exec);
-  if (!parsed.success)
-    throw new RestConfigInvalid(
-      file,
-      `the exec section of user ${userName} is invalid: ${z.prettifyError(parsed.error)}`,
-    );
-  const exec = parsed.data;
-  if (exec.interactiveMode === undefined && exec.apiVersion === 'client.authentication.k8s.io/v1')
-    throw new RestConfigInvalid(
-      file,
-      `exec plugin ${exec.command}: interactiveMode must be set for client.authentication.k8s.io/v1 (kubectl requires it too); set it to Never or IfAvailable`,
-    );
-  if (exec.interactiveMode === 'Always')
-    throw new RestConfigInvalid(
-      file,
-      `exec plugin ${exec.command} asks for interactiveMode Always, but zeroloop runs it without a terminal; ` +
-        'set interactiveMode to IfAvailable or Never if the plugin can run without a prompt (log in with it once by hand first), ' +
-        'or give this user a token or client certificate',
-    );
-  const command = exec.command.includes('/') ? resolve(file, exec.command) : exec.command;
-  const onExecRun = selection.onExecRun;
-  return {
-    type: 'exec',
-    credentials: new ExecCredentialSource({
-      config: { ...exec, command },
-      source: `user ${userName} in ${file}`,
-      cluster,
-      ...(selection.env !== undefined ? { env: selection.env } : {}),
-      ...(selection.now !== undefined ? { now: selection.now } : {}),
-      ...(onExecRun !== undefined
-        ? {
-            onRun: (run) => {
-              onExecRun({ command, ...run });
-            },
-          }
-        : {}),
-    }),
-  };
 }
