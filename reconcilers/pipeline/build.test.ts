@@ -75,7 +75,7 @@ describe('buildReconciler', () => {
     assert.equal(second.skipped, true);
     assert.equal(second.record.hash, first.record.hash);
 
-    // A type error in the changed source proves the change was seen (and fails before componentize).
+    // A type error in the changed source proves the change was seen (it wins over componentize, which runs beside it).
     await writeFile(
       src.entry,
       GOOD.replace("version: '0.0.1'", 'version: 1 as unknown as string, oops: missing'),

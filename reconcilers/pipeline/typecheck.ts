@@ -1,12 +1,45 @@
 // Typechecks one reconciler's sources (its entry and everything it imports), or its tests, with the project's tsconfig.
+import { statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { TypecheckFailed } from './errors.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
 let cachedOptions: ts.CompilerOptions | undefined;
-/** The previous program: reusing it spares re-parsing the standard library and shared files. */
-let previous: ts.Program | undefined;
+/**
+ * The previous check: its program's unchanged files are reused (not re-parsed) and its semantic diagnostics of
+ * files the change cannot affect are kept (not re-checked). A `zeroloop dev` rebuild checks what changed.
+ */
+let previous: ts.SemanticDiagnosticsBuilderProgram | undefined;
+/** Parsed files by path, with the file's mtime and size when parsed: the compiler host hands back the same object. */
+const parsed = new Map<string, { version: string; file: ts.SourceFile }>();
+
+function fileVersion(path: string): string | undefined {
+  try {
+    const s = statSync(path);
+    return `${String(s.mtimeMs)}:${String(s.size)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A compiler host that parses a file again only when its mtime or size changed, so a program reuses the rest. */
+function cachingHost(options: ts.CompilerOptions): ts.CompilerHost {
+  const host = ts.createCompilerHost(options);
+  const read = host.getSourceFile.bind(host);
+  host.getSourceFile = (path, languageVersion, onError, shouldCreate) => {
+    const version = fileVersion(path);
+    const hit = parsed.get(path);
+    if (version !== undefined && hit?.version === version) return hit.file;
+    const file = read(path, languageVersion, onError, shouldCreate);
+    if (file === undefined) return undefined;
+    // The builder compares versions to know what changed.
+    (file as ts.SourceFile & { version: string }).version = version ?? `unread:${String(Date.now())}`;
+    if (version !== undefined) parsed.set(path, { version, file });
+    return file;
+  };
+  return host;
+}
 
 function compilerOptions(): ts.CompilerOptions {
   if (cachedOptions) return cachedOptions;
@@ -31,13 +64,23 @@ export function typecheck(reconciler: string, entry: string): string[] {
  */
 export function typecheckRoots(reconciler: string, roots: readonly string[]): string[] {
   const entry = roots[0] ?? PROJECT_ROOT;
-  const program = ts.createProgram({
-    rootNames: roots,
-    options: { ...compilerOptions(), noEmit: true },
-    ...(previous ? { oldProgram: previous } : {}),
-  });
-  previous = program;
-  const diagnostics = ts.getPreEmitDiagnostics(program);
+  const options = { ...compilerOptions(), noEmit: true };
+  const builder = ts.createSemanticDiagnosticsBuilderProgram(
+    [...roots],
+    options,
+    cachingHost(options),
+    previous,
+  );
+  previous = builder;
+  const program = builder.getProgram();
+  // What getPreEmitDiagnostics reports, with the semantic part from the builder's cache where it still holds.
+  const diagnostics = [
+    ...builder.getConfigFileParsingDiagnostics(),
+    ...builder.getOptionsDiagnostics(),
+    ...builder.getGlobalDiagnostics(),
+    ...builder.getSyntacticDiagnostics(),
+    ...builder.getSemanticDiagnostics(),
+  ];
   if (diagnostics.length > 0) {
     const text = ts.formatDiagnostics(diagnostics, {
       getCanonicalFileName: (f) => f,
