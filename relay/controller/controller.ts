@@ -82,8 +82,8 @@ export class Controller {
   #keys: ControllerKeys;
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
-  #synced = false;
-  #cachesSynced = false;
+  /** How far start() got: caches synced (a follower stays there), then workers running. */
+  #started: 'no' | 'caches' | 'workers' = 'no';
 
   constructor(config: ControllerConfig, deps: ControllerDeps) {
     this.config = config;
@@ -103,21 +103,12 @@ export class Controller {
     });
     const labels = { reconciler: config.name };
     this.#log = deps.log.child(labels);
-    this.#reporter = new Reporter({
-      reconciler: config.name,
-      recorder: deps.recorder,
-      metrics: deps.metrics,
-      log: this.#log,
-      clock: this.#clock,
-    });
+    this.#reporter = new Reporter({ ...deps, reconciler: config.name, log: this.#log, clock: this.#clock });
     this.onFlapping = this.#reporter.onFlapping;
     this.onReconcile = this.#reporter.onReconcile;
     this.onWriteForbidden = this.#reporter.onWriteForbidden;
     this.#outages = new Outages({
-      clock: this.#clock,
-      log: this.#log,
-      endpoint: config.spec.endpoint,
-      client: deps.client,
+      ...{ client: deps.client, clock: this.#clock, log: this.#log, endpoint: config.spec.endpoint },
       release: (key) => {
         this.queue.add(key);
       },
@@ -162,7 +153,7 @@ export class Controller {
 
   /** Workers running: caches synced and this relay leads. */
   get synced(): boolean {
-    return this.#synced;
+    return this.#started === 'workers';
   }
 
   /** How many primaries are being reconciled now. */
@@ -187,7 +178,7 @@ export class Controller {
 
   /** Caches synced (a follower's caches are warm, though it runs no worker). */
   get cachesSynced(): boolean {
-    return this.#cachesSynced;
+    return this.#started !== 'no';
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────────────────────────
@@ -199,21 +190,15 @@ export class Controller {
   async start(): Promise<void> {
     const signal = this.#stopping.signal;
     const spec = this.config.spec;
-    const primary = (d: Delta) => {
-      this.#onPrimary(d);
-    };
-    const owned = (d: Delta) => {
-      this.#wakes.owned(d);
-    };
-    const { discovery } = this.#d;
+    const handlers = { primary: this.#onPrimary, owned: this.#wakes.owned };
     // Workers start once every cache is synced, so no reconcile sees a half-listed world.
     const kinds = await this.#caches.start({
-      ...{ discovery, spec, clock: this.#clock, log: this.#log, signal },
-      handlers: { primary, owned },
+      ...{ discovery: this.#d.discovery, spec, clock: this.#clock, log: this.#log, signal },
+      handlers,
     });
     if (!kinds) return;
     this.#kinds = kinds;
-    this.#cachesSynced = true;
+    this.#started = 'caches';
     // A follower stops here with warm caches: it reconciles nothing until it leads. Keys that its
     // watches enqueue meanwhile wait in the queue (deduplicated), and every primary is enqueued below.
     if (!(await whenLeading(this.#d.leadership ?? ALWAYS_LEADING, signal))) return;
@@ -231,7 +216,7 @@ export class Controller {
       },
     };
     for (let i = 0; i < spec.concurrency; i++) this.#workers.push(runWorker(this.queue, loop));
-    this.#synced = true;
+    this.#started = 'workers';
     this.#log.info('controller started', {
       primary: kindId(spec.primary),
       owns: spec.owns.map(kindId),
@@ -259,7 +244,7 @@ export class Controller {
 
   // ── watch: deltas → triggers ─────────────────────────────────────────────────────────────────
 
-  #onPrimary(delta: Delta): void {
+  #onPrimary = (delta: Delta): void => {
     const key = storeKey(delta.object);
     if (primaryTriggers(delta)) this.#enqueue(key, { type: 'primary' });
     if (delta.type === 'deleted') {
@@ -267,7 +252,7 @@ export class Controller {
       const { flaps } = this.#keys;
       if (flaps.forget(key)) this.#reporter.flappingForgotten(flaps.keys());
     }
-  }
+  };
 
   // ── queue → workers ──────────────────────────────────────────────────────────────────────────
 

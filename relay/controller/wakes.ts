@@ -57,13 +57,13 @@ export class Wakes {
   }
 
   /** An owned object changed: wakes the primaries that own it (not the echo of our write). */
-  owned(delta: Delta): void {
+  readonly owned = (delta: Delta): void => {
     // Another Reconciler of the same primary kind stamped it: its children are not ours.
     if (stampedByOther(delta.object, this.#o.reconciler)) return;
     const keys = ownedTriggers(delta).flatMap((uid) => this.#o.primaryKeyOf(uid) ?? []);
     if (keys.length > 0) this.judge({ delta, keys, trigger: { type: 'owned', ref: refOf(delta.object) } });
     else if (delta.type === 'deleted') this.#echoes.forget([delta.object]);
-  }
+  };
 
   /** Enqueues the primaries `wake` concerns, unless it is an echo; held while one of them is in flight. */
   judge(wake: Wake): void {
