@@ -4,7 +4,7 @@
 // more than the status (its own Ready writes change only the status) enqueue the name in a
 // rate-limited work queue, so a Reconciler is handled once at a time, a failure (the signing
 // Secret missing) retries with backoff (1 s doubling to 1 min), and no timer of its own runs.
-import type { ControllerConfig, ReconcilerSpec } from '../api/reconciler.ts';
+import type { ControllerConfig } from '../api/reconciler.ts';
 import { RECONCILER_KIND, ReconcilerResource } from '../api/reconciler.ts';
 import type { EventRecorder } from '../apply/events.ts';
 import type { Clock } from '../clock.ts';
@@ -22,12 +22,10 @@ import type { Logger } from '../observe/log.ts';
 import { initializeReconcilerSeries } from '../observe/metrics.ts';
 import { RateLimitingQueue } from '../queue/rate-limited.ts';
 import type { SharedInformer } from '../watch/informer.ts';
-import { scopeId } from '../watch/informer.ts';
 import type { KindScope } from '../watch/list-watch.ts';
-import { needs, ReadinessHolds, WRITES } from './readiness.ts';
+import { Readiness } from './readiness.ts';
 import { readSigningKey } from './signing-secret.ts';
 import { ReconcilerConditions, runningMessage } from './status.ts';
-import { INCOMPATIBLE_WORKER } from './worker-compatibility.ts';
 
 export { SigningSecretUnavailable } from './signing-secret.ts';
 
@@ -64,9 +62,9 @@ export class Manager {
   #worker: Promise<void> | undefined;
   #running = new Map<string, Running>();
   #conditions: ReconcilerConditions;
-  #holds = new ReadinessHolds();
+  #readiness: Readiness;
   #onAnswer = (answer: AnswerVersions): void => {
-    this.#workerAnswered(answer);
+    this.#readiness.workerAnswered(answer);
   };
 
   constructor(deps: ManagerDeps) {
@@ -88,6 +86,12 @@ export class Manager {
       leadership: this.#leadership,
       clock,
       log: this.#log,
+    });
+    this.#readiness = new Readiness({
+      conditions: this.#conditions,
+      log: this.#log,
+      current: (name) => this.#informer?.store.get(name),
+      running: () => [...this.#running].map(([name, r]) => [name, r.controller]),
     });
   }
 
@@ -199,9 +203,7 @@ export class Manager {
     });
     for (const observer of this.onController) observer(controller);
     controller.onWriteForbidden.add((error) => {
-      if (!current()) return;
-      if (error) this.#refuse(name, WRITES, error);
-      else this.#grant(name, WRITES);
+      if (current()) this.#readiness.writes(name, error);
     });
     controller.onFlapping.add((keys) => {
       void this.#conditions.flapping(current() ? this.#informer?.store.get(name) : undefined, name, keys);
@@ -212,7 +214,7 @@ export class Manager {
       async () => {
         if (!controller.synced || !current()) return;
         // A first reconcile may already have found the worker incompatible, or a write refused.
-        if (this.#holds.held(name)) return;
+        if (this.#readiness.held(name)) return;
         await this.#conditions.set(raw, {
           ready: 'True',
           reason: 'Running',
@@ -226,86 +228,22 @@ export class Manager {
   }
 
   /**
-   * A watch of `scope` was refused (403): every Reconciler that needs it goes Ready=False, reason
-   * Forbidden, with the message naming verb, resource and namespace. The watch keeps retrying with
-   * backoff; `watchListed` sets Ready=True again once it lists. Returns how many Reconciler it holds back.
+   * A watch of `scope` was refused (403): every Reconciler that needs it goes Ready=False Forbidden
+   * (readiness.ts); returns how many it holds back.
    */
   watchForbidden(scope: KindScope, error: Forbidden): number {
-    let held = 0;
-    for (const [name, running] of this.#running) {
-      if (!needs(running.controller.config.spec, scope)) continue;
-      held++;
-      this.#refuse(name, scopeId(scope), error);
-    }
-    return held;
+    return this.#readiness.watchForbidden(scope, error);
   }
 
   /** A watch of `scope` listed: a Reconciler refused nothing more and synced is Ready again. */
   watchListed(scope: KindScope): void {
-    for (const name of this.#holds.refused()) this.#grant(name, scopeId(scope));
-  }
-
-  /** Records that `name` is refused `id` (a watch's scope, or its writes): Ready=False Forbidden. */
-  #refuse(name: string, id: string, error: Forbidden): void {
-    this.#holds.refuse(name, id, error);
-    this.#log.error('forbidden: missing RBAC grant', {
-      reconcilerResource: name,
-      verb: error.verb,
-      apiGroup: error.apiGroup,
-      resource: error.resource,
-      namespace: error.namespace,
-      error: error.message,
-    });
-    const current = this.#informer?.store.get(name);
-    if (current)
-      void this.#conditions.set(current, { ready: 'False', reason: 'Forbidden', message: error.message });
-  }
-
-  /** `name` is no longer refused `id`; once refused nothing and synced, it is Ready again. */
-  #grant(name: string, id: string): void {
-    if (!this.#holds.grant(name, id)) return;
-    this.#log.info('granted again', { reconcilerResource: name });
-    this.#readyAgain(name);
-  }
-
-  /**
-   * A worker answered: each Reconciler calling it under that name goes Ready=False IncompatibleWorker
-   * when relay and worker do not match (the message names both versions and what to upgrade), and
-   * back to Ready once an answer matches. Reconciles meanwhile fail and retry with backoff.
-   */
-  #workerAnswered(answer: AnswerVersions): void {
-    const specs = [...this.#running].map(([name, r]): [string, ReconcilerSpec] => [
-      name,
-      r.controller.config.spec,
-    ]);
-    for (const change of this.#holds.workerAnswered(answer, specs)) {
-      const current = this.#informer?.store.get(change.name);
-      if (change.incompatible) {
-        this.#log.error('incompatible worker', { reconcilerResource: change.name, error: change.message });
-        const ready = { ready: 'False' as const, reason: INCOMPATIBLE_WORKER, message: change.message };
-        if (current) void this.#conditions.set(current, ready);
-      } else {
-        this.#log.info('worker compatible again', { reconcilerResource: change.name });
-        this.#readyAgain(change.name);
-      }
-    }
-  }
-
-  /** Ready=True Running, unless something still holds `name` back (RBAC, an incompatible worker) or it has not synced. */
-  #readyAgain(name: string): void {
-    if (this.#holds.held(name)) return;
-    const running = this.#running.get(name);
-    const current = this.#informer?.store.get(name);
-    if (!running?.controller.synced || !current) return;
-    this.#log.info('Ready', { reconcilerResource: name });
-    const message = runningMessage(running.controller.config.spec);
-    void this.#conditions.set(current, { ready: 'True', reason: 'Running', message });
+    this.#readiness.watchListed(scope);
   }
 
   async #stopController(name: string, running: Running, why: string): Promise<void> {
     this.#log.info('stopping controller', { reconcilerResource: name, why });
     this.#running.delete(name);
-    this.#holds.forget(name);
+    this.#readiness.forget(name);
     await running.controller.stop();
     this.#d.metrics.controllers.set({}, this.#running.size);
   }
