@@ -57,7 +57,12 @@ export function buildProgress(out: Output): PipelineLogger {
       out.say(`reconcilers: ${name} built in ${String(fields.ms ?? '?')} ms`);
     }
     if (event === 'build.summary') {
-      out.say(`reconcilers: ${String(fields.built ?? 0)} built, ${String(fields.skipped ?? 0)} up to date`);
+      const notBuilt =
+        typeof fields.notBuilt === 'string' && fields.notBuilt !== '' ? fields.notBuilt : undefined;
+      out.say(
+        `reconcilers: ${String(fields.built ?? 0)} built, ${String(fields.skipped ?? 0)} up to date` +
+          (notBuilt !== undefined ? `; not built (not asked for): ${notBuilt.split(' ').join(', ')}` : ''),
+      );
     }
   };
 }

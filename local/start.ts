@@ -156,7 +156,9 @@ async function run(): Promise<void> {
     given !== undefined ? Promise.resolve(given) : startCluster(out),
     (async () => {
       out.say('reconcilers: building (incremental)…');
-      await buildReconcilers({ log: buildProgress(out) });
+      // `--watch` (zeroloop dev): only the watched reconcilers are built, so a fresh clone needs no Go
+      // for the Go example, and the worker serves what is built.
+      await buildReconcilers({ log: buildProgress(out), only: opts.watch });
       // The pipeline's esbuild service process is not needed any more; it would outlive a quick exit.
       await stopEsbuild();
       out.say('worker: starting wrangler dev (workerd) on 127.0.0.1…');
