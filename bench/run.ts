@@ -18,6 +18,7 @@ const BENCHMARKS = [
   'dev-loop',
   'relay',
   'relay-memory',
+  'metrics',
   'leader-takeover',
   'scale',
   'compare',
