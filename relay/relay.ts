@@ -22,6 +22,7 @@ import { attachRecorder, type Recorder, type RecorderOptions } from './record/re
 import { startObserveServer } from './observe/server.ts';
 import type { BackoffOptions } from './queue/rate-limited.ts';
 import { InformerFactory, scopeId } from './watch/informer.ts';
+import type { RestartReason } from './watch/watcher.ts';
 
 export interface RelayOptions {
   /** How to reach the apiserver: `loadRestConfig(process.env)` or `loadKubeconfigFile(path)` (kube/rest-config.ts). */
@@ -65,6 +66,14 @@ export interface Relay {
   /** Graceful stop: no new work, in-flight reconciles finish within `deadlineMs`, watches closed. */
   stop(deadlineMs?: number): Promise<void>;
 }
+
+/** Every reason a watch restarts for, each a series from a kind's first list (a Record, so a new reason is a compile error). */
+const RESTART_REASONS = Object.keys({
+  closed: true,
+  gone: true,
+  error: true,
+  stalled: true,
+} satisfies Record<RestartReason, true>);
 
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const log = options.log ?? createLogger();
@@ -134,7 +143,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     stallMs: options.watchStallMs,
     hooks: {
       onListed: (scope, relist) => {
-        initializeKindSeries(metrics, scopeId(scope));
+        initializeKindSeries(metrics, scopeId(scope), RESTART_REASONS);
         if (relist) metrics.relists.inc({ kind: scopeId(scope) });
         manager.watchListed(scope);
       },

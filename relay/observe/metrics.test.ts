@@ -158,7 +158,7 @@ test("relay metrics should feed client-go's workqueue series from a queue", asyn
 test('a started Reconciler and a listed kind should have their series at 0, not absent', async () => {
   const m = relayMetrics(new Registry({ withProcess: false }));
   initializeReconcilerSeries(m, 'website');
-  initializeKindSeries(m, 'v1/ConfigMap');
+  initializeKindSeries(m, 'v1/ConfigMap', ['closed', 'gone']);
   const text = await m.registry.render();
   for (const series of [
     'zeroloop_adoptions_refused_total{reconciler="website"} 0',
@@ -168,6 +168,7 @@ test('a started Reconciler and a listed kind should have their series at 0, not 
     'zeroloop_reconciles_total{reconciler="website",result="success"} 0',
     'zeroloop_watch_stalls_total{kind="v1/ConfigMap"} 0',
     'zeroloop_relists_total{kind="v1/ConfigMap"} 0',
+    'zeroloop_watch_restarts_total{kind="v1/ConfigMap",reason="gone"} 0',
   ])
     assert.ok(text.includes(`\n${series}\n`), series);
   const q = new RateLimitingQueue({ name: 'website', metricsProvider: m.workqueue });

@@ -3,8 +3,6 @@ import type { CounterConfiguration, GaugeConfiguration, HistogramConfiguration }
 import * as prom from 'prom-client';
 import { PROTOCOL_VERSION, WIT_VERSION } from '../../src/protocol/version.ts';
 import relayPackage from '../package.json' with { type: 'json' };
-import type { WorkQueueMetricsProvider } from '../queue/metrics.ts';
-import type { RestartReason } from '../watch/watcher.ts';
 
 type Labels = Record<string, string>;
 
@@ -172,10 +170,25 @@ export const BUILD_INFO = {
 } as const;
 
 /**
+ * What a work queue's metrics provider offers (queue/metrics.ts' WorkQueueMetricsProvider, which this
+ * satisfies structurally: observe/ sits below queue/ and imports nothing from it).
+ */
+interface WorkqueueProvider {
+  newDepthMetric(name: string): { inc(): void; dec(by?: number): void };
+  newAddsMetric(name: string): { inc(): void };
+  newLatencyMetric(name: string): { observe(seconds: number): void };
+  newWorkDurationMetric(name: string): { observe(seconds: number): void };
+  newRetriesMetric(name: string): { inc(): void };
+  newUnfinishedWorkSecondsMetric(name: string, read: () => number): void;
+  newLongestRunningProcessorSecondsMetric(name: string, read: () => number): void;
+  deleteMetrics(name: string): void;
+}
+
+/**
  * client-go's workqueue metrics (`k8s.io/component-base/metrics/prometheus/workqueue`), label `name` =
  * the queue's name (a Reconciler's name for its controller's queue).
  */
-function workqueueMetrics(r: Registry): WorkQueueMetricsProvider {
+function workqueueMetrics(r: Registry): WorkqueueProvider {
   const depth = r.register(new Gauge('workqueue_depth', 'Current depth of workqueue', ['name']));
   const adds = r.register(
     new Counter('workqueue_adds_total', 'Total number of adds handled by workqueue', ['name']),
@@ -518,16 +531,8 @@ export function initializeReconcilerSeries(m: RelayMetrics, reconciler: string):
 }
 
 /** Creates the series of a watched kind at 0 (see initializeReconcilerSeries): re-lists, stalls, restarts by reason. */
-export function initializeKindSeries(m: RelayMetrics, kind: string): void {
+export function initializeKindSeries(m: RelayMetrics, kind: string, restartReasons: readonly string[]): void {
   m.relists.inc({ kind }, 0);
   m.watchStalls.inc({ kind }, 0);
-  for (const reason of RESTART_REASONS) m.watchRestarts.inc({ kind, reason }, 0);
+  for (const reason of restartReasons) m.watchRestarts.inc({ kind, reason }, 0);
 }
-
-/** Every reason a watch restarts for: a Record over the watcher's type, so the compiler notices a new one. */
-const RESTART_REASONS = Object.keys({
-  closed: true,
-  gone: true,
-  error: true,
-  stalled: true,
-} satisfies Record<RestartReason, true>);
