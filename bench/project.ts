@@ -90,8 +90,9 @@ try {
     const t0 = performance.now();
     const dev = startInProject(project, 'npx', ['zeroloop', 'dev', 'greeting']);
     try {
-      // The relay's reconcile line for the sample, once its ConfigMap exists: the status is then Ready.
-      await dev.line(/Greeting \S+\/example .*trigger=owned .*ok:/, 600_000);
+      // The relay's first reconcile line for the sample: it applies the ConfigMap, asks again with it, and
+      // writes the status Ready (a second pass within the same reconcile).
+      await dev.line(/Greeting \S+\/example .*ok: applied \d+, pruned \d+, status written/, 600_000);
       times.dev = Math.round(performance.now() - t0);
       times.total = Math.round(performance.now() - started);
       log('project.converged', { round, ...times });

@@ -13,6 +13,7 @@ const BENCHMARKS = [
   'relay-image',
   'kubeconfig',
   'image',
+  'project',
   'relay-snapshot',
   'relay-related',
   'dev-loop',
