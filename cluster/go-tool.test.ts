@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { planGoTool, type GoToolSpec } from './go-tool.ts';
 
 let moduleDir: string;
-const env = { XDG_CACHE_HOME: '/cache' };
+const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: '/cache' };
 const spec = (more: Partial<GoToolSpec> = {}): GoToolSpec => ({
   name: 'tool',
   moduleDir,

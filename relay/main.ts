@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The relay's entry point: loads the kubeconfig, starts the relay, stops it gracefully on SIGTERM/SIGINT.
 import { leaderElectionFromEnv, relayIdentity } from './election/env.ts';
 import { loadRestConfig } from './kube/rest-config.ts';
