@@ -43,8 +43,14 @@ export function findProjectRoot(
 
 /** The project being built: its reconcilers/, build/, tsconfig.json and wrangler.toml. */
 export const PROJECT_ROOT = findProjectRoot();
-/** Whether the project is this repository (relative imports into the toolkit) or a team's own (package imports). */
-export const PROJECT_IS_TOOLKIT = realpathSync(PROJECT_ROOT) === realpathSync(TOOLKIT_ROOT);
+/**
+ * Whether the project holds zeroloop's own sources (this repository, or a copy of it): generated code then
+ * imports them by relative path; a team's project imports the installed packages by name. Decided by the
+ * project's files, not by which CLI runs, so any build of the CLI writes the same registry for it.
+ */
+export const PROJECT_IS_TOOLKIT =
+  existsSync(join(PROJECT_ROOT, 'src', 'contract', 'wit.ts')) &&
+  existsSync(join(PROJECT_ROOT, 'reconcilers', 'pipeline', 'node-loader.ts'));
 
 export const WIT_DIR = join(TOOLKIT_ROOT, 'wit');
 export const WORLD = 'reconciler';

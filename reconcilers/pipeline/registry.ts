@@ -5,7 +5,7 @@ import type { BuildRecord } from './cache.ts';
 import { witInterfaceName } from '../../src/protocol/version.ts';
 import { coreStorePath } from './core-store.ts';
 import type { Group } from './manifest.ts';
-import { BUILD_DIR, groupDir, PROJECT_IS_TOOLKIT, TOOLKIT_ROOT } from './paths.ts';
+import { BUILD_DIR, groupDir, PROJECT_IS_TOOLKIT, PROJECT_ROOT } from './paths.ts';
 
 /** One built reconciler as the registry sees it. */
 export interface RegistryEntry {
@@ -31,7 +31,7 @@ function importPath(from: string, to: string): string {
  * team's project (where the toolkit is installed under node_modules).
  */
 function toolkitImport(outDir: string, repoPath: string, packageSpecifier: string): string {
-  return PROJECT_IS_TOOLKIT ? importPath(outDir, join(TOOLKIT_ROOT, repoPath)) : packageSpecifier;
+  return PROJECT_IS_TOOLKIT ? importPath(outDir, join(PROJECT_ROOT, repoPath)) : packageSpecifier;
 }
 const WIT_TYPES = ['src/contract/wit.ts', '@zeroloop/protocol/contract/wit.ts'] as const;
 const NODE_LOADER = ['reconcilers/pipeline/node-loader.ts', 'zeroloop/node-loader'] as const;
