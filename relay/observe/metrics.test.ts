@@ -5,15 +5,8 @@ import { test } from 'node:test';
 import { PROTOCOL_VERSION, WIT_VERSION } from '../../src/protocol/version.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { RateLimitingQueue } from '../queue/rate-limited.ts';
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  initializeKindSeries,
-  initializeReconcilerSeries,
-  Registry,
-  relayMetrics,
-} from './metrics.ts';
+import { initializeKindSeries, initializeReconcilerSeries, relayMetrics } from './metrics.ts';
+import { Counter, Gauge, Histogram, Registry } from './prometheus.ts';
 
 test('counter should render HELP, TYPE and one line per label set', async () => {
   const r = new Registry({ withProcess: false });
