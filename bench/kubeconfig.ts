@@ -21,7 +21,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { startControlPlane } from '../cluster/index.ts';
 import { silentLogger } from '../cluster/log.ts';
-import { buildImageTree, DEFAULT_IMAGE_TREE, ENTRY } from '../deploy/image-tree.ts';
+import { buildImageTree, DEFAULT_IMAGE_TREE, ENTRY, RELAY_BUNDLE } from '../deploy/image-tree.ts';
 import { loadKubeconfigFile } from '../relay/kube/rest-config.ts';
 import { writeExecPlugin } from '../relay/testing/exec-plugin.ts';
 import { inClusterEnv, installDeploy, relayToken } from '../test/support/install.ts';
@@ -75,16 +75,7 @@ await build({
     loader: 'ts',
   },
   outfile: withClientNode,
-  // As deploy/image-tree.ts bundles relay.mjs.
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  minify: false,
-  legalComments: 'linked',
-  banner: {
-    js: "import { createRequire as __zlRequire } from 'node:module'; const require = __zlRequire(import.meta.url);",
-  },
+  ...RELAY_BUNDLE,
   logLevel: 'error',
 });
 

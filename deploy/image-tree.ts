@@ -6,7 +6,7 @@
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const DEFAULT_IMAGE_TREE = join(ROOT, 'build', 'image', 'app');
@@ -29,23 +29,28 @@ export async function listTree(dir: string): Promise<ImageFile[]> {
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** How relay.mjs is bundled (one ESM file for Node 24, every dependency inside); benchmarks bundle variants alike. */
+export const RELAY_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  minify: false,
+  legalComments: 'linked',
+  // Bundled ESM code that calls require() (undici's optional deps) needs one.
+  banner: {
+    js: "import { createRequire as __zlRequire } from 'node:module'; const require = __zlRequire(import.meta.url);",
+  },
+} as const satisfies BuildOptions;
+
 /** Replaces `outDir` with the image's /app: the bundle and its license notices. */
 export async function buildImageTree(outDir: string = DEFAULT_IMAGE_TREE): Promise<ImageFile[]> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const result = await build({
+    ...RELAY_BUNDLE,
     entryPoints: [join(ROOT, 'relay', 'main.ts')],
     outfile: join(outDir, ENTRY),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    minify: false,
-    legalComments: 'linked',
-    // Bundled ESM code that calls require() (undici's optional deps) needs one.
-    banner: {
-      js: "import { createRequire as __zlRequire } from 'node:module'; const require = __zlRequire(import.meta.url);",
-    },
     logLevel: 'warning',
     metafile: true,
   });
