@@ -12,6 +12,7 @@ import type { Logger } from './log.ts';
 import { cacheKey, parsePins, versionLdflags } from './pins.ts';
 import type { Pins } from './pins.ts'; /** The Go module that pins the control plane. */
 export const GO_MODULE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'gomod');
+import { errorMessage } from '../src/error-message.ts';
 /** The Go module that pins KWOK (its own: it needs newer k8s.io libraries than the control plane). */
 export const KWOK_MODULE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'kwokmod');
 
@@ -371,7 +372,7 @@ if (import.meta.main) {
       log('info', 'build.ready', { dir: binaries.dir, version: binaries.pins.kubernetes });
     },
     (error: unknown) => {
-      log('error', 'build.failed', { error: error instanceof Error ? error.message : String(error) });
+      log('error', 'build.failed', { error: errorMessage(error) });
       process.exitCode = 1;
     },
   );

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { startControlPlane } from './controlplane.ts';
 import { createLogger } from './log.ts';
 import { DEFAULT_NODES } from './nodes.ts';
+import { errorMessage } from '../src/error-message.ts';
 
 const log = createLogger('cluster');
 try {
@@ -29,6 +30,6 @@ try {
   log('error', 'cluster.crashed', { ...crash });
   process.exit(1);
 } catch (error) {
-  log('error', 'cluster.failed', { error: error instanceof Error ? error.message : String(error) });
+  log('error', 'cluster.failed', { error: errorMessage(error) });
   process.exit(1);
 }

@@ -24,6 +24,7 @@ import { ChildExited, httpsGet, waitFor, WaitTimedOut } from './probe.ts';
 import { startChild } from './process.ts';
 import type { Child } from './process.ts';
 import { OWNER_FILE, removeDirNow, sweepStale, TEMP_PREFIX, track } from './reaper.ts';
+import { errorMessage } from '../src/error-message.ts';
 
 export interface ControlPlaneOptions {
   readonly logger?: Logger;
@@ -371,7 +372,7 @@ async function startOnce(
 }
 
 function startError(error: unknown, tails: string): Error {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (error instanceof ChildExited) {
     return new ProcessStartFailed(
       `step start-control-plane: ${message}\n${tails}`,

@@ -2,6 +2,7 @@
 import { request } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Child } from './process.ts';
+import { errorMessage } from '../src/error-message.ts';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -87,7 +88,7 @@ export async function waitFor(
       if (await check()) return;
       last = 'not ready';
     } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
+      last = errorMessage(error);
     }
     if (Date.now() >= opts.deadline) throw new WaitTimedOut(`timed out waiting for ${what} (last: ${last})`);
     await sleep(opts.intervalMs ?? 100);

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../reconcilers/pipeline/paths.ts';
 import { RECORD_ANNOTATION } from '../relay/record/recording.ts';
 import { DNS_LABEL } from '../src/keys.ts';
+import { errorMessage } from '../src/error-message.ts';
 
 /** Where the relay records reconciles by default (git-ignored); `zeroloop record` lists them. */
 export const RECORDINGS_DIR = join(PROJECT_ROOT, '.zeroloop', 'recordings');
@@ -90,7 +91,7 @@ export function parseStartArgs(
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
   if (values.help) return 'help';
   if (!DNS_LABEL.test(values.namespace)) {

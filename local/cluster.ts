@@ -5,6 +5,7 @@ import type { ControlPlane } from '../cluster/index.ts';
 import type { Logger as ClusterLogger } from '../cluster/log.ts';
 import type { KubeconfigOptions, RestConfig } from '../relay/kube/rest-config.ts';
 import { loadKubeconfigFile, loadKubeconfigList } from '../relay/kube/rest-config.ts';
+import { errorMessage } from '../src/error-message.ts';
 
 /** The kubeconfig cannot be used. */
 export class KubeconfigUnusable extends Error {
@@ -40,10 +41,7 @@ export async function fromKubeconfig(
       ? await loadKubeconfigFile(path, kubeconfig)
       : await loadKubeconfigList(path, kubeconfig);
   } catch (error) {
-    throw new KubeconfigUnusable(
-      `kubeconfig ${path}: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw new KubeconfigUnusable(`kubeconfig ${path}: ${errorMessage(error)}`, { cause: error });
   }
   return { restConfig, kubeconfigPath: path, server: restConfig.server, plane: undefined };
 }

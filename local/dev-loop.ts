@@ -12,6 +12,7 @@ import type { Controller } from '../relay/controller/controller.ts';
 import type { Manager } from '../relay/config/manager.ts';
 import { logMark, reloadedSince } from './reload.ts';
 import { type SourceWatcher, watchSources } from './source-watcher.ts';
+import { errorMessage } from '../src/error-message.ts';
 
 export interface DevLoopOptions {
   /** The reconcilers to watch (folders under reconcilers/). */
@@ -96,7 +97,7 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
       onSave: (savedAt) => {
         running = running.then(() =>
           rebuild(name, savedAt).catch((error: unknown) => {
-            say(`dev: ${name}: ${error instanceof Error ? error.message : String(error)}`);
+            say(`dev: ${name}: ${errorMessage(error)}`);
           }),
         );
       },

@@ -7,6 +7,7 @@ import type { ResourceInfo } from '../relay/kube/discovery.ts';
 import { Discovery, objectPath } from '../relay/kube/discovery.ts';
 import { KObject } from '../relay/kube/object.ts';
 import type { RestConfig } from '../relay/kube/rest-config.ts';
+import { errorMessage } from '../src/error-message.ts';
 
 /** A step of applying manifests failed; names the object and what to do. */
 export class ApplyManifestFailed extends Error {
@@ -14,7 +15,7 @@ export class ApplyManifestFailed extends Error {
   /** `Kind namespace/name` of the object. */
   readonly object: string;
   constructor(object: string, cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
+    const why = errorMessage(cause);
     super(`could not apply ${object}: ${why}; check the manifest and that the cluster is reachable`, {
       cause,
     });

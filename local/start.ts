@@ -29,6 +29,7 @@ import { startLocalWorker } from './worker.ts';
 import { nextSteps } from './next-steps.ts';
 import { startLivePage } from './live/server.ts';
 import { startDevLoop } from './dev-loop.ts';
+import { errorMessage } from '../src/error-message.ts';
 
 let options: StartOptions | 'help';
 try {
@@ -47,7 +48,7 @@ const opts = options;
 const out = createOutput({ logFile: opts.logFile, verbose: opts.verbose });
 const session = new Session(
   (what, error) => {
-    out.warn(`could not stop ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    out.warn(`could not stop ${what}: ${errorMessage(error)}`);
   },
   (what, ms) => {
     out.json(JSON.stringify({ time: new Date().toISOString(), event: 'stop.done', what, ms }));

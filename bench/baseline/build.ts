@@ -10,6 +10,7 @@ import type { GoRun } from '../../cluster/gocmd.ts';
 import { withDirLock } from '../../cluster/lock.ts';
 import { createLogger } from '../../cluster/log.ts';
 import type { Logger } from '../../cluster/log.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 /** The Go module of the baseline operator (one package, `main`). */
 export const BASELINE_MODULE_DIR = dirname(fileURLToPath(import.meta.url));
@@ -181,7 +182,7 @@ if (import.meta.main) {
       log('info', 'build.ready', { path: binary.path });
     },
     (error: unknown) => {
-      log('error', 'build.failed', { error: error instanceof Error ? error.message : String(error) });
+      log('error', 'build.failed', { error: errorMessage(error) });
       process.exitCode = 1;
     },
   );

@@ -8,6 +8,7 @@ import type { KubeObject } from '../../src/protocol/schemas.ts';
 import { builtDescriptor, DescriptorUnavailable } from '../built-descriptor.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../command.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 const usage = `usage: zeroloop manifests <reconciler> --worker-url URL [options]
 
@@ -45,7 +46,7 @@ function parse(args: readonly string[]) {
   try {
     parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
   const { values, positionals } = parsed;
   const [reconciler, ...extra] = positionals;

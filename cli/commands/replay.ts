@@ -7,6 +7,7 @@ import { parseRecording, RecordingInvalid, type Recording } from '../../relay/re
 import { diffAnswers } from '../answer-diff.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT, UsageError, type Command } from '../command.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 const USAGE = `usage: zeroloop replay <file> [--reconciler name] [--json]
 
@@ -58,7 +59,7 @@ export const replayCommand: Command = {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`);
     }
     let recording: Recording;
     try {
@@ -82,9 +83,7 @@ export const replayCommand: Command = {
     try {
       outcome = reconcile(component, recording.request);
     } catch (error) {
-      context.stderr(
-        `zeroloop replay: ${name} trapped on ${recording.key}: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
+      context.stderr(`zeroloop replay: ${name} trapped on ${recording.key}: ${errorMessage(error)}\n`);
       return EXIT.failed;
     }
     const done = performance.now();

@@ -18,6 +18,7 @@ import { chartAppVersion, imageConfig, readDeployment, type ImageConfig } from '
 import { ensureDebs, unpackDebs, type Deb } from './debs.ts';
 import { assembleLayers, type SharedObject } from './rootfs.ts';
 import { ensureImageTool } from './tool.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_OUT = join(ROOT, 'build', 'image');
@@ -297,7 +298,7 @@ if (import.meta.main) {
     console.log(`archive: ${image.archive} (${mib(image.archiveBytes)})`);
     console.log(`layout:  ${image.layoutDir}`);
   } catch (error) {
-    log('error', 'image.failed', { error: error instanceof Error ? error.message : String(error) });
+    log('error', 'image.failed', { error: errorMessage(error) });
     process.exitCode = 1;
   }
 }

@@ -10,6 +10,7 @@ import { SseHub } from './sse.ts';
 import type { SseEvent } from './sse.ts';
 import { ReconcileStore } from './store.ts';
 import type { ReconcileDetail, StoreLimits } from './store.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 /** The parts of a running controller the page shows (the relay's `Controller` has them). */
 export interface LiveController {
@@ -197,12 +198,7 @@ export async function startLivePage(options: LivePageOptions): Promise<LivePage>
     try {
       handle(req, res);
     } catch (error) {
-      send(
-        res,
-        500,
-        'text/plain; charset=utf-8',
-        `${error instanceof Error ? error.message : String(error)}\n`,
-      );
+      send(res, 500, 'text/plain; charset=utf-8', `${errorMessage(error)}\n`);
     }
   });
   const host = options.host ?? '127.0.0.1';

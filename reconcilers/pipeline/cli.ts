@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { PipelineError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { buildReconcilers } from './pipeline.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 const log = createLogger();
 const started = performance.now();
@@ -16,8 +17,6 @@ try {
 } catch (error) {
   const fields = error instanceof PipelineError ? { reconciler: error.reconciler, file: error.file } : {};
   log('build.failed', { error: error instanceof Error ? error.name : 'Error', ...fields });
-  process.stderr.write(
-    `\nbuild:reconcilers failed: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`\nbuild:reconcilers failed: ${errorMessage(error)}\n`);
   process.exitCode = 1;
 }

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageDir } from './paths.ts';
 import type { ToolchainAnswer, ToolchainJob } from './toolchain.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 interface ComponentizeQjs {
   componentize(options: {
@@ -92,7 +93,7 @@ process.on('message', (job: ToolchainJob) => {
         answer({ id: job.id, ok: true });
       },
       (error: unknown) => {
-        answer({ id: job.id, ok: false, error: error instanceof Error ? error.message : String(error) });
+        answer({ id: job.id, ok: false, error: errorMessage(error) });
       },
     );
 });

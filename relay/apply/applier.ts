@@ -29,7 +29,8 @@ import { objectPath } from '../kube/discovery.ts';
 import { KObject } from '../kube/object.ts';
 import type { PhaseTimer } from '../observe/phases.ts';
 import { unchanged } from './intent.ts';
-import { APPLY, ApplyFailed, applyTarget, describe, refused } from './patch.ts';
+import { APPLY, ApplyFailed, applyTarget, refused } from './patch.ts';
+import { errorMessage } from '../../src/error-message.ts';
 import { identity, isStampedBy, OWNER_LABEL, RECONCILER_LABEL } from './ownership.ts';
 
 export { ApplyFailed } from './patch.ts';
@@ -170,7 +171,7 @@ export class Applier {
         } catch (error) {
           const cause = r ? refused(error, 'patch', r, object.metadata.namespace) : error;
           // eslint-disable-next-line preserve-caught-error -- the cause is the caught error, or the Forbidden wrapping it
-          throw new Error(`${identity(object)}: ${describe(cause)}`, { cause });
+          throw new Error(`${identity(object)}: ${errorMessage(cause)}`, { cause });
         }
       }),
     );
@@ -193,7 +194,7 @@ export class Applier {
       // Gone since the dry-run: creating it adopts nothing.
       if (error instanceof KubeApiError && error.status === 404) return undefined;
       const cause = refused(error, 'get', r, object.metadata.namespace);
-      throw new ApplyFailed(input.key, 'dry-run', `${identity(object)}: ${describe(cause)}`, cause);
+      throw new ApplyFailed(input.key, 'dry-run', `${identity(object)}: ${errorMessage(cause)}`, cause);
     }
   }
 
@@ -216,7 +217,7 @@ export class Applier {
           if (error instanceof KubeApiError && (error.status === 404 || error.status === 409))
             return undefined;
           const cause = refused(error, 'delete', r, obj.metadata.namespace);
-          throw new ApplyFailed(input.key, 'prune', `${identity(obj)}: ${describe(cause)}`, cause);
+          throw new ApplyFailed(input.key, 'prune', `${identity(obj)}: ${errorMessage(cause)}`, cause);
         }
         return obj.metadata.uid;
       }),
@@ -247,7 +248,7 @@ export class Applier {
           ? ' (does the CRD enable the status subresource?)'
           : '';
       const cause = refused(error, 'patch', input.primaryResource, p.metadata.namespace, 'status');
-      throw new ApplyFailed(input.key, 'status', describe(cause) + hint, cause);
+      throw new ApplyFailed(input.key, 'status', errorMessage(cause) + hint, cause);
     }
   }
 

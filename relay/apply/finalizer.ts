@@ -3,7 +3,8 @@ import { KubeApiError, type KubeRequester } from '../kube/client.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import { objectPath } from '../kube/discovery.ts';
 import type { KObject } from '../kube/object.ts';
-import { APPLY, ApplyFailed, applyTarget, describe, refused } from './patch.ts';
+import { APPLY, ApplyFailed, applyTarget, refused } from './patch.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 /**
  * Adds or removes the relay's finalizer on a primary with server-side apply under its own field
@@ -40,6 +41,6 @@ export async function setFinalizer(
     // Already gone: nothing holds it any more.
     if (!input.present && error instanceof KubeApiError && error.status === 404) return;
     const cause = refused(error, 'patch', input.primaryResource, p.metadata.namespace);
-    throw new ApplyFailed(input.key, 'finalizer', describe(cause), cause);
+    throw new ApplyFailed(input.key, 'finalizer', errorMessage(cause), cause);
   }
 }

@@ -51,7 +51,3 @@ export function refused(
     namespace: r.namespaced ? namespace : undefined,
   });
 }
-
-export function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

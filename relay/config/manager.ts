@@ -26,6 +26,7 @@ import type { KindScope } from '../watch/list-watch.ts';
 import { Readiness } from './readiness.ts';
 import { readSigningKey } from './signing-secret.ts';
 import { ReconcilerConditions, runningMessage } from './status.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 export { SigningSecretUnavailable } from './signing-secret.ts';
 
@@ -175,7 +176,7 @@ export class Manager {
         reconcilerResource: name,
         error,
       });
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       await this.#warn(raw, 'SigningSecretUnavailable', message);
       await this.#conditions.set(raw, { ready: 'False', reason: 'SigningSecretUnavailable', message });
       return false;

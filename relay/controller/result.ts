@@ -8,6 +8,7 @@ import type { ErrorFields } from '../observe/log.ts';
 import type { PhaseTimes } from '../observe/phases.ts';
 import { AnswerLimitExceeded } from './limits.ts';
 import { RelatedWatchNotSynced } from './related-watches.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 /** A result label of `zeroloop_reconciles_total`. */
 export type ReconcileResult =
@@ -100,5 +101,5 @@ export function resultOf(error: unknown): ReconcileResult {
 export function failureEvent(error: unknown): EventSpec {
   const reason =
     error instanceof DispatchError ? error.reason : error instanceof Error ? error.name : 'ReconcileError';
-  return { type: 'Warning', reason, message: error instanceof Error ? error.message : String(error) };
+  return { type: 'Warning', reason, message: errorMessage(error) };
 }

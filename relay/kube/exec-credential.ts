@@ -8,6 +8,7 @@
 // kubeconfig is read. A failure names the plugin and says what to do, with the end of its stderr.
 import { spawn } from 'node:child_process';
 import * as z from 'zod/mini';
+import { errorMessage } from '../../src/error-message.ts';
 
 export const EXEC_API_VERSIONS = [
   'client.authentication.k8s.io/v1',
@@ -239,7 +240,7 @@ export function runExecPlugin(options: ExecCredentialSourceOptions): Promise<Exe
       try {
         resolve(parseExecCredential(Buffer.concat(stdout).toString('utf8'), config.apiVersion));
       } catch (error) {
-        reject(fail(error instanceof Error ? error.message : String(error), error));
+        reject(fail(errorMessage(error), error));
       }
     });
   });

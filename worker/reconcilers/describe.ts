@@ -3,7 +3,7 @@ import { descriptorFromWit, type ReconcilerExports, type WitDescriptor } from '.
 import { Descriptor } from '../../src/protocol/schemas.ts';
 import { WorkerError } from '../errors/worker-error.ts';
 import { summarizeIssues } from '../validation/issues.ts';
-import { errorMessage } from './invoke.ts';
+import { namedMessage } from './invoke.ts';
 import type { InstancePool } from './pool.ts';
 
 // `describe` is pure, so its answer lives as long as the instance that gave it.
@@ -20,7 +20,7 @@ export async function describeReconciler(pool: InstancePool, reconciler: string)
     pool.drop(reconciler, instance);
     throw new WorkerError(
       'reconciler_trap',
-      `reconciler "${reconciler}" trapped in describe (${errorMessage(error)}): the instance was dropped`,
+      `reconciler "${reconciler}" trapped in describe (${namedMessage(error)}): the instance was dropped`,
       { cause: error },
     );
   }
@@ -33,7 +33,7 @@ export async function describeReconciler(pool: InstancePool, reconciler: string)
   try {
     parsed = Descriptor.safeParse(descriptorFromWit(raw));
   } catch (error) {
-    throw invalid(errorMessage(error));
+    throw invalid(namedMessage(error));
   }
   if (!parsed.success) throw invalid(summarizeIssues(parsed.error));
   if (parsed.data.name !== reconciler) throw invalid(`it calls itself "${parsed.data.name}"`);

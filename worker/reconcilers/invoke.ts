@@ -15,7 +15,8 @@ export interface InvokeOptions {
   now?: () => number;
 }
 
-export function errorMessage(error: unknown): string {
+/** A thrown value with its kind, for trap messages: `RuntimeError: unreachable`. */
+export function namedMessage(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
@@ -40,7 +41,7 @@ export async function invokeReconcile(options: InvokeOptions): Promise<Reconcile
     pool.drop(reconciler, instance);
     throw new WorkerError(
       'reconciler_trap',
-      `reconciler "${reconciler}" trapped on ${key} (${errorMessage(error)}): the instance was dropped and the next call gets a fresh one; this is a bug in the reconciler`,
+      `reconciler "${reconciler}" trapped on ${key} (${namedMessage(error)}): the instance was dropped and the next call gets a fresh one; this is a bug in the reconciler`,
       { cause: error },
     );
   } finally {
@@ -61,7 +62,7 @@ function checkAnswer(reconciler: string, key: string, answer: WitResponse): Reco
   try {
     json = responseFromWit(answer);
   } catch (error) {
-    throw invalid(errorMessage(error), error);
+    throw invalid(namedMessage(error), error);
   }
   const parsed = ReconcileResponse.safeParse(json);
   if (!parsed.success) throw invalid(summarizeIssues(parsed.error));

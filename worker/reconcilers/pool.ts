@@ -2,6 +2,7 @@
 import type { ReconcilerExports, ReconcilerRegistry } from '../../src/contract/wit.ts';
 import { WIT_PACKAGE, WIT_VERSION, witCompatible, witRange } from '../../src/protocol/version.ts';
 import { WorkerError } from '../errors/worker-error.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 /** The 404 for a name the registry does not hold. */
 export function unknownReconciler(name: string): WorkerError {
@@ -98,7 +99,7 @@ export class InstancePool {
         },
         (error: unknown) => {
           this.#entries.delete(name);
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = errorMessage(error);
           throw new WorkerError(
             'internal',
             `instantiating reconciler "${name}" failed (${reason}): check the build; the next request tries again`,

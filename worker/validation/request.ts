@@ -4,6 +4,7 @@ import { ReconcileRequest } from '../../src/protocol/schemas.ts';
 import { WorkerError } from '../errors/worker-error.ts';
 import { summarizeIssues } from './issues.ts';
 import { findJsonLimitViolation, formatPath } from './json-limits.ts';
+import { errorMessage } from '../../src/error-message.ts';
 
 const MAX_LITERAL = 32;
 
@@ -38,7 +39,7 @@ export function parseReconcileRequest(
   try {
     json = JSON.parse(body);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new WorkerError('bad_request', `reconcile request for "${reconciler}" is not JSON (${reason})`);
   }
   const parsed = ReconcileRequest.safeParse(json);
