@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureBinaries, startControlPlane } from '../cluster/index.ts';
 import { createLogger, silentLogger } from '../cluster/log.ts';
+import { median } from './stats.ts';
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 10_000);
@@ -16,12 +17,6 @@ function rssKiB(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (match?.[1] === undefined) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 const binaries = await ensureBinaries({ logger: log });

@@ -26,6 +26,7 @@ import { loadKubeconfigFile } from '../relay/kube/rest-config.ts';
 import { writeExecPlugin } from '../relay/testing/exec-plugin.ts';
 import { inClusterEnv, installDeploy, relayToken } from '../test/support/install.ts';
 import { TestKube } from '../test/support/kube.ts';
+import { median } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -35,11 +36,6 @@ const progress = (msg: string) =>
 const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
 const deployment = readFileSync(join(ROOT, 'deploy/relay/deployment.yaml'), 'utf8');
 const FLAGS = /command: \[node, (.*), relay\.mjs\]/.exec(deployment)?.[1]?.split(', ') ?? [];
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 const rssMiB = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'))?.[1]) / 1024;
 const bytes = (path: string) => {

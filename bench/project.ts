@@ -17,6 +17,7 @@ import {
   packRelease,
   startInProject,
 } from '../test/support/project.ts';
+import { median } from './stats.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,12 +25,6 @@ const ROUNDS = process.argv.includes('--quick') ? 1 : 3;
 const log = (event: string, fields: Record<string, unknown> = {}): void => {
   console.log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
 };
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 async function bytesUnder(dir: string): Promise<number> {
   const { stdout } = await run('du', ['-sb', dir]);

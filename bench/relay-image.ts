@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { startControlPlane } from '../cluster/index.ts';
 import { silentLogger } from '../cluster/log.ts';
 import { buildImageTree, DEFAULT_IMAGE_TREE, ENTRY } from '../deploy/image-tree.ts';
+import { median } from './stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 8000);
@@ -24,11 +25,6 @@ const ENTRIES = {
   bundle: `${DEFAULT_IMAGE_TREE}/${ENTRY}`,
 } as const;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 const rssMiB = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'))?.[1]) / 1024;
 

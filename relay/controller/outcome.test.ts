@@ -3,20 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DispatchError } from '../dispatch/errors.ts';
 import { queueOps } from './outcome.ts';
-import type { SyncTrace } from './sync.ts';
+import { emptyTrace, type SyncTrace } from './sync.ts';
 
-const trace: SyncTrace = {
-  calls: [],
-  applied: 0,
-  pruned: 0,
-  statusWritten: false,
-  unchanged: 0,
-  passes: 1,
-  stripped: [],
-  refused: [],
-  related: 0,
-  finalized: false,
-};
+const trace: SyncTrace = { ...emptyTrace(), passes: 1 };
 const asked = (ms: number) => ms;
 
 test('queueOps should forget a primary that is gone or not ours to reconcile', () => {

@@ -14,7 +14,7 @@ import { FakeClock } from '../testing/fake-clock.ts';
 import { FakeKube } from '../testing/fake-kube.ts';
 import { type ReconcileContext, Reporter } from './reporter.ts';
 import type { ReconcileRecord } from './result.ts';
-import type { SyncTrace } from './sync.ts';
+import { emptyTrace, type SyncTrace } from './sync.ts';
 
 const primary = {
   apiVersion: 'example.com/v1',
@@ -55,16 +55,8 @@ function setup() {
 }
 
 const trace = (extra: Partial<SyncTrace> = {}): SyncTrace => ({
-  calls: [],
-  applied: 0,
-  pruned: 0,
-  statusWritten: false,
-  unchanged: 0,
+  ...emptyTrace(),
   passes: 1,
-  stripped: [],
-  refused: [],
-  related: 0,
-  finalized: false,
   ...extra,
 });
 const unflapped = { flap: undefined, flapping: () => [] };

@@ -99,9 +99,9 @@ export type SyncOutcome =
   | { type: 'reconciled'; trace: SyncTrace; requeueAfterMs: number | null }
   | { type: 'failed'; trace: SyncTrace; error: unknown };
 
-/** Runs one reconcile of `input.primary`; never throws. */
-export async function sync(d: SyncDeps, input: SyncInput): Promise<SyncOutcome> {
-  const trace: SyncTrace = {
+/** The trace of a reconcile before it has done anything. */
+export function emptyTrace(): SyncTrace {
+  return {
     calls: [],
     applied: 0,
     pruned: 0,
@@ -113,6 +113,11 @@ export async function sync(d: SyncDeps, input: SyncInput): Promise<SyncOutcome> 
     related: 0,
     finalized: false,
   };
+}
+
+/** Runs one reconcile of `input.primary`; never throws. */
+export async function sync(d: SyncDeps, input: SyncInput): Promise<SyncOutcome> {
+  const trace = emptyTrace();
   try {
     const requeueAfterMs = await run(d, input, trace);
     return { type: 'reconciled', trace, requeueAfterMs };
