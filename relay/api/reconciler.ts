@@ -1,6 +1,6 @@
 // The `Reconciler` resource (zeroloop.dev/v1alpha1, cluster scoped): which worker runs which reconciler on what.
 import * as z from 'zod/mini';
-import { DnsLabel } from '../../src/protocol/schemas.ts';
+import { DnsLabel, JsonObject } from '../../src/protocol/schemas.ts';
 
 export const GROUP = 'zeroloop.dev';
 export const VERSION = 'v1alpha1';
@@ -53,8 +53,13 @@ export const ReconcilerSpec = z.object({
   concurrency: z._default(z.int().check(z.minimum(1), z.maximum(256)), 4),
   /** Timeout of one worker call. */
   timeoutSeconds: z._default(z.number().check(z.positive(), z.maximum(300)), 10),
-  /** Hold a `zeroloop.dev/<reconciler>` finalizer on primaries (relay/controller/finalizer.ts). */
+  /** Hold a finalizer on primaries: the descriptor's `finalizerName`, else `zeroloop.dev/<reconciler>` (relay/controller/finalizer.ts). */
   finalizer: z._default(z.boolean(), false),
+  /**
+   * The reconciler's configuration, sent with each request; validated against the descriptor's
+   * `configSchema` when the Reconciler is loaded (config/reconciler-config.ts).
+   */
+  config: z.optional(JsonObject),
   /** Bounds on each answer (defaults above). */
   limits: z._default(AnswerLimits, () => AnswerLimits.parse({})),
 });
