@@ -85,4 +85,6 @@ export interface ControllerConfig {
   signingKey: string;
   /** Which of the worker's keys `signingKey` is (the Secret's optional `keyId` entry); `default` when unset. */
   signingKeyId?: string;
+  /** The descriptor's finalizer name, checked (controller/finalizer-name.ts); unset: `zeroloop.dev/<reconciler>`. */
+  finalizerName?: string;
 }

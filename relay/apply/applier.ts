@@ -72,6 +72,8 @@ export interface ApplyResult {
   unchanged: number;
   pruned: number;
   statusWritten: boolean;
+  /** The resourceVersion the status write returned (when it was written). */
+  statusResourceVersion?: string;
   refused: Refusal[];
   /** identity → the object each write returned (its resourceVersion comes back as the watch's echo). */
   written: Map<string, KObject>;
@@ -131,14 +133,15 @@ export class Applier {
       (o) => isStampedBy(o, uid, input.reconciler) && !wanted.has(identity(o)),
     );
     const holdStatus = input.holdStatusIfWritten === true && writes.length + stale.length > 0;
-    const [pruned, statusWritten] = await time(input, 'prune-status', () =>
-      Promise.all([this.#prune(input, stale), holdStatus ? false : this.#status(input)]),
+    const [pruned, status] = await time(input, 'prune-status', () =>
+      Promise.all([this.#prune(input, stale), holdStatus ? undefined : this.#status(input)]),
     );
     return {
       applied: writes.length,
       unchanged: same,
       pruned: pruned.length,
-      statusWritten,
+      statusWritten: status !== undefined,
+      ...(status?.resourceVersion !== undefined && { statusResourceVersion: status.resourceVersion }),
       refused,
       written,
       prunedIds: stale.filter((o) => pruned.includes(o.metadata.uid ?? '')).map(identity),
@@ -227,12 +230,12 @@ export class Applier {
     return results.flatMap((r) => (r.status === 'fulfilled' && r.value !== undefined ? [r.value] : []));
   }
 
-  /** Applies `status` to the status subresource when it differs from the cached one. */
-  async #status(input: ApplyInput): Promise<boolean> {
-    if (input.status === null || isDeepStrictEqual(input.primary.status, input.status)) return false;
+  /** Applies `status` to the status subresource when it differs from the primary's; undefined when not written. */
+  async #status(input: ApplyInput): Promise<{ resourceVersion: string | undefined } | undefined> {
+    if (input.status === null || isDeepStrictEqual(input.primary.status, input.status)) return undefined;
     const p = input.primary;
     try {
-      await this.#client.request(
+      const answer = await this.#client.request(
         'PATCH',
         objectPath(input.primaryResource, p.metadata.namespace, p.metadata.name, 'status'),
         {
@@ -241,7 +244,8 @@ export class Applier {
           contentType: APPLY,
         },
       );
-      return true;
+      const parsed = KObject.safeParse(answer);
+      return { resourceVersion: parsed.success ? parsed.data.metadata.resourceVersion : undefined };
     } catch (error) {
       const hint =
         error instanceof KubeApiError && error.status === 404

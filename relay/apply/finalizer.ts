@@ -1,4 +1,4 @@
-// Adds or removes a reconciler's finalizer on a primary with server-side apply under its own field manager.
+// Adds a reconciler's finalizer to a primary with server-side apply under its own field manager; removes its finalizers with a tested JSON patch.
 import { KubeApiError, type KubeRequester } from '../kube/client.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import { objectPath } from '../kube/discovery.ts';
@@ -40,6 +40,45 @@ export async function setFinalizer(
   } catch (error) {
     // Already gone: nothing holds it any more.
     if (!input.present && error instanceof KubeApiError && error.status === 404) return;
+    const cause = refused(error, 'patch', input.primaryResource, p.metadata.namespace);
+    throw new ApplyFailed(input.key, 'finalizer', errorMessage(cause), cause);
+  }
+}
+
+export const JSON_PATCH = 'application/json-patch+json';
+
+/**
+ * Removes `finalizers` from the primary with a JSON patch that tests each entry at the index the
+ * cached primary holds it, so entries another field manager added go too, and a list changed since
+ * (the test fails, 422) is retried. A primary already gone counts as done.
+ */
+export async function removeFinalizers(
+  client: KubeRequester,
+  input: {
+    key: string;
+    primary: KObject;
+    primaryResource: ResourceInfo;
+    finalizers: readonly string[];
+  },
+): Promise<void> {
+  const p = input.primary;
+  const held = p.metadata.finalizers ?? [];
+  const ops = held
+    .map((value, index) => ({ value, index }))
+    .filter((f) => input.finalizers.includes(f.value))
+    .reverse()
+    .flatMap(({ value, index }) => [
+      { op: 'test', path: `/metadata/finalizers/${String(index)}`, value },
+      { op: 'remove', path: `/metadata/finalizers/${String(index)}` },
+    ]);
+  if (ops.length === 0) return;
+  try {
+    await client.request('PATCH', objectPath(input.primaryResource, p.metadata.namespace, p.metadata.name), {
+      body: ops,
+      contentType: JSON_PATCH,
+    });
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404) return;
     const cause = refused(error, 'patch', input.primaryResource, p.metadata.namespace);
     throw new ApplyFailed(input.key, 'finalizer', errorMessage(cause), cause);
   }

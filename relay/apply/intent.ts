@@ -15,7 +15,7 @@ import type { KObject } from '../kube/object.ts';
 import { INTENT_ANNOTATION } from './ownership.ts';
 
 /** JSON with object keys sorted, so equal objects hash equal whatever the answer's key order. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

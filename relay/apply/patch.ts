@@ -10,6 +10,8 @@ export class ApplyFailed extends Error {
   override readonly name = 'ApplyFailed';
   readonly key: string;
   readonly step: 'dry-run' | 'apply' | 'prune' | 'status' | 'finalizer';
+  /** What the apiserver said (with the object it concerns), without the relay's advice. */
+  readonly detail: string;
   constructor(key: string, step: ApplyFailed['step'], message: string, cause?: unknown) {
     super(
       `${step} failed for ${key}: ${message}; check the reconciler's output and the relay's RBAC; retrying`,
@@ -19,6 +21,7 @@ export class ApplyFailed extends Error {
     );
     this.key = key;
     this.step = step;
+    this.detail = message;
   }
 }
 

@@ -4,7 +4,9 @@
 // more than the status (its own Ready writes change only the status) enqueue the name in a
 // rate-limited work queue, so a Reconciler is handled once at a time, a failure (the signing
 // Secret missing) retries with backoff (1 s doubling to 1 min), and no timer of its own runs.
-import type { ControllerConfig } from '../api/reconciler.ts';
+import type { ControllerConfig, ReconcilerSpec } from '../api/reconciler.ts';
+import { DescribeFailed, describeReconciler } from '../dispatch/describe.ts';
+import { changeOf, checkAgainstDescriptor, ReconcilerRefused } from './reconciler-config.ts';
 import { RECONCILER_KIND, ReconcilerResource } from '../api/reconciler.ts';
 import type { EventRecorder } from '../apply/events.ts';
 import type { Clock } from '../clock.ts';
@@ -181,15 +183,74 @@ export class Manager {
       await this.#conditions.set(raw, { ready: 'False', reason: 'SigningSecretUnavailable', message });
       return false;
     }
-    if (running) await this.#stopController(name, running, 'Reconciler changed');
+    const spec = parsed.data.spec;
+    let finalizerName: string | undefined;
+    try {
+      finalizerName = await this.#checkDescriptor(name, spec, signing);
+    } catch (error) {
+      // Nothing reconciles with a config or finalizer name it could not check: retried with backoff,
+      // since a redeployed worker (a new schema) or a worker back up can make it good.
+      if (running) await this.#stopController(name, running, 'Reconciler refused');
+      const reason =
+        error instanceof ReconcilerRefused || error instanceof DescribeFailed ? error.reason : 'Error';
+      const message = errorMessage(error);
+      this.#log.error('Reconciler refused; retrying with backoff', {
+        reconcilerResource: name,
+        reason,
+        error: message,
+      });
+      await this.#warn(raw, reason, message);
+      await this.#conditions.set(raw, { ready: 'False', reason, message });
+      return false;
+    }
     const config: ControllerConfig = {
       name,
-      spec: parsed.data.spec,
+      spec,
       signingKey: signing.key,
       ...(signing.keyId !== undefined && { signingKeyId: signing.keyId }),
+      ...(finalizerName !== undefined && { finalizerName }),
     };
+    const change =
+      running && running.uid === raw.metadata.uid ? changeOf(running.controller.config, config) : 'restart';
+    if (running && change !== 'restart') {
+      // At most spec.config changed: the same controller takes it and reconciles every primary once.
+      running.generation = generation;
+      if (change === 'config') {
+        const enqueued = running.controller.reconfigure(spec.config);
+        this.#log.info('config changed; reconciling every primary', {
+          reconcilerResource: name,
+          generation,
+          enqueued,
+        });
+      }
+      if (running.controller.synced && !this.#readiness.held(name))
+        await this.#conditions.set(raw, { ready: 'True', reason: 'Running', message: runningMessage(spec) });
+      return true;
+    }
+    if (running) await this.#stopController(name, running, 'Reconciler changed');
     this.#startController(raw, config, generation);
     return true;
+  }
+
+  /**
+   * Reads the reconciler's descriptor from its worker when the Reconciler needs it (a config to
+   * validate, a finalizer to name) and checks the Reconciler against it; returns the finalizer name
+   * (undefined: the default). Throws DescribeFailed or ReconcilerRefused.
+   */
+  async #checkDescriptor(
+    name: string,
+    spec: ReconcilerSpec,
+    signing: { key: string; keyId?: string },
+  ): Promise<string | undefined> {
+    if (spec.config === undefined && !spec.finalizer) return undefined;
+    const descriptor = await describeReconciler({
+      reconciler: spec.reconciler,
+      endpoint: spec.endpoint,
+      signingKey: signing.key,
+      ...(signing.keyId !== undefined && { keyId: signing.keyId }),
+      timeoutMs: spec.timeoutSeconds * 1000,
+    });
+    return checkAgainstDescriptor(name, spec, descriptor).finalizerName;
   }
 
   #startController(raw: KObject, config: ControllerConfig, generation: number): void {

@@ -41,6 +41,8 @@ import { RelatedWatches } from './related-watches.ts';
 import { Reporter } from './reporter.ts';
 import { sync, type SyncDeps } from './sync.ts';
 import { Wakes } from './wakes.ts';
+import { WrittenStatuses } from './written-status.ts';
+import { LastWrites } from './last-write.ts';
 import { runWorker } from './worker-loop.ts';
 import { callWorker } from './worker-call.ts';
 
@@ -63,7 +65,7 @@ export interface ControllerDeps {
 }
 
 export class Controller {
-  readonly config: ControllerConfig;
+  #config: ControllerConfig;
   readonly queue: RateLimitingQueue;
   /** Observers of the set of flapping primaries, of finished reconciles, of RBAC refusals on writes (reporter.ts). */
   readonly onFlapping: Reporter['onFlapping'];
@@ -80,13 +82,17 @@ export class Controller {
   #related: RelatedWatches;
   #wakes: Wakes;
   #keys: ControllerKeys;
+  /** Statuses the relay wrote that the cache may not hold yet (written-status.ts). */
+  #statuses = new WrittenStatuses();
+  /** The outcome of the last write of an answer, per primary (last-write.ts). */
+  #lastWrites = new LastWrites();
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
   /** How far start() got: caches synced (a follower stays there), then workers running. */
   #started: 'no' | 'caches' | 'workers' = 'no';
 
   constructor(config: ControllerConfig, deps: ControllerDeps) {
-    this.config = config;
+    this.#config = config;
     this.#d = deps;
     this.#clock = deps.clock ?? realClock;
     this.queue = new RateLimitingQueue({
@@ -148,7 +154,29 @@ export class Controller {
       wrote: (written) => {
         this.#wakes.wrote(written);
       },
+      wroteStatus: (key, primary, status, resourceVersion) => {
+        this.#statuses.wrote(key, primary, status, resourceVersion);
+      },
     };
+  }
+
+  /** The Reconciler as this controller runs it now. */
+  get config(): ControllerConfig {
+    return this.#config;
+  }
+
+  /**
+   * Takes a new `spec.config` without a restart (caches, queue and per-primary memory stay) and
+   * enqueues every cached primary once: a reconcile in flight runs once more after it, a waiting
+   * key is not doubled. Returns how many were enqueued.
+   */
+  reconfigure(config: ControllerConfig['spec']['config']): number {
+    const spec = { ...this.#config.spec };
+    if (config === undefined) delete spec.config;
+    else spec.config = config;
+    this.#config = { ...this.#config, spec };
+    this.#sync.config = this.#config;
+    return this.reconcileAll();
   }
 
   /** Workers running: caches synced and this relay leads. */
@@ -248,6 +276,8 @@ export class Controller {
     const key = storeKey(delta.object);
     if (primaryTriggers(delta)) this.#enqueue(key, { type: 'primary' });
     if (delta.type === 'deleted') {
+      this.#statuses.forget(key);
+      this.#lastWrites.forget(key);
       void this.#related.set(key, []);
       const { flaps } = this.#keys;
       if (flaps.forget(key)) this.#reporter.flappingForgotten(flaps.keys());
@@ -279,9 +309,11 @@ export class Controller {
 
   /** One key: its snapshot → sync → queue operations → reports. */
   async #reconcile(key: string, trigger: Trigger, phases: PhaseTimer): Promise<void> {
-    const primary = this.#caches.primary(key);
+    const cached = this.#caches.primary(key);
+    // A status this relay wrote whose watch event has not arrived yet is the primary's status.
+    const primary = cached && this.#statuses.view(key, cached);
     const kinds = this.#kinds;
-    const plan = primary && planFinalizer(primary, this.config.spec);
+    const plan = primary && planFinalizer(primary, this.config.spec, this.config.finalizerName);
     // Gone, or being deleted without our finalizer (the garbage collector removes the children).
     if (!primary || !kinds || !plan || plan.skip) {
       this.#keys.settle(key, { type: 'skipped' });
@@ -298,8 +330,10 @@ export class Controller {
     const traceparent = newTraceparent();
     const log = this.#log.child({ key, traceparent });
     const owned = this.#caches.owned(primary, this.config.spec.reconciler);
-    const input = { key, primary, owned, kinds, trigger, plan, phases, traceparent };
+    const lastWrite = this.#lastWrites.of(key);
+    const input = { key, primary, owned, kinds, trigger, plan, lastWrite, phases, traceparent };
     const outcome = await sync(this.#sync, input);
+    this.#lastWrites.record(key, outcome);
     const answered = outcome.trace.answered;
     const { flaps } = this.#keys;
     const flap = answered && flaps.record(key, primary.metadata.generation, answered.wrote);

@@ -1,6 +1,10 @@
-// The finalizer steps of a reconcile: which call a primary gets, adding `zeroloop.dev/<reconciler>` first, removing it once finalized.
+// The finalizer steps of a reconcile: which call a primary gets, adding the Reconciler's finalizer first, removing it once finalized.
 //
 // Expected flow (with `finalizer: true` on the Reconciler), for one primary:
+// The name is the descriptor's `finalizerName` when it declares one (finalizer-name.ts), else
+// `zeroloop.dev/<reconciler>`. A primary holding either counts as holding ours: objects created
+// before a migration (by an earlier operator, with the configured name) finalize, and so do objects
+// from before the reconciler chose a name of its own.
 // 1. `planFinalizer` on every reconcile. A primary being deleted that does not hold our finalizer
 //    (or whose Reconciler has `finalizer: false`) is skipped: the garbage collector removes its
 //    children, and there is no call to make.
@@ -9,7 +13,10 @@
 //    (`zeroloop/<reconciler>-finalizer`, `metadata.finalizers` is a set), so other finalizers are kept.
 // 3. While the primary is being deleted, each reconcile is a `finalizing` call; its answer's
 //    `desired` is applied and pruned as usual.
-// 4. `removeFinalizer` once such an answer says `finalized` (and only after that answer was applied).
+// 4. `removeFinalizer` once such an answer says `finalized` (and only after that answer was applied):
+//    a JSON patch that tests and removes each of our names where the cached primary has it, so a
+//    finalizer another field manager added (an earlier operator's) goes too, and a list changed
+//    since the cache saw it fails the test (422) and is retried.
 //
 // Guarantees: the finalizer is only ever removed after a finalizing answer said `finalized`; any
 // failure (adding, the call, applying, removing) throws and the caller retries with backoff, so
@@ -18,15 +25,18 @@
 // on a Reconciler leaves the finalizer on existing primaries and makes no more finalizing calls:
 // their deletion then waits until someone removes it. A reconciler that never answers `finalized`
 // blocks the deletion too (as with any Kubernetes finalizer).
-import { setFinalizer } from '../apply/finalizer.ts';
+import { removeFinalizers, setFinalizer } from '../apply/finalizer.ts';
 import type { KubeRequester } from '../kube/client.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import type { KObject } from '../kube/object.ts';
+import { defaultFinalizerName } from './finalizer-name.ts';
 
 /** What the finalizer means for one reconcile of a primary. */
 export interface FinalizerPlan {
-  /** `zeroloop.dev/<reconciler>`. */
+  /** The Reconciler's finalizer: the descriptor's name, else `zeroloop.dev/<reconciler>`. */
   finalizer: string;
+  /** Our names the primary holds (the configured one and the default), to remove once finalized. */
+  held: string[];
   /** The primary is being deleted: the call is a finalizing one. */
   finalizing: boolean;
   /** Being deleted without our finalizer: nothing to reconcile. */
@@ -43,15 +53,20 @@ export interface FinalizerTarget {
   primaryResource: ResourceInfo;
 }
 
+/** `finalizerName`: the descriptor's, checked (finalizer-name.ts); undefined: the default. */
 export function planFinalizer(
   primary: KObject,
   spec: { reconciler: string; finalizer: boolean },
+  finalizerName?: string,
 ): FinalizerPlan {
-  const finalizer = `zeroloop.dev/${spec.reconciler}`;
+  const fallback = defaultFinalizerName(spec.reconciler);
+  const finalizer = finalizerName ?? fallback;
   const finalizing = primary.metadata.deletionTimestamp !== undefined;
-  const holds = primary.metadata.finalizers?.includes(finalizer) ?? false;
+  const held = [...new Set([finalizer, fallback])].filter((f) => primary.metadata.finalizers?.includes(f));
+  const holds = held.length > 0;
   return {
     finalizer,
+    held,
     finalizing,
     skip: finalizing && !(spec.finalizer && holds),
     add: spec.finalizer && !finalizing && !holds,
@@ -73,5 +88,5 @@ export async function removeFinalizer(
   target: FinalizerTarget,
   plan: FinalizerPlan,
 ): Promise<void> {
-  await setFinalizer(client, { ...target, finalizer: plan.finalizer, present: false });
+  await removeFinalizers(client, { ...target, finalizers: plan.held });
 }

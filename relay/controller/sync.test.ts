@@ -1,7 +1,7 @@
 // Unit tests of one reconcile (sync): the worker's answer applied through the real Applier to a fake apiserver, the second pass, the finalizer, related selectors and failures as outcomes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { kindId } from '../../src/keys.ts';
+import { kindId, refOf } from '../../src/keys.ts';
 import type { ReconcileRequest, ReconcileResponse } from '../../src/protocol/schemas.ts';
 import { type ControllerConfig, ReconcilerSpec } from '../api/reconciler.ts';
 import { Applier } from '../apply/applier.ts';
@@ -16,6 +16,7 @@ import type { ControllerKinds } from './kinds.ts';
 import { AnswerLimitExceeded } from './limits.ts';
 import type { ResolvedSelector } from './related.ts';
 import { type RelatedSelectors, sync, type SyncDeps, type SyncInput } from './sync.ts';
+import { WrittenStatuses } from './written-status.ts';
 
 const WIDGET: ResourceInfo = {
   apiVersion: 'example.com/v1',
@@ -273,4 +274,102 @@ test('sync should refuse to adopt an object that someone else created, and note 
   assert.equal(outcome.trace.refused.length, 1);
   assert.equal(outcome.trace.applied, 0);
   assert.equal(h.kube.objects.has(CM_PATH), false);
+});
+
+test('sync should not write again a status the relay wrote when a reconcile reads the primary before the write’s watch event', async () => {
+  const statuses = new WrittenStatuses();
+  const h = harness((request) =>
+    answer({ desired: [configMap()], status: { children: request.owned.length } }),
+  );
+  h.deps.wroteStatus = (key, primary, status, resourceVersion) => {
+    statuses.wrote(key, primary, status, resourceVersion);
+  };
+  const statusWrites = () => h.kube.requests.filter((r) => r.path === `${PRIMARY_PATH}/status`).length;
+  const stale = h.input().primary;
+  const first = await sync(h.deps, h.input());
+  assert.equal(first.trace.statusWritten, true);
+  assert.equal(statusWrites(), 1);
+  // Woken by the child's watch event: the cache holds the child, and the primary from before the status write.
+  const cm = h.kube.objects.get(CM_PATH) as unknown as KObject;
+  h.deps.live = () => cm;
+  const woken = (p: KObject): SyncInput => ({
+    ...h.input(p),
+    owned: [cm],
+    trigger: { type: 'owned', ref: refOf(cm) },
+  });
+  const second = await sync(h.deps, woken(statuses.view('demo/w1', stale)));
+  assert.equal(second.type, 'reconciled');
+  assert.equal(second.trace.statusWritten, false);
+  assert.equal(statusWrites(), 1, 'the status is written once');
+  assert.deepEqual(
+    h.requests.at(-1)?.primary.status,
+    { children: 1 },
+    'the reconciler saw the status it wrote',
+  );
+  // The cached copy alone would have cost a second, identical status write.
+  await sync(h.deps, woken(stale));
+  assert.equal(statusWrites(), 2, 'without the memory');
+  const caughtUp = h.kube.objects.get(PRIMARY_PATH) as unknown as KObject;
+  assert.equal(statuses.view('demo/w1', caughtUp), caughtUp, 'once the cache catches up it is the truth');
+  assert.equal(statuses.size, 0);
+});
+
+test('sync should send the Reconciler’s config and the last write’s outcome, and applied to the call after its own first pass', async () => {
+  const h = harness((request) => answer({ desired: [configMap()], status: { seen: request.owned.length } }), {
+    config: config({ config: { image: 'nginx:1.27' } }),
+  });
+  const lastWrite = { state: 'failed', step: 'apply', message: 'admission webhook denied' } as const;
+  const outcome = await sync(h.deps, { ...h.input(), lastWrite });
+  assert.equal(outcome.type, 'reconciled');
+  assert.deepEqual(
+    h.requests.map((r) => [r.config, r.lastWrite]),
+    [
+      [{ image: 'nginx:1.27' }, lastWrite],
+      [{ image: 'nginx:1.27' }, { state: 'applied' }],
+    ],
+  );
+  const bare = harness(() => answer());
+  await sync(bare.deps, bare.input());
+  assert.equal('config' in (bare.requests[0] ?? {}), false, 'no config: none sent');
+  assert.deepEqual(bare.requests[0]?.lastWrite, { state: 'unknown' });
+});
+
+test('sync should finalize a primary holding the configured finalizer name that another manager added, and the default one', async () => {
+  const h = harness((request) => answer({ finalized: request.finalizing }), {
+    config: config({ finalizer: true }),
+  });
+  const stored = h.kube.objects.get(PRIMARY_PATH);
+  const migrated = h.kube.put(PRIMARY_PATH, {
+    ...stored,
+    metadata: {
+      ...stored?.metadata,
+      finalizers: ['example.com/finalizer', 'other.io/keep', 'zeroloop.dev/widgets'],
+      deletionTimestamp: '2026-12-07T12:00:00Z',
+    },
+  }) as unknown as KObject;
+  const plan = planFinalizer(migrated, { reconciler: 'widgets', finalizer: true }, 'example.com/finalizer');
+  assert.deepEqual(
+    [plan.skip, plan.finalizing, plan.held],
+    [false, true, ['example.com/finalizer', 'zeroloop.dev/widgets']],
+  );
+  const outcome = await sync(h.deps, { ...h.input(migrated), plan });
+  assert.equal(outcome.type, 'reconciled');
+  assert.equal(outcome.trace.finalized, true);
+  assert.deepEqual(
+    h.kube.objects.get(PRIMARY_PATH)?.metadata?.finalizers,
+    ['other.io/keep'],
+    'another owner’s finalizer stays',
+  );
+  const alive = { ...migrated.metadata };
+  delete alive.deletionTimestamp;
+  const fresh = planFinalizer(
+    { ...migrated, metadata: { ...alive, finalizers: [] } },
+    { reconciler: 'widgets', finalizer: true },
+    'example.com/finalizer',
+  );
+  assert.deepEqual(
+    [fresh.add, fresh.finalizer],
+    [true, 'example.com/finalizer'],
+    'a new primary gets the configured name',
+  );
 });

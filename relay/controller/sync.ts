@@ -5,7 +5,13 @@
 // observer: the controller maps the outcome to queue operations (outcome.ts), the reporter turns it
 // into Events, metrics, log lines and the ReconcileRecord (reporter.ts). Any failure is returned,
 // never thrown, with what the reconcile did before it (the trace).
-import type { ReconcileRequest, ReconcileResponse, Trigger } from '../../src/protocol/schemas.ts';
+import type {
+  JsonObject,
+  LastWrite,
+  ReconcileRequest,
+  ReconcileResponse,
+  Trigger,
+} from '../../src/protocol/schemas.ts';
 import type { ControllerConfig } from '../api/reconciler.ts';
 import type { ApplyInput, ApplyResult, Refusal } from '../apply/applier.ts';
 import { withIntent } from '../apply/intent.ts';
@@ -18,6 +24,7 @@ import type { PhaseTimer } from '../observe/phases.ts';
 import { ownedAfter } from './after-apply.ts';
 import { addFinalizer, type FinalizerPlan, type FinalizerTarget, removeFinalizer } from './finalizer.ts';
 import type { ControllerKinds } from './kinds.ts';
+import { APPLIED } from './last-write.ts';
 import { type Bounded, bound } from './limits.ts';
 import { type ResolvedSelector, resolveSelectors, selectorsKey } from './related.ts';
 import type { WorkerExchange } from './result.ts';
@@ -46,6 +53,8 @@ export interface SyncDeps {
   live: (obj: KObject) => KObject | undefined;
   /** Called with each apply's writes as it returns, so their watch events are known as echoes. */
   wrote: (written: ReadonlyMap<string, KObject>) => void;
+  /** Called when the status was written: the primary as the reconcile read it, the status, the resourceVersion returned. */
+  wroteStatus?: (key: string, primary: KObject, status: JsonObject, resourceVersion: string) => void;
 }
 
 /** A primary's snapshot and what this reconcile is for. */
@@ -57,6 +66,8 @@ export interface SyncInput {
   kinds: ControllerKinds;
   trigger: Trigger;
   plan: FinalizerPlan;
+  /** The outcome of the relay's last write of an answer for this primary (last-write.ts). */
+  lastWrite?: LastWrite;
   /** Receives where the time goes. */
   phases: PhaseTimer;
   traceparent: string;
@@ -137,10 +148,11 @@ async function run(d: SyncDeps, input: SyncInput, trace: SyncTrace): Promise<num
   };
   // Before the first call, so a deletion can never skip the finalizing call.
   if (plan.add) await phases.time('finalizer', () => addFinalizer(d.client, target, plan));
-  let answer = await ask(d, input, owned, trace);
+  let answer = await ask(d, input, owned, trace, input.lastWrite);
   let bounded = bound(key, answer.response, spec.limits);
   const first = await apply(d, input, owned, answer.response, { holdStatus: true, trace });
   d.wrote(first.written);
+  wroteStatus(d, input, answer.response, first);
   Object.assign(trace, {
     applied: first.applied,
     pruned: first.pruned,
@@ -151,10 +163,11 @@ async function run(d: SyncDeps, input: SyncInput, trace: SyncTrace): Promise<num
   if (answer.response.status !== null && !first.statusWritten && first.applied + first.pruned > 0) {
     // It wrote: show the reconciler the result, and write the status it computes from it.
     const after = ownedAfter(owned, first);
-    answer = await ask(d, input, after, trace);
+    answer = await ask(d, input, after, trace, APPLIED);
     bounded = bound(key, answer.response, spec.limits);
     const again = await apply(d, input, after, answer.response, { fresher: first.written, trace });
     d.wrote(again.written);
+    wroteStatus(d, input, answer.response, again);
     Object.assign(trace, {
       applied: trace.applied + again.applied,
       pruned: trace.pruned + again.pruned,
@@ -178,6 +191,11 @@ async function run(d: SyncDeps, input: SyncInput, trace: SyncTrace): Promise<num
   return bounded.requeueAfterMs;
 }
 
+function wroteStatus(d: SyncDeps, input: SyncInput, response: ReconcileResponse, result: ApplyResult): void {
+  if (result.statusResourceVersion !== undefined && response.status !== null)
+    d.wroteStatus?.(input.key, input.primary, response.status, result.statusResourceVersion);
+}
+
 interface Answer {
   response: ReconcileResponse;
   selectors: { resolved: ResolvedSelector[]; refused: string[] };
@@ -188,7 +206,13 @@ interface Answer {
  * other than those the request was built with (first reconcile after a start, or a change), watch
  * them and ask again with their objects before applying anything. At most one extra call.
  */
-async function ask(d: SyncDeps, input: SyncInput, owned: KObject[], trace: SyncTrace): Promise<Answer> {
+async function ask(
+  d: SyncDeps,
+  input: SyncInput,
+  owned: KObject[],
+  trace: SyncTrace,
+  lastWrite: LastWrite | undefined,
+): Promise<Answer> {
   const { key, primary, kinds, trigger, phases, traceparent } = input;
   const finalizing = input.plan.finalizing;
   const spec = d.config.spec;
@@ -198,7 +222,8 @@ async function ask(d: SyncDeps, input: SyncInput, owned: KObject[], trace: SyncT
     const request = await phases.time('request', async () => {
       const related = await d.related.objectsOf(key);
       trace.related = related.length;
-      return buildRequest({ primary, owned, related, trigger, finalizing });
+      const config = spec.config;
+      return buildRequest({ primary, owned, related, trigger, finalizing, config, lastWrite });
     });
     const exchange: WorkerExchange = { request };
     trace.calls.push(exchange);

@@ -1,5 +1,5 @@
 // Builds the reconcile request from the cache: the current primary, its owned objects, related objects.
-import type { ReconcileRequest, Trigger } from '../../src/protocol/schemas.ts';
+import type { JsonObject, LastWrite, ReconcileRequest, Trigger } from '../../src/protocol/schemas.ts';
 import type { KObject } from '../kube/object.ts';
 
 export interface Snapshot {
@@ -8,6 +8,10 @@ export interface Snapshot {
   related?: KObject[];
   trigger: Trigger;
   finalizing?: boolean;
+  /** The Reconciler's validated `spec.config`. */
+  config?: JsonObject | undefined;
+  /** The relay's last write of an answer for this primary; absent: unknown. */
+  lastWrite?: LastWrite | undefined;
 }
 
 /** Level-triggered: everything comes from the cache at call time, never from an event body. */
@@ -18,6 +22,8 @@ export function buildRequest(s: Snapshot): ReconcileRequest {
     related: sortedByName(s.related ?? []),
     trigger: s.trigger,
     finalizing: s.finalizing ?? false,
+    ...(s.config !== undefined && { config: s.config }),
+    lastWrite: s.lastWrite ?? { state: 'unknown' },
   };
 }
 

@@ -3,7 +3,8 @@
 // A fake, not a mock of any one test: it keeps objects and resourceVersions as the apiserver does
 // for these calls (a create of an existing name and a write with a stale resourceVersion get 409,
 // a missing object 404). What it does not model: field managers (server-side apply replaces the
-// object, merging only `metadata` and `status`), selectors, watches. The e2e tests cover those
+// object, merging only `metadata` and `status`), selectors, watches. JSON patches apply `test`,
+// `remove`, `add` and `replace`. The e2e tests cover those
 // against a real kube-apiserver.
 import { KubeApiError, type KubeRequester, type Method, type RequestOptions } from '../kube/client.ts';
 
@@ -97,8 +98,38 @@ export class FakeKube implements KubeRequester {
           throw FakeKube.error(method, path, 409, 'Conflict');
         return this.put(path, body ?? {});
       case 'PATCH':
+        if (options.contentType === 'application/json-patch+json') return this.#jsonPatch(path, options.body);
         return this.#apply(path, body ?? {}, options.query?.dryRun !== undefined);
     }
+  }
+
+  /** A JSON patch (RFC 6902) of `test`, `remove`, `add` and `replace` ops; a failed test is 422, as the apiserver answers. */
+  #jsonPatch(path: string, ops: unknown): Obj {
+    const existing = this.objects.get(path);
+    if (!existing) throw FakeKube.error('PATCH', path, 404, 'NotFound');
+    const target = structuredClone(existing);
+    for (const op of ops as { op: string; path: string; value?: unknown }[]) {
+      const parts = op.path.split('/').slice(1);
+      const last = parts.pop() ?? '';
+      let parent: unknown = target;
+      for (const part of parts) parent = (parent as Record<string, unknown> | undefined)?.[part];
+      if (typeof parent !== 'object' || parent === null)
+        throw FakeKube.error('PATCH', path, 422, `no parent for ${op.path}`);
+      const container = parent as Record<string, unknown> & unknown[];
+      const index = Array.isArray(container) ? Number(last) : -1;
+      const current = Array.isArray(container) ? container[index] : container[last];
+      if (op.op === 'test' && JSON.stringify(current) !== JSON.stringify(op.value))
+        throw FakeKube.error('PATCH', path, 422, `test failed at ${op.path}`);
+      if (op.op === 'remove') {
+        if (current === undefined) throw FakeKube.error('PATCH', path, 422, `nothing at ${op.path}`);
+        if (Array.isArray(container)) container.splice(index, 1);
+        else Reflect.deleteProperty(container, last);
+      }
+      if (op.op === 'add' && Array.isArray(container))
+        container.splice(last === '-' ? container.length : index, 0, op.value);
+      else if (op.op === 'add' || op.op === 'replace') container[last] = op.value;
+    }
+    return this.put(path, target);
   }
 
   /** Server-side apply, simplified: the status subresource, or the object with its metadata merged. */
