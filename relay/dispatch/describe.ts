@@ -9,7 +9,8 @@ import { readBounded } from './bounded-body.ts';
 import { protocolMismatch, unstatedProtocol } from './compatibility.ts';
 
 /** Why a descriptor could not be read: the Reconciler's Ready condition reason. */
-export type DescribeFailure = 'WorkerUnavailable' | 'IncompatibleWorker' | 'ReconcilerNotFound';
+export type DescribeFailure =
+  'WorkerUnavailable' | 'IncompatibleWorker' | 'RequestRejected' | 'ReconcilerNotFound';
 
 export class DescribeFailed extends Error {
   override readonly name = 'DescribeFailed';
@@ -79,10 +80,19 @@ export async function describeReconciler(
   if (status !== 200) {
     if (stated === undefined && text.includes('incompatible_protocol'))
       throw new DescribeFailed('IncompatibleWorker', unstatedProtocol(target.endpoint, ours));
-    const reason = /incompatible_(protocol|component)/.test(text)
+    const reason: DescribeFailure = /incompatible_(protocol|component)/.test(text)
       ? 'IncompatibleWorker'
-      : 'WorkerUnavailable';
-    throw new DescribeFailed(reason, `${what} answered ${String(status)}: ${text.slice(0, 300)}; retrying`);
+      : status === 401 || status === 400
+        ? 'RequestRejected'
+        : 'WorkerUnavailable';
+    const advice =
+      reason === 'RequestRejected'
+        ? "check the signing Secret against the worker's keys"
+        : "check the worker's logs";
+    throw new DescribeFailed(
+      reason,
+      `${what} answered ${String(status)}: ${text.slice(0, 300)}; ${advice}; retrying`,
+    );
   }
   if (stated === undefined)
     throw new DescribeFailed('IncompatibleWorker', unstatedProtocol(target.endpoint, ours));

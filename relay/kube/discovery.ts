@@ -41,10 +41,10 @@ export function objectPath(
 }
 
 export class Discovery {
-  #client: KubeClient;
+  #client: Pick<KubeClient, 'request'>;
   #cache = new Map<string, Promise<Map<string, ResourceInfo>>>();
 
-  constructor(client: KubeClient) {
+  constructor(client: Pick<KubeClient, 'request'>) {
     this.#client = client;
   }
 
