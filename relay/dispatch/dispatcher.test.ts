@@ -260,7 +260,9 @@ test('dispatcher should refuse a zeroloop answer that states no protocol version
   assert.equal(unstated.name, 'IncompatibleWorker');
   assert.match(
     unstated.detail,
-    /states no zeroloop protocol version .*this relay speaks protocol 1: upgrade the worker/,
+    new RegExp(
+      `states no zeroloop protocol version .*this relay speaks protocol ${PROTOCOL_VERSION}: upgrade the worker`,
+    ),
   );
   // A protocol error body without the header: a worker from before versions.
   handler = (_q, _b, res) => {
