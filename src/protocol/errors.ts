@@ -10,7 +10,11 @@ export const ERROR_STATUS = {
   incompatible_protocol: 400,
   unauthorized: 401,
   not_found: 404,
+  /** A hook delivery whose id was accepted in the last 24 h (worker/hooks/). */
+  duplicate_delivery: 409,
   payload_too_large: 413,
+  /** A hook over its rate limit, or a cluster whose relay has not collected its deliveries; see Retry-After. */
+  rate_limited: 429,
   reconciler_error: 422,
   reconciler_trap: 500,
   invalid_answer: 502,
@@ -34,6 +38,7 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 export function isRetryable(code: ErrorCode): boolean {
   return (
     code !== 'not_found' &&
+    code !== 'duplicate_delivery' &&
     code !== 'bad_request' &&
     code !== 'nesting_too_deep' &&
     code !== 'number_out_of_range' &&
