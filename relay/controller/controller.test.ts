@@ -20,27 +20,9 @@ import type { KObject } from '../kube/object.ts';
 import { createLogger } from '../observe/log.ts';
 import { relayMetrics } from '../observe/metrics.ts';
 import { FakeKube } from '../testing/fake-kube.ts';
-import { untilAborted } from '../testing/fake-clock.ts';
+import { ScriptedWatch } from '../testing/scripted-watch.ts';
 import { InformerFactory } from '../watch/informer.ts';
-import type { ListerWatcher, WatchEnd, WatchEvent } from '../watch/watcher.ts';
 import { Controller, type ReconcileRecord } from './controller.ts';
-
-/** Lists `items` once, then holds the watch open for the test to push events. */
-class ScriptedWatch implements ListerWatcher {
-  push: (e: WatchEvent) => void = () => undefined;
-  readonly items: KObject[];
-  constructor(items: KObject[]) {
-    this.items = items;
-  }
-  list() {
-    return Promise.resolve({ items: this.items, resourceVersion: '1' });
-  }
-  async watch(_rv: string, signal: AbortSignal, onEvent: (e: WatchEvent) => void): Promise<WatchEnd> {
-    this.push = onEvent;
-    await untilAborted(signal);
-    return 'closed';
-  }
-}
 
 const widget = (name: string, generation = 1): KObject => ({
   apiVersion: 'example.com/v1',
