@@ -1,6 +1,7 @@
 // The `Reconciler` resource (zeroloop.dev/v1alpha1, cluster scoped): which worker runs which reconciler on what.
 import * as z from 'zod/mini';
 import { DnsLabel, JsonObject } from '../../src/protocol/schemas.ts';
+import { Triggers } from './hooks.ts';
 
 export const GROUP = 'zeroloop.dev';
 export const VERSION = 'v1alpha1';
@@ -62,6 +63,8 @@ export const ReconcilerSpec = z.object({
   config: z.optional(JsonObject),
   /** Bounds on each answer (defaults above). */
   limits: z._default(AnswerLimits, () => AnswerLimits.parse({})),
+  /** Outside events that wake primaries (api/hooks.ts, relay/hooks/). */
+  triggers: z._default(Triggers, () => Triggers.parse({})),
 });
 export type ReconcilerSpec = z.infer<typeof ReconcilerSpec>;
 

@@ -22,7 +22,8 @@ export interface InformerHooks {
 /** `apps/v1/Deployment@ns` or `apps/v1/Deployment@*`. */
 export function scopeId(scope: KindScope): string {
   const selector = scope.labelSelector ? `?${scope.labelSelector}` : '';
-  return `${scope.apiVersion}/${scope.kind}@${scope.namespace ?? '*'}${selector}`;
+  const fields = scope.fieldSelector ? `&${scope.fieldSelector}` : '';
+  return `${scope.apiVersion}/${scope.kind}@${scope.namespace ?? '*'}${selector}${fields}`;
 }
 
 export class SharedInformer {

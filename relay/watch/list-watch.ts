@@ -71,6 +71,11 @@ export interface KindScope {
   namespace?: string | undefined;
   /** Only objects matching this label selector (Reconciler sharding; tests). */
   labelSelector?: string | undefined;
+  /**
+   * Only objects matching this field selector: `metadata.name=<name>` watches one object, which RBAC can
+   * grant by name (`resourceNames`), as the hooks' Secrets are.
+   */
+  fieldSelector?: string | undefined;
 }
 
 export class ApiListerWatcher implements ListerWatcher {
@@ -123,7 +128,12 @@ export class ApiListerWatcher implements ListerWatcher {
       do {
         const page = ListResponse.parse(
           await this.#client.request('GET', path, {
-            query: { limit: this.pageSize, continue: cont, labelSelector: this.#scope.labelSelector },
+            query: {
+              limit: this.pageSize,
+              continue: cont,
+              labelSelector: this.#scope.labelSelector,
+              fieldSelector: this.#scope.fieldSelector,
+            },
             signal,
           }),
         );
@@ -169,6 +179,7 @@ export class ApiListerWatcher implements ListerWatcher {
           allowWatchBookmarks: true,
           resourceVersion,
           labelSelector: this.#scope.labelSelector,
+          fieldSelector: this.#scope.fieldSelector,
           timeoutSeconds: this.watchTimeoutSeconds,
         },
         signal,
