@@ -3,6 +3,8 @@ import { Hono } from 'hono';
 import type { ReconcilerRegistry } from '../src/contract/wit.ts';
 import { ROUTES } from '../src/protocol/routes.ts';
 import { errorResponse, notFoundResponse } from './errors/index.ts';
+import { HOOK_ROUTES } from '../src/protocol/hooks.ts';
+import { connectHooks, deliverHook, hookStatus } from './hooks/index.ts';
 import { consoleLog, type LogWriter } from './log.ts';
 import {
   announceProtocol,
@@ -15,6 +17,9 @@ import {
 import { InstancePool } from './reconcilers/index.ts';
 import { health, listReconcilers, reconcile } from './routes/index.ts';
 import type { WorkerEnv } from './types.ts';
+
+/** The Durable Object class a worker entry exports for its HOOKS binding (wrangler.toml). */
+export { ClusterHooks } from './hooks/index.ts';
 
 export interface AppOptions {
   /** Reconciler name → component factory (generated: build/reconcilers/registry.ts). */
@@ -42,8 +47,14 @@ export function createApp(options: AppOptions): Hono<WorkerEnv> {
   const protocol = options.protocolVersion === undefined ? {} : { version: options.protocolVersion };
   // Order matters: log everything; state our protocol on every answer; bound the body before anyone
   // reads it; verify before anything runs; refuse another protocol before a component is touched.
+  // The public hook route answers before the body limit: its cap is the hook's own (up to 25 MB), applied
+  // by the cluster's hook object while it reads, and the request log never sees a hook's body.
   app.use(requestLog({ write: log }));
   app.use(announceProtocol(protocol));
+  app.post(
+    '/hooks/*',
+    deliverHook(options.signature?.keys === undefined ? {} : { keys: options.signature.keys }),
+  );
   app.use(bodyLimit(options.maxBodyBytes === undefined ? {} : { maxBytes: options.maxBodyBytes }));
   app.get(ROUTES.health, health);
   app.use('/v1/*', verifySignature(options.signature));
@@ -51,6 +62,8 @@ export function createApp(options: AppOptions): Hono<WorkerEnv> {
   app.get(ROUTES.list, listReconcilers(pool));
   // Not ROUTES.reconcile(':name'): it URL-encodes the colon.
   app.post('/v1/reconcilers/:name/reconcile', reconcile(pool));
+  app.get(HOOK_ROUTES.connect, connectHooks());
+  app.get(HOOK_ROUTES.status, hookStatus());
   app.onError(errorResponse);
   app.notFound(notFoundResponse);
   return app;

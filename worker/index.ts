@@ -3,3 +3,5 @@ import { registry } from '../build/reconcilers/registry.ts';
 import { createApp } from './app.ts';
 
 export default createApp({ registry });
+/** The HOOKS binding's class (wrangler.toml): one object per cluster holds its hooks and deliveries. */
+export { ClusterHooks } from './app.ts';

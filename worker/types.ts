@@ -1,14 +1,18 @@
 // The worker's Hono environment: its bindings and the per-request variables.
 import type { ErrorCode } from '../src/protocol/errors.ts';
+import type { DurableObjectNamespace } from './hooks/runtime.ts';
 
 /**
- * The bindings the app reads: the two signing secrets. wrangler.toml declares both, but a deployment sets
- * either or both, so each may be missing. Written out rather than picked from `wrangler types`' global
- * `Env`, so a team's project type-checks this package without generating that file.
+ * The bindings the app reads: the two signing secrets and the hook objects. wrangler.toml declares them,
+ * but a deployment sets either secret or both, and an older project's config has no HOOKS, so each may be
+ * missing. Written out rather than picked from `wrangler types`' global `Env`, so a team's project
+ * type-checks this package without generating that file.
  */
 export interface WorkerBindings {
   SIGNING_KEYS?: string;
   SIGNING_SECRET?: string;
+  /** One ClusterHooks Durable Object per cluster (worker/hooks/); without it the hook routes answer 500. */
+  HOOKS?: DurableObjectNamespace;
 }
 
 /** What a request learns on its way through, read by the request log; each is unset until learned. */

@@ -3,3 +3,4 @@ import { registry } from '../../build/fixtures/registry.ts';
 import { createApp } from '../app.ts';
 
 export default createApp({ registry });
+export { ClusterHooks } from '../app.ts';

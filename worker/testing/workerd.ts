@@ -6,7 +6,7 @@
 // workerd binary wrangler uses, from a generated config, on a loopback port.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,21 +27,26 @@ function workerdBinary(): string {
   return join(require.resolve('@cloudflare/workerd-linux-64/package.json'), '..', 'bin', 'workerd');
 }
 
-/** A workerd config (Cap'n Proto text) serving `dir`'s modules with the given text bindings. */
-function config(files: string[], port: number, secrets: Record<string, string>): string {
+/**
+ * A workerd config (Cap'n Proto text) serving `dir`'s modules with the given text bindings, and the HOOKS
+ * Durable Object (SQLite, on disk under `dir`) as wrangler.toml declares it.
+ */
+function config(files: string[], port: number, secrets: Record<string, string>, storageDir: string): string {
   const modules = files.map((f) =>
     f.endsWith('.wasm') ? `(name = "${f}", wasm = embed "${f}")` : `(name = "${f}", esModule = embed "${f}")`,
   );
   const bindings = Object.entries(secrets).map(([k, v]) => `(name = "${k}", text = ${JSON.stringify(v)})`);
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker)],
+  services = [(name = "main", worker = .worker), (name = "do-storage", disk = (path = ${JSON.stringify(storageDir)}, writable = true))],
   sockets = [(name = "http", address = "127.0.0.1:${String(port)}", http = (), service = "main")],
 );
 const worker :Workerd.Worker = (
   modules = [${modules.join(', ')}],
   compatibilityDate = "2026-11-01",
-  bindings = [${bindings.join(', ')}],
+  bindings = [${[...bindings, '(name = "HOOKS", durableObjectNamespace = "ClusterHooks")'].join(', ')}],
+  durableObjectNamespaces = [(className = "ClusterHooks", uniqueKey = "zeroloop-hooks", enableSql = true)],
+  durableObjectStorage = (localDisk = "do-storage"),
 );
 `;
 }
@@ -54,8 +59,10 @@ export async function startPlainWorkerd(secrets = TEST_SECRETS): Promise<PlainWo
   // The entry first: workerd treats the first module as the main one.
   files.sort((a, b) => Number(b === 'index.js') - Number(a === 'index.js'));
   const [port = 0] = await freePorts(1);
+  const storageDir = join(dir, 'do-storage');
+  await mkdir(storageDir);
   const configPath = join(dir, 'workerd.capnp');
-  await writeFile(configPath, config(files, port, secrets));
+  await writeFile(configPath, config(files, port, secrets, storageDir));
   const child = spawn(workerdBinary(), ['serve', configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = new URL(`http://127.0.0.1:${String(port)}/`);
   const deadline = Date.now() + 30_000;

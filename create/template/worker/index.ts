@@ -3,3 +3,5 @@ import { createApp } from '@zeroloop/worker';
 import { registry } from '../build/reconcilers/registry.ts';
 
 export default createApp({ registry });
+/** The HOOKS binding's class (wrangler.toml): one object per cluster holds its webhooks and deliveries. */
+export { ClusterHooks } from '@zeroloop/worker';
