@@ -63,6 +63,8 @@ async function sampleRequest(
     related: [],
     trigger: { tag: 'primary' },
     finalizing: false,
+    config: undefined,
+    lastWrite: { tag: 'unknown' },
   };
   return { ...base, owned: instance.reconcile(base).desired };
 }

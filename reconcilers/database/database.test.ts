@@ -254,6 +254,8 @@ test('database should answer bad input with a wit err, not a trap, and stay usab
         related: [],
         trigger: { tag: 'primary' },
         finalizing: false,
+        config: undefined,
+        lastWrite: { tag: 'unknown' },
       }),
     (error: unknown) => (error as { payload?: unknown }).payload === 'request.owned[0] must be a JSON object',
   );

@@ -71,7 +71,8 @@ func liftRequest(a uint32) wireRequest {
 	r.related = stringListAt(a + requestRelated)
 	trigger := a + requestTrigger
 	r.trigger.Type = triggerTypes[u8At(trigger)]
-	if r.trigger.Type == TriggerOwned || r.trigger.Type == TriggerRelated {
+	switch r.trigger.Type {
+	case TriggerOwned, TriggerRelated:
 		ref := trigger + triggerPayload
 		r.trigger.Ref = &ObjectRef{
 			APIVersion: stringAt(ref + objectRefApiVersion),
@@ -81,11 +82,42 @@ func liftRequest(a uint32) wireRequest {
 		if u8At(ref+objectRefNamespace) != 0 {
 			r.trigger.Ref.Namespace = stringAt(ref + objectRefNamespace + optionStringPayload)
 		}
+	case TriggerExternal:
+		e := trigger + triggerPayload
+		r.trigger.External = &ExternalEvent{
+			Hook:     stringAt(e + externalEventHook),
+			Source:   stringAt(e + externalEventSource),
+			Event:    stringAt(e + externalEventEvent),
+			Delivery: stringAt(e + externalEventDelivery),
+		}
+		r.summary = optStringAt(e + externalEventSummary)
+	}
+	r.config = optStringAt(a + requestConfig)
+	lastWrite := a + requestLastWrite
+	r.lastWrite.State = lastWriteStates[u8At(lastWrite)]
+	if r.lastWrite.State == LastWriteFailed {
+		failure := lastWrite + lastWritePayload
+		r.lastWrite.Step = writeSteps[u8At(failure+writeFailureStep)]
+		r.lastWrite.Message = stringAt(failure + writeFailureMessage)
 	}
 	return r
 }
 
-var triggerTypes = [...]TriggerType{TriggerPrimary, TriggerOwned, TriggerRelated, TriggerRequeue}
+// The cases of the WIT variants and enums, in declaration order (their discriminants).
+var (
+	triggerTypes    = [...]TriggerType{TriggerPrimary, TriggerOwned, TriggerRelated, TriggerRequeue, TriggerExternal}
+	lastWriteStates = [...]LastWriteState{LastWriteUnknown, LastWriteApplied, LastWriteFailed}
+	writeSteps      = [...]WriteStep{WriteDryRun, WriteApply, WritePrune, WriteStatus}
+)
+
+// optStringAt reads an option<string> at address a: nil for none.
+func optStringAt(a uint32) *string {
+	if u8At(a) == 0 {
+		return nil
+	}
+	s := stringAt(a + optionStringPayload)
+	return &s
+}
 
 func stringListAt(a uint32) []string {
 	base, n := u32At(a), u32At(a+4)
@@ -156,7 +188,17 @@ func lowerDescriptor(d *Descriptor) uint32 {
 	if d.Finalizer {
 		buf[descriptorFinalizer] = 1
 	}
+	w.optString(buf, descriptorConfigSchema, noneIfEmpty(d.ConfigSchema))
+	w.optString(buf, descriptorFinalizerName, noneIfEmpty(d.FinalizerName))
 	return p
+}
+
+// noneIfEmpty is nil for "" (WIT none), else a pointer to s.
+func noneIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // lowerOk writes result<response, string> with case 0 (ok) and the response as its payload.

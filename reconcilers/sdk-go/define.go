@@ -37,6 +37,18 @@ func Define(d Descriptor, reconcile ReconcileFunc) {
 	if reconcile == nil {
 		panic("zeroloop.Define needs a reconcile function")
 	}
+	if d.ConfigSchema != "" {
+		if schema, err := parseJSON(d.ConfigSchema); err != nil {
+			panic("descriptor.ConfigSchema of " + d.Name + " is not JSON: " + err.Error())
+		} else if _, ok := schema.(map[string]any); !ok {
+			panic("descriptor.ConfigSchema of " + d.Name + " must be a JSON Schema object")
+		}
+	}
+	if d.FinalizerName != "" {
+		if problem := finalizerNameProblem(d.FinalizerName, d.Primary.APIVersion); problem != "" {
+			panic("descriptor.FinalizerName of " + d.Name + ": " + problem)
+		}
+	}
 	defined.descriptor, defined.reconcile = &d, reconcile
 }
 

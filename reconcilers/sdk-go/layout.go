@@ -6,23 +6,33 @@
 package zeroloop
 
 const (
+	descriptorConfigSchema  = 52
 	descriptorFinalizer     = 48
+	descriptorFinalizerName = 64
 	descriptorName          = 0
 	descriptorOwns          = 32
 	descriptorPrimary       = 16
 	descriptorReads         = 40
-	descriptorSize          = 52
+	descriptorSize          = 76
 	descriptorVersion       = 8
 	eventMessage            = 12
 	eventReason             = 4
 	eventSize               = 20
 	eventType               = 0
+	externalEventDelivery   = 24
+	externalEventEvent      = 16
+	externalEventHook       = 0
+	externalEventSize       = 44
+	externalEventSource     = 8
+	externalEventSummary    = 32
 	kindRefApiVersion       = 0
 	kindRefKind             = 8
 	kindRefSize             = 16
 	labelKey                = 0
 	labelSize               = 16
 	labelValue              = 8
+	lastWritePayload        = 4
+	lastWriteSize           = 16
 	objectRefApiVersion     = 0
 	objectRefKind           = 8
 	objectRefName           = 28
@@ -31,11 +41,13 @@ const (
 	optionObjectJsonPayload = 4
 	optionStringPayload     = 4
 	optionU32Payload        = 4
-	requestFinalizing       = 64
+	requestConfig           = 76
+	requestFinalizing       = 72
+	requestLastWrite        = 88
 	requestOwned            = 8
 	requestPrimary          = 0
 	requestRelated          = 16
-	requestSize             = 68
+	requestSize             = 104
 	requestTrigger          = 24
 	responseDesired         = 0
 	responseEvents          = 40
@@ -53,5 +65,8 @@ const (
 	selectorNamespace       = 16
 	selectorSize            = 48
 	triggerPayload          = 4
-	triggerSize             = 40
+	triggerSize             = 48
+	writeFailureMessage     = 4
+	writeFailureSize        = 12
+	writeFailureStep        = 0
 )

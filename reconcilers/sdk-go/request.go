@@ -14,6 +14,12 @@ type Request struct {
 	Trigger Trigger
 	// Finalizing is true when the primary is being deleted and the reconciler holds a finalizer.
 	Finalizing bool
+	// Config is the Reconciler's spec.config, already validated against Descriptor.ConfigSchema by
+	// the relay; nil when the Reconciler sets none. Read it with NewConfigReader.
+	Config map[string]any
+	// LastWrite says whether the relay's write of the previous answer for this primary applied; use
+	// it to say in the primary's own conditions why it is stuck.
+	LastWrite LastWrite
 
 	observedAt string
 }
@@ -24,7 +30,10 @@ type wireRequest struct {
 	owned      []string
 	related    []string
 	trigger    Trigger
+	summary    *string
 	finalizing bool
+	config     *string
+	lastWrite  LastWrite
 }
 
 func objectKey(namespace, name string) string {
@@ -65,13 +74,37 @@ func parseRequest(w wireRequest, d *Descriptor) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	trigger := w.trigger
+	if trigger.External != nil && w.summary != nil {
+		summary, err := parseJSON(*w.summary)
+		if err != nil {
+			return nil, Errorf("request.trigger.summary is not valid JSON text")
+		}
+		external := *trigger.External
+		external.Summary = summary
+		trigger.External = &external
+	}
+	var config map[string]any
+	if w.config != nil {
+		value, err := parseJSON(*w.config)
+		if err != nil {
+			return nil, Errorf("request.config is not valid JSON text")
+		}
+		m, ok := value.(map[string]any)
+		if !ok {
+			return nil, Errorf("request.config must be a JSON object")
+		}
+		config = m
+	}
 	return &Request{
 		Primary:    primary,
 		Key:        key,
 		Owned:      newObjectSet(owned),
 		Related:    newObjectSet(related),
-		Trigger:    w.trigger,
+		Trigger:    trigger,
 		Finalizing: w.finalizing,
+		Config:     config,
+		LastWrite:  w.lastWrite,
 	}, nil
 }
 

@@ -1,4 +1,4 @@
-// SpecReader: typed reads of the primary's spec that collect every problem, then one clear err.
+// SpecReader: typed reads of the primary's spec (or the Reconciler's config) that collect every problem, then one clear err.
 package zeroloop
 
 import "strings"
@@ -23,17 +23,29 @@ type IntegerRule struct {
 // Bound is a pointer to n, for IntegerRule.Min and Max.
 func Bound(n float64) *float64 { return &n }
 
-// SpecReader reads fields of the primary's spec. Each read records a problem instead of failing,
-// so one reconcile reports every bad field at once; Done then returns an err listing them.
+// SpecReader reads fields of the primary's spec (NewSpecReader) or of the Reconciler's config
+// (NewConfigReader). Each read records a problem instead of failing, so one reconcile reports every
+// bad field at once; Done then returns an err listing them.
 type SpecReader struct {
-	spec     map[string]any
-	subject  string
+	spec    map[string]any
+	subject string
+	// field is "spec" or "config": how messages name the fields.
+	field    string
 	problems []string
+}
+
+// NewConfigReader reads the Reconciler's config (Request.Config, which may be nil: every field is
+// then absent); subject names the Reconciler in messages ("Reconciler website").
+func NewConfigReader(config map[string]any, subject string) *SpecReader {
+	if config == nil {
+		config = map[string]any{}
+	}
+	return &SpecReader{subject: subject, spec: config, field: "config"}
 }
 
 // NewSpecReader reads primary.spec; subject names the primary in messages ("Website default/site").
 func NewSpecReader(primary Object, subject string) *SpecReader {
-	r := &SpecReader{subject: subject, spec: map[string]any{}}
+	r := &SpecReader{subject: subject, spec: map[string]any{}, field: "spec"}
 	spec, present := primary["spec"]
 	if m, ok := spec.(map[string]any); ok {
 		r.spec = m
@@ -63,21 +75,21 @@ func (r *SpecReader) OptionalString(name string, rule StringRule) (string, bool)
 	value, present := r.value(name)
 	if !present {
 		if rule.Required {
-			r.problem("spec." + name + " is required (a string)")
+			r.problem(r.field + "." + name + " is required (a string)")
 		}
 		return rule.Default, rule.Default != "" || rule.Required
 	}
 	s, ok := value.(string)
 	if !ok {
-		r.problem("spec." + name + " must be a string, got " + show(value))
+		r.problem(r.field + "." + name + " must be a string, got " + show(value))
 		return rule.Default, true
 	}
 	n := utf16Len(s)
 	if rule.MinLength > 0 && n < rule.MinLength {
-		r.problem("spec." + name + " must be at least " + jsNumber(float64(rule.MinLength)) + " characters long")
+		r.problem(r.field + "." + name + " must be at least " + jsNumber(float64(rule.MinLength)) + " characters long")
 	}
 	if rule.MaxLength > 0 && n > rule.MaxLength {
-		r.problem("spec." + name + " must be at most " + jsNumber(float64(rule.MaxLength)) +
+		r.problem(r.field + "." + name + " must be at most " + jsNumber(float64(rule.MaxLength)) +
 			" characters long, got " + jsNumber(float64(n)))
 	}
 	return s, true
@@ -101,18 +113,18 @@ func (r *SpecReader) Integer(name string, rule IntegerRule) float64 {
 	value, present := r.value(name)
 	if !present {
 		if rule.Required {
-			r.problem("spec." + name + " is required (an integer" + rangeText + ")")
+			r.problem(r.field + "." + name + " is required (an integer" + rangeText + ")")
 			return fallback
 		}
 		return rule.Default
 	}
 	v, ok := value.(float64)
 	if !ok || !isInteger(v) {
-		r.problem("spec." + name + " must be an integer" + rangeText + ", got " + show(value))
+		r.problem(r.field + "." + name + " must be an integer" + rangeText + ", got " + show(value))
 		return fallback
 	}
 	if (rule.Min != nil && v < *rule.Min) || (rule.Max != nil && v > *rule.Max) {
-		r.problem("spec." + name + " must be an integer" + rangeText + ", got " + jsNumber(v))
+		r.problem(r.field + "." + name + " must be an integer" + rangeText + ", got " + jsNumber(v))
 	}
 	return v
 }
@@ -125,7 +137,7 @@ func (r *SpecReader) Boolean(name string, def bool) bool {
 	}
 	b, ok := value.(bool)
 	if !ok {
-		r.problem("spec." + name + " must be true or false, got " + show(value))
+		r.problem(r.field + "." + name + " must be true or false, got " + show(value))
 		return def
 	}
 	return b
@@ -138,6 +150,9 @@ func (r *SpecReader) Problems() []string { return r.problems }
 func (r *SpecReader) Done() error {
 	if len(r.problems) == 0 {
 		return nil
+	}
+	if r.field == "config" {
+		return Errorf("%s: invalid config: %s. Fix the Reconciler's spec.config.", r.subject, strings.Join(r.problems, "; "))
 	}
 	return Errorf("%s: invalid spec: %s. Fix the object's spec.", r.subject, strings.Join(r.problems, "; "))
 }

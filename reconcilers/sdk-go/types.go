@@ -33,6 +33,14 @@ type Descriptor struct {
 	Reads []Kind
 	// Finalizer asks the relay to hold a finalizer and call with Request.Finalizing.
 	Finalizer bool
+	// ConfigSchema is the JSON Schema of the Reconciler's spec.config, as JSON text; "" for none (a
+	// Reconciler with a spec.config is then refused). The relay validates spec.config against it
+	// before any reconcile. Never put a credential in config: read a Secret as a related object.
+	ConfigSchema string
+	// FinalizerName is the finalizer the relay holds when Finalizer is true; "" for the default,
+	// zeroloop.dev/<Name>. A qualified name <domain>/<name> whose domain is the primary's group, a
+	// subdomain of it, or zeroloop.dev (for example "cache.example.com/finalizer").
+	FinalizerName string
 }
 
 // ObjectRef names one Kubernetes object.
@@ -52,12 +60,61 @@ const (
 	TriggerOwned   TriggerType = "owned"
 	TriggerRelated TriggerType = "related"
 	TriggerRequeue TriggerType = "requeue"
+	// TriggerExternal: an outside event (a verified delivery to one of the Reconciler's hooks).
+	TriggerExternal TriggerType = "external"
 )
 
-// Trigger is why this reconcile happens; Ref names the owned or related object that changed.
+// Trigger is why this reconcile happens; Ref names the owned or related object that changed, and
+// External the outside event that woke the primary.
 type Trigger struct {
-	Type TriggerType
-	Ref  *ObjectRef
+	Type     TriggerType
+	Ref      *ObjectRef
+	External *ExternalEvent
+}
+
+// ExternalEvent is an outside event that woke the primary: a delivery to one of the Reconciler's hooks.
+type ExternalEvent struct {
+	// Hook is the hook's name on the Reconciler.
+	Hook string
+	// Source is "github", "gitlab", "generic-hmac" or "bearer".
+	Source string
+	// Event is the source's event ("push"); "" when it has none.
+	Event string
+	// Delivery is the delivery's id.
+	Delivery string
+	// Summary is the hook's summary of the payload, parsed JSON (at most 4 KiB as text); nil when
+	// the hook asks for none.
+	Summary any
+}
+
+// LastWriteState says whether the relay's write of the previous answer for this primary applied.
+type LastWriteState string
+
+const (
+	// LastWriteUnknown: no earlier answer for this primary since the relay started.
+	LastWriteUnknown LastWriteState = "unknown"
+	// LastWriteApplied: the previous answer was applied in full.
+	LastWriteApplied LastWriteState = "applied"
+	// LastWriteFailed: the previous answer could not be applied; Step and Message say why.
+	LastWriteFailed LastWriteState = "failed"
+)
+
+// WriteStep is the step of the relay's write that failed.
+type WriteStep string
+
+const (
+	WriteDryRun WriteStep = "dry-run"
+	WriteApply  WriteStep = "apply"
+	WritePrune  WriteStep = "prune"
+	WriteStatus WriteStep = "status"
+)
+
+// LastWrite is the outcome of the relay's write of the previous answer for this primary.
+type LastWrite struct {
+	State LastWriteState
+	// Step and Message (the apiserver's, at most 1 KiB) are set when State is LastWriteFailed.
+	Step    WriteStep
+	Message string
 }
 
 // EventType is Normal or Warning.

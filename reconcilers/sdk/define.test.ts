@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { kinds, normal, object, selectByLabels, selectByName } from './builders.ts';
 import { defineReconciler } from './define.ts';
 import { ReconcileError } from './errors.ts';
+import { SpecReader } from './spec.ts';
 import type { GuestRequest } from './request.ts';
 import type { Request, Result } from './types.ts';
 
@@ -65,6 +66,8 @@ test('defineReconciler should describe the reconciler in wit form', () => {
     owns: [{ apiVersion: 'v1', kind: 'ConfigMap' }],
     reads: [{ apiVersion: 'v1', kind: 'Pod' }],
     finalizer: false,
+    configSchema: undefined,
+    finalizerName: undefined,
   });
 });
 
@@ -279,5 +282,119 @@ test('reconcile should escape lone surrogates, which cannot cross the WIT bounda
   assert.equal(
     errOf(() => failing.module.reconcile(request())),
     'bad name a\ufffdb',
+  );
+});
+
+const describeThing = {
+  name: 'thing',
+  version: '0.2.0',
+  primary: PRIMARY,
+  owns: [kinds.ConfigMap],
+  reads: [],
+  finalizer: true,
+};
+
+test('defineReconciler should describe a config schema as JSON text and a finalizer name', () => {
+  const module = defineReconciler({
+    describe: {
+      ...describeThing,
+      configSchema: { type: 'object', properties: { size: { type: 'integer' } } },
+      finalizerName: 'test.zeroloop.dev/finalizer',
+    },
+    reconcile: () => ({}),
+  });
+  const wit = module.describe();
+  assert.equal(wit.configSchema, '{"type":"object","properties":{"size":{"type":"integer"}}}');
+  assert.equal(wit.finalizerName, 'test.zeroloop.dev/finalizer');
+});
+
+test('defineReconciler should refuse a finalizer name outside the primary group at definition', () => {
+  assert.throws(
+    () =>
+      defineReconciler({
+        describe: { ...describeThing, finalizerName: 'example.com/finalizer' },
+        reconcile: () => ({}),
+      }),
+    /descriptor.finalizerName of thing: "example.com\/finalizer" has domain example.com/,
+  );
+});
+
+test('request.config should be the JSON object as given without a config function, undefined when unset', () => {
+  const { module, seen } = probe(() => ({}));
+  module.reconcile(request({ config: '{"size":3}' }));
+  module.reconcile(request({ config: null }));
+  module.reconcile(request());
+  assert.deepEqual(
+    seen.map((r) => r.config),
+    [{ size: 3 }, undefined, undefined],
+  );
+});
+
+test('a config function should type request.config, run once per distinct config, and its err should end each reconcile', () => {
+  let reads = 0;
+  const sizes: number[] = [];
+  const module = defineReconciler({
+    describe: describeThing,
+    config: (config) => {
+      reads++;
+      const reader = new SpecReader({ config }, 'Reconciler thing');
+      const size = reader.integer('size', { default: 1, min: 1, max: 5 });
+      reader.done();
+      return { size };
+    },
+    reconcile: (req) => {
+      sizes.push(req.config.size);
+      return {};
+    },
+  });
+  module.reconcile(request({ config: '{"size":3}' }));
+  module.reconcile(request({ config: '{"size":3}' }));
+  module.reconcile(request());
+  assert.deepEqual(sizes, [3, 3, 1]);
+  assert.equal(reads, 2, 'the same config text is read once');
+  const message = errOf(() => module.reconcile(request({ config: '{"size":9}' })));
+  assert.equal(
+    message,
+    "Reconciler thing: invalid config: config.size must be an integer between 1 and 5, got 9. Fix the Reconciler's spec.config.",
+  );
+  assert.equal(
+    errOf(() => module.reconcile(request({ config: '{"size":9}' }))),
+    message,
+  );
+  assert.equal(reads, 3);
+  assert.match(
+    errOf(() => module.reconcile(request({ config: '[1]' }))),
+    /request.config must be a JSON object/,
+  );
+});
+
+test('request.lastWrite should be unknown when absent, and a failure should carry its step and message', () => {
+  const { module, seen } = probe(() => ({}));
+  module.reconcile(request());
+  module.reconcile(request({ lastWrite: { tag: 'applied' } }));
+  module.reconcile(request({ lastWrite: { tag: 'failed', val: { step: 'prune', message: 'forbidden' } } }));
+  assert.deepEqual(
+    seen.map((r) => r.lastWrite),
+    [{ state: 'unknown' }, { state: 'applied' }, { state: 'failed', step: 'prune', message: 'forbidden' }],
+  );
+});
+
+test('an external trigger should reach the author with its summary parsed', () => {
+  const { module, seen } = probe(() => ({}));
+  const val = { hook: 'git-push', source: 'github', event: 'push', delivery: 'd1' };
+  module.reconcile(
+    request({ trigger: { tag: 'external', val: { ...val, summary: '{"ref":"refs/heads/main"}' } } }),
+  );
+  module.reconcile(request({ trigger: { tag: 'external', val: { ...val, summary: null } } }));
+  assert.deepEqual(
+    seen.map((r) => r.trigger),
+    [
+      { type: 'external', ...val, summary: { ref: 'refs/heads/main' } },
+      { type: 'external', ...val },
+    ],
+  );
+  assert.match(
+    errOf(() => module.reconcile(request({ trigger: { tag: 'external', val: { ...val, summary: '{' } } }))),
+    /request.trigger.summary is not valid JSON text/,
   );
 });

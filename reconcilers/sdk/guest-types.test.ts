@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import ts from 'typescript';
+import { WIT_VERSION } from '../../src/protocol/version.ts';
 
 const GUEST_TYPES = fileURLToPath(new URL('../../build/guest-types/reconciler.d.ts', import.meta.url));
 const DEFINE = fileURLToPath(new URL('./define.ts', import.meta.url));
@@ -12,7 +13,7 @@ const DEFINE = fileURLToPath(new URL('./define.ts', import.meta.url));
 // options as `?:` and means "absent or undefined", so exactOptionalPropertyTypes is off for it.
 const CHECK = `
 /// <reference path=${JSON.stringify(GUEST_TYPES)} />
-import type * as World from 'zeroloop:reconciler/reconciler@0.1.0';
+import type * as World from 'zeroloop:reconciler/reconciler@${WIT_VERSION}';
 import type { ReconcilerModule } from ${JSON.stringify(DEFINE)};
 declare const module: ReconcilerModule;
 export const describe: typeof World.describe = module.describe;

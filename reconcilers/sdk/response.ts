@@ -23,7 +23,7 @@ function listed(kind: KindRef, allowed: readonly KindRef[]): boolean {
   return allowed.some((k) => k.apiVersion === kind.apiVersion && k.kind === kind.kind);
 }
 
-function desiredOf(value: unknown, descriptor: Descriptor, request: Request): string[] {
+function desiredOf(value: unknown, descriptor: Descriptor, request: Request<unknown>): string[] {
   const namespace = request.primary.metadata.namespace;
   const seen = new Set<string>();
   return list(value, 'result.desired').map((obj, i) => {
@@ -94,7 +94,11 @@ function eventOf(value: unknown, i: number): WitEvent {
 }
 
 /** The wit response for `result`; ends the reconcile with `err` when the result is malformed. */
-export function toWitResponse(result: Result, descriptor: Descriptor, request: Request): WitResponse {
+export function toWitResponse(
+  result: Result,
+  descriptor: Descriptor,
+  request: Request<unknown>,
+): WitResponse {
   const unchecked: unknown = result;
   if (!isRecord(unchecked)) return err(`reconcile must return an object, got ${typeof unchecked}`);
   const { status, requeueAfter, finalized } = unchecked;

@@ -1,7 +1,7 @@
-// Hand-written validation of the primary's spec: typed reads that collect every problem, then one clear err.
+// Hand-written validation of the primary's spec (or the Reconciler's config): typed reads that collect every problem, then one clear err.
 import { ReconcileError } from './errors.ts';
 import { isRecord } from './objects.ts';
-import type { KubeObject } from './types.ts';
+import type { JsonObject, KubeObject } from './types.ts';
 
 interface StringRule {
   default?: string;
@@ -25,19 +25,37 @@ function show(value: unknown): string {
   return `a value of type ${typeof value}`;
 }
 
+/** What a SpecReader reads the Reconciler's configuration from: `request.config` as the definition's `config` gets it. */
+export interface ConfigSource {
+  config: JsonObject | undefined;
+}
+
 /**
- * Reads fields of `spec`. Each read records a problem instead of throwing, so one reconcile
- * reports every bad field at once; `done()` then ends the reconcile with an err listing them.
+ * Reads fields of the primary's `spec`, or of the Reconciler's `spec.config` (`new SpecReader({
+ * config }, ...)`, in a definition's `config` function). Each read records a problem instead of
+ * throwing, so one reconcile reports every bad field at once; `done()` then ends the reconcile with
+ * an err listing them.
  */
 export class SpecReader {
   readonly #spec: Record<string, unknown>;
   readonly #subject: string;
+  /** `spec`, or `config`: how messages name the fields. */
+  readonly #field: string;
   readonly #problems: string[] = [];
 
-  /** `subject` names the primary in messages, e.g. `Website default/site`. */
-  constructor(primary: KubeObject, subject: string) {
+  /**
+   * `subject` names the primary in messages, e.g. `Website default/site` (or the Reconciler,
+   * `Reconciler website`, when reading a config, which may be absent: every field is then absent).
+   */
+  constructor(source: KubeObject | ConfigSource, subject: string) {
     this.#subject = subject;
-    const spec = primary.spec;
+    if (!('metadata' in source)) {
+      this.#field = 'config';
+      this.#spec = source.config ?? {};
+      return;
+    }
+    this.#field = 'spec';
+    const spec = source.spec;
     if (isRecord(spec)) this.#spec = spec;
     else {
       this.#spec = {};
@@ -48,7 +66,7 @@ export class SpecReader {
   }
 
   #missing(name: string, required: boolean | undefined, what: string): void {
-    if (required) this.#problems.push(`spec.${name} is required (${what})`);
+    if (required) this.#problems.push(`${this.#field}.${name} is required (${what})`);
   }
 
   string(name: string, rule: (StringRule & { default: string }) | (StringRule & { required: true })): string;
@@ -60,19 +78,19 @@ export class SpecReader {
       return rule.default ?? (rule.required ? '' : undefined);
     }
     if (typeof value !== 'string') {
-      this.#problems.push(`spec.${name} must be a string, got ${show(value)}`);
+      this.#problems.push(`${this.#field}.${name} must be a string, got ${show(value)}`);
       return rule.default ?? '';
     }
     if (rule.minLength !== undefined && value.length < rule.minLength) {
-      this.#problems.push(`spec.${name} must be at least ${rule.minLength} characters long`);
+      this.#problems.push(`${this.#field}.${name} must be at least ${rule.minLength} characters long`);
     }
     if (rule.maxLength !== undefined && value.length > rule.maxLength) {
       this.#problems.push(
-        `spec.${name} must be at most ${rule.maxLength} characters long, got ${value.length}`,
+        `${this.#field}.${name} must be at most ${rule.maxLength} characters long, got ${value.length}`,
       );
     }
     if (rule.pattern && !rule.pattern.test(value)) {
-      this.#problems.push(`spec.${name} must match ${String(rule.pattern)}, got ${show(value)}`);
+      this.#problems.push(`${this.#field}.${name} must match ${String(rule.pattern)}, got ${show(value)}`);
     }
     return value;
   }
@@ -97,11 +115,11 @@ export class SpecReader {
       return rule.default ?? (rule.required ? (rule.min ?? 0) : undefined);
     }
     if (typeof value !== 'number' || !Number.isInteger(value)) {
-      this.#problems.push(`spec.${name} must be an integer${range}, got ${show(value)}`);
+      this.#problems.push(`${this.#field}.${name} must be an integer${range}, got ${show(value)}`);
       return rule.default ?? rule.min ?? 0;
     }
     if ((rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max)) {
-      this.#problems.push(`spec.${name} must be an integer${range}, got ${value}`);
+      this.#problems.push(`${this.#field}.${name} must be an integer${range}, got ${value}`);
     }
     return value;
   }
@@ -110,7 +128,7 @@ export class SpecReader {
     const value = this.#spec[name];
     if (value === undefined || value === null) return rule.default;
     if (typeof value !== 'boolean') {
-      this.#problems.push(`spec.${name} must be true or false, got ${show(value)}`);
+      this.#problems.push(`${this.#field}.${name} must be true or false, got ${show(value)}`);
       return rule.default;
     }
     return value;
@@ -125,7 +143,9 @@ export class SpecReader {
   done(): void {
     if (this.#problems.length > 0) {
       throw new ReconcileError(
-        `${this.#subject}: invalid spec: ${this.#problems.join('; ')}. Fix the object's spec.`,
+        this.#field === 'spec'
+          ? `${this.#subject}: invalid spec: ${this.#problems.join('; ')}. Fix the object's spec.`
+          : `${this.#subject}: invalid config: ${this.#problems.join('; ')}. Fix the Reconciler's spec.config.`,
       );
     }
   }

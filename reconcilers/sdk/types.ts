@@ -1,8 +1,16 @@
 // The types a reconciler author works with: parsed objects, the request, and the result to return.
-import type { JsonObject, KindRef, KubeObject, Trigger } from '../../src/protocol/schemas.ts';
+import type {
+  ExternalTrigger,
+  JsonObject,
+  KindRef,
+  KubeObject,
+  LastWrite,
+  Trigger,
+  WriteStep,
+} from '../../src/protocol/schemas.ts';
 import type { ObjectSet } from './objects.ts';
 
-export type { JsonObject, KindRef, KubeObject, Trigger };
+export type { ExternalTrigger, JsonObject, KindRef, KubeObject, LastWrite, Trigger, WriteStep };
 
 /** What `describe()` returns, in the protocol's JSON shape. */
 export interface Descriptor {
@@ -12,6 +20,19 @@ export interface Descriptor {
   owns: readonly KindRef[];
   reads: readonly KindRef[];
   finalizer: boolean;
+  /**
+   * JSON Schema of the `Reconciler`'s `spec.config`. The relay validates `spec.config` against it
+   * before any reconcile (an invalid one is a condition on the Reconciler, and nothing runs with
+   * it). Omitted: the reconciler takes no configuration. Never put a credential in config: read a
+   * Secret as a related object instead.
+   */
+  configSchema?: JsonObject;
+  /**
+   * The finalizer the relay holds on primaries when `finalizer` is true; default
+   * `zeroloop.dev/<name>`. A qualified name `<domain>/<name>` whose domain is the primary's group,
+   * a subdomain of it, or zeroloop.dev (for example `cache.example.com/finalizer`).
+   */
+  finalizerName?: string;
 }
 
 /** A related-object selector: the protocol's JSON shape (`matchLabels` as a map). */
@@ -40,8 +61,12 @@ export interface Condition {
   observedGeneration?: number;
 }
 
-/** The request as the author sees it: parsed, checked objects. */
-export interface Request {
+/**
+ * The request as the author sees it: parsed, checked objects. `Config` is what the definition's
+ * `config` function makes of the Reconciler's `spec.config` (default: the JSON object, or
+ * undefined when the Reconciler sets none).
+ */
+export interface Request<Config = JsonObject | undefined> {
   /** The primary object (its kind was checked against the descriptor). */
   primary: KubeObject;
   /** `namespace/name` of the primary, for messages. */
@@ -50,9 +75,19 @@ export interface Request {
   owned: ObjectSet;
   /** The related objects matching the selectors returned last time. */
   related: ObjectSet;
+  /** Why this reconcile happens (informational: answer the same whatever it is). */
   trigger: Trigger;
   /** True when the primary is being deleted and the reconciler holds a finalizer. */
   finalizing: boolean;
+  /** The Reconciler's configuration, as the definition's `config` read it. */
+  config: Config;
+  /**
+   * Whether the relay's write of this reconciler's previous answer for the primary applied:
+   * `unknown` (no earlier answer since the relay started), `applied`, or `failed` with the step
+   * (`dry-run`, `apply`, `prune`, `status`) and the apiserver's message (at most 1 KiB). Use it to
+   * say in the primary's own conditions why it is stuck; the relay records Events and retries anyway.
+   */
+  lastWrite: LastWrite;
   /**
    * The latest time the request itself gives evidence of (see `observedAt` in conditions.ts):
    * a reconcile has no clock, so new condition transitions are stamped with this.
@@ -81,7 +116,15 @@ export interface Result {
 }
 
 /** A reconciler: its descriptor and its pure reconcile function. */
-export interface Definition {
+export interface Definition<Config = JsonObject | undefined> {
   describe: Descriptor;
-  reconcile(request: Request): Result;
+  /**
+   * Reads the Reconciler's `spec.config` (already validated against `describe.configSchema` by the
+   * relay; undefined when unset) into what `request.config` gives: defaults filled in, typed. Called
+   * once per distinct config, not per reconcile. Throw (`err`, or SpecReader's `done`) to refuse a
+   * config: every reconcile then ends with that message. Omitted: `request.config` is the JSON
+   * object as given.
+   */
+  config?: (config: JsonObject | undefined) => Config;
+  reconcile(request: Request<Config>): Result;
 }

@@ -135,6 +135,8 @@ function request(
     related: [],
     trigger: { tag: 'primary' },
     finalizing: false,
+    config: undefined,
+    lastWrite: { tag: 'unknown' },
     ...rest,
   };
 }

@@ -192,6 +192,8 @@ test('website should answer bad input with a wit err, not a trap, and stay usabl
         related: [],
         trigger: { tag: 'primary' },
         finalizing: false,
+        config: undefined,
+        lastWrite: { tag: 'unknown' },
       }),
     (error: unknown) => (error as { payload?: unknown }).payload === 'request.primary is not valid JSON text',
   );

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import ts from 'typescript';
 import { generateGuestTypes } from '../../reconcilers/pipeline/guest-types.ts';
 import * as schemas from '../protocol/schemas.ts';
+import { WIT_VERSION } from '../protocol/version.ts';
 import { type Shape, type Shapes, witShapes, worldExports } from './wit-shapes.ts';
 
 const root = new URL('../../', import.meta.url);
@@ -97,9 +98,10 @@ interface ZodLike {
   shape?: Record<string, ZodLike>;
 }
 
-function zodRecord(schema: ZodLike): Shape {
+function zodRecord(schema: ZodLike, omit: readonly string[] = []): Shape {
   const fields: Record<string, 'required' | 'optional'> = {};
   for (const [key, value] of Object.entries(schema.shape ?? {})) {
+    if (omit.includes(key)) continue;
     const t = value._zod.def.type;
     fields[key] = t === 'optional' || t === 'nullable' ? 'optional' : 'required';
   }
@@ -107,9 +109,40 @@ function zodRecord(schema: ZodLike): Shape {
 }
 
 /**
- * The WIT types as the JSON protocol carries them. Two deliberate differences, checked here rather
- * than skipped: `trigger` is discriminated on `type` with the payload in `ref`, and `list<label>`
- * is a JSON map (so `label` must stay exactly `{key, value}`); `event-type` uses Kubernetes' case.
+ * A discriminated union as a WIT variant: a case with no other key is a unit case; a case with keys
+ * carries a payload, which is either `ref` (an object-ref) or the payload record flattened into the
+ * case (returned under `flattened[tag]` so it is compared with the WIT record too).
+ */
+function zodVariant(
+  union: ZodLike,
+  discriminant: string,
+  flattened: Record<string, string>,
+  shapes: Shapes,
+): Shape {
+  const cases: Record<string, 'unit' | 'payload'> = {};
+  for (const option of union._zod.def.options ?? []) {
+    const tag = option.shape?.[discriminant]?._zod.def.values?.[0];
+    if (typeof tag !== 'string') throw new Error(`an option without a literal \`${discriminant}\``);
+    const keys = Object.keys(option.shape ?? {}).filter((k) => k !== discriminant);
+    if (keys.length === 0) cases[tag] = 'unit';
+    else if (keys.join() === 'ref') cases[tag] = 'payload';
+    else {
+      const record = flattened[tag];
+      if (record === undefined) throw new Error(`case ${tag}: payload must be "ref", got ${keys.join()}`);
+      cases[tag] = 'payload';
+      shapes[record] = zodRecord(option, [discriminant]);
+    }
+  }
+  return { kind: 'variant', cases };
+}
+
+/**
+ * The WIT types as the JSON protocol carries them. Deliberate differences, checked here rather
+ * than skipped: `trigger` is discriminated on `type` with the payload in `ref` (`external` carries its
+ * `external-event` fields flattened); `last-write` is discriminated on `state` (`failed` carries the
+ * `write-failure` fields flattened) and is optional in JSON, where absent means `unknown`;
+ * `list<label>` is a JSON map (so `label` must stay exactly `{key, value}`); `event-type` uses
+ * Kubernetes' case.
  */
 export function zodShapes(): Shapes {
   const z = schemas as unknown as Record<string, ZodLike>;
@@ -118,25 +151,21 @@ export function zodShapes(): Shapes {
     if (!s) throw new Error(`src/protocol/schemas.ts exports no ${name}`);
     return s;
   };
+  const request = zodRecord(get('ReconcileRequest'));
+  if (request.kind === 'record' && request.fields.lastWrite === 'optional')
+    request.fields.lastWrite = 'required';
   const shapes: Shapes = {
     KindRef: zodRecord(get('KindRef')),
     ObjectRef: zodRecord(get('ObjectRef')),
     Descriptor: zodRecord(get('Descriptor')),
-    Request: zodRecord(get('ReconcileRequest')),
+    Request: request,
     Selector: zodRecord(get('Selector')),
     Event: zodRecord(get('ReconcilerEvent')),
     Response: zodRecord(get('ReconcileResponse')),
   };
-  const cases: Record<string, 'unit' | 'payload'> = {};
-  for (const option of get('Trigger')._zod.def.options ?? []) {
-    const tag = option.shape?.type?._zod.def.values?.[0];
-    if (typeof tag !== 'string') throw new Error('Trigger: an option without a literal `type`');
-    const keys = Object.keys(option.shape ?? {}).filter((k) => k !== 'type');
-    cases[tag] = keys.length === 0 ? 'unit' : keys.join() === 'ref' ? 'payload' : 'unit';
-    if (keys.length > 0 && keys.join() !== 'ref')
-      throw new Error(`Trigger ${tag}: payload must be "ref", got ${keys.join()}`);
-  }
-  shapes.Trigger = { kind: 'variant', cases };
+  shapes.Trigger = zodVariant(get('Trigger'), 'type', { external: 'ExternalEvent' }, shapes);
+  shapes.LastWrite = zodVariant(get('LastWrite'), 'state', { failed: 'WriteFailure' }, shapes);
+  shapes.WriteStep = { kind: 'enum', cases: Object.values(get('WriteStep')._zod.def.entries ?? {}) };
   const eventType = get('ReconcilerEvent').shape?.type?._zod.def.entries ?? {};
   shapes.EventType = { kind: 'enum', cases: Object.values(eventType).map((v) => v.toLowerCase()) };
   if (get('Selector').shape?.matchLabels?._zod.def.type === 'record') {
@@ -229,7 +258,11 @@ describe('contract agreement', () => {
       'KindRef',
       'ObjectRef',
       'Descriptor',
+      'ExternalEvent',
       'Trigger',
+      'WriteStep',
+      'WriteFailure',
+      'LastWrite',
       'Request',
       'Label',
       'Selector',
@@ -241,7 +274,11 @@ describe('contract agreement', () => {
     }
     assert.deepEqual(wit.Trigger, {
       kind: 'variant',
-      cases: { primary: 'unit', owned: 'payload', related: 'payload', requeue: 'unit' },
+      cases: { primary: 'unit', owned: 'payload', related: 'payload', requeue: 'unit', external: 'payload' },
+    });
+    assert.deepEqual(wit.LastWrite, {
+      kind: 'variant',
+      cases: { unknown: 'unit', applied: 'unit', failed: 'payload' },
     });
   });
 
@@ -261,7 +298,7 @@ describe('contract agreement', () => {
     const exports = worldExports(await read('wit/reconciler.wit'), 'reconciler').sort();
     assert.deepEqual(exports, ['describe', 'reconcile']);
     const world = await readFile(join(dir, 'reconciler.d.ts'), 'utf8');
-    assert.deepEqual(declaredFunctions(world, 'zeroloop:reconciler/reconciler@0.1.0'), exports);
+    assert.deepEqual(declaredFunctions(world, `zeroloop:reconciler/reconciler@${WIT_VERSION}`), exports);
     assert.deepEqual(declaredFunctions(await read('src/contract/wit.ts'), 'ReconcilerExports'), exports);
   });
 
@@ -296,7 +333,7 @@ describe('contract agreement', () => {
 
   test('an option turned required, a new variant case and a new enum case should each be reported', () => {
     const text = `record selector { api-version: string, kind: string, namespace: string, name: option<string>, match-labels: list<label> }
-      variant trigger { primary, owned(object-ref), related(object-ref), requeue, manual }
+      variant trigger { primary, owned(object-ref), related(object-ref), requeue, external(external-event), manual }
       enum event-type { normal, warning, %error }`;
     const changed = { ...wit, ...witShapes(text) };
     assert.deepEqual(differences(changed, contract, 'wit', 'ts').sort(), [

@@ -1,10 +1,13 @@
 // Unit tests of the converters between the JSON protocol and the WIT values as jco represents them.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ReconcileResponse, type ReconcileRequest } from '../protocol/schemas.ts';
+import { Descriptor, ReconcileResponse, type ReconcileRequest } from '../protocol/schemas.ts';
 import {
   descriptorFromWit,
+  descriptorToWit,
   InvalidAnswerError,
+  lastWriteFromWit,
+  lastWriteToWit,
   requestFromWit,
   requestToWit,
   responseFromWit,
@@ -49,9 +52,13 @@ describe('wit converters', () => {
         ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'w-html' },
       },
       finalizing: true,
+      config: { defaultImage: 'nginx:1.27', maxReplicas: 5 },
+      lastWrite: { state: 'applied' },
     };
     const wit = requestToWit(request);
     assert.equal(typeof wit.primary, 'string');
+    assert.equal(wit.config, '{"defaultImage":"nginx:1.27","maxReplicas":5}');
+    assert.deepEqual(wit.lastWrite, { tag: 'applied' });
     assert.deepEqual(JSON.parse(wit.primary), primary);
     assert.deepEqual(wit.trigger, {
       tag: 'owned',
@@ -60,12 +67,74 @@ describe('wit converters', () => {
     assert.deepEqual(requestFromWit(wit), request);
   });
 
+  test('a request without config or lastWrite should reach the component as none and unknown', () => {
+    const request: ReconcileRequest = {
+      primary,
+      owned: [],
+      related: [],
+      trigger: { type: 'primary' },
+      finalizing: false,
+    };
+    const wit = requestToWit(request);
+    assert.equal(wit.config, undefined);
+    assert.deepEqual(wit.lastWrite, { tag: 'unknown' });
+    assert.deepEqual(requestFromWit(wit), { ...request, lastWrite: { state: 'unknown' } });
+    assert.equal('config' in requestFromWit(wit), false);
+  });
+
+  test('lastWrite should convert every state both ways, a failure with its step and message', () => {
+    const states = [
+      { state: 'unknown' },
+      { state: 'applied' },
+      ...(['dry-run', 'apply', 'prune', 'status'] as const).map((step) => ({
+        state: 'failed' as const,
+        step,
+        message: `${step} refused`,
+      })),
+    ] as const;
+    for (const s of states) assert.deepEqual(lastWriteFromWit(lastWriteToWit(s)), s);
+    assert.deepEqual(lastWriteToWit({ state: 'failed', step: 'dry-run', message: 'denied' }), {
+      tag: 'failed',
+      val: { step: 'dry-run', message: 'denied' },
+    });
+    assert.deepEqual(lastWriteToWit(undefined), { tag: 'unknown' });
+  });
+
+  test('an external trigger should carry its summary as JSON text and give it back parsed', () => {
+    const trigger = {
+      type: 'external',
+      hook: 'git-push',
+      source: 'github',
+      event: 'push',
+      delivery: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      summary: { ref: 'refs/heads/main', repository: { full_name: 'o/r' } },
+    } as const;
+    const wit = triggerToWit(trigger);
+    assert.deepEqual(wit, {
+      tag: 'external',
+      val: {
+        hook: 'git-push',
+        source: 'github',
+        event: 'push',
+        delivery: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+        summary: '{"ref":"refs/heads/main","repository":{"full_name":"o/r"}}',
+      },
+    });
+    assert.deepEqual(triggerFromWit(wit), trigger);
+    const bare = { type: 'external', hook: 'h', source: 'bearer', event: '', delivery: 'x' } as const;
+    const bareWit = triggerToWit(bare);
+    assert.equal(bareWit.tag === 'external' ? bareWit.val.summary : 'not external', undefined);
+    assert.deepEqual(triggerFromWit(triggerToWit(bare)), bare);
+    assert.equal('summary' in triggerFromWit(triggerToWit(bare)), false);
+  });
+
   test('triggers should round-trip for every case, cluster-scoped refs without a namespace key', () => {
     const triggers = [
       { type: 'primary' },
       { type: 'requeue' },
       { type: 'related', ref: { apiVersion: 'v1', kind: 'Pod', namespace: 'ns', name: 'p' } },
       { type: 'owned', ref: { apiVersion: 'v1', kind: 'Namespace', name: 'n' } },
+      { type: 'external', hook: 'h', source: 'generic-hmac', event: '', delivery: 'd', summary: null },
     ] as const;
     for (const t of triggers) assert.deepEqual(triggerFromWit(triggerToWit(t)), t);
     const back = triggerFromWit({
@@ -131,7 +200,7 @@ describe('wit converters', () => {
     assert.equal(ReconcileResponse.safeParse(answer).success, false);
   });
 
-  test('descriptorFromWit should copy every field', () => {
+  test('descriptorFromWit should copy every field, and leave out the 0.2 ones a 0.1 component has not', () => {
     const descriptor = {
       name: 'website',
       version: '0.1.0',
@@ -140,7 +209,45 @@ describe('wit converters', () => {
       reads: [{ apiVersion: 'v1', kind: 'Pod' }],
       finalizer: true,
     };
-    assert.deepEqual(descriptorFromWit(descriptor), descriptor);
+    const back = descriptorFromWit({ ...descriptor, configSchema: undefined, finalizerName: undefined });
+    assert.deepEqual(back, descriptor);
+    assert.equal(Descriptor.safeParse(back).success, true);
+  });
+
+  test('descriptors should convert both ways with a config schema (as JSON text) and a finalizer name', () => {
+    const descriptor: Descriptor = {
+      name: 'memcached',
+      version: '0.2.0',
+      primary: { apiVersion: 'cache.example.com/v1alpha1', kind: 'Memcached' },
+      owns: [{ apiVersion: 'apps/v1', kind: 'Deployment' }],
+      reads: [],
+      finalizer: true,
+      configSchema: { type: 'object', properties: { image: { type: 'string' } } },
+      finalizerName: 'cache.example.com/finalizer',
+    };
+    const wit = descriptorToWit(descriptor);
+    assert.equal(wit.configSchema, '{"type":"object","properties":{"image":{"type":"string"}}}');
+    assert.equal(wit.finalizerName, 'cache.example.com/finalizer');
+    assert.deepEqual(descriptorFromWit(wit), descriptor);
+    assert.deepEqual(Descriptor.parse(descriptorFromWit(wit)), descriptor);
+  });
+
+  test('descriptorFromWit should throw InvalidAnswerError when the config schema is not JSON text', () => {
+    const wit = {
+      ...descriptorToWit({
+        name: 'x',
+        version: '1',
+        primary: { apiVersion: 'v1', kind: 'A' },
+        owns: [],
+        reads: [],
+        finalizer: false,
+      }),
+      configSchema: '{type: object}',
+    };
+    assert.throws(
+      () => descriptorFromWit(wit),
+      (e: unknown) => e instanceof InvalidAnswerError && e.message.includes('configSchema'),
+    );
   });
 
   test('witErrorPayload should read the payload of a wit err and nothing else', () => {

@@ -1,7 +1,10 @@
 // The WIT contract's values as jco represents them in JavaScript, and their conversion to and from the JSON protocol.
 import type {
   Descriptor,
+  ExternalTrigger,
+  JsonObject,
   KubeObject,
+  LastWrite,
   ObjectRef,
   ReconcileRequest,
   Selector,
@@ -25,18 +28,39 @@ export interface WitDescriptor {
   owns: WitKindRef[];
   reads: WitKindRef[];
   finalizer: boolean;
+  /** JSON text (since 0.2). */
+  configSchema: string | undefined;
+  finalizerName: string | undefined;
+}
+export interface WitExternalEvent {
+  hook: string;
+  source: string;
+  event: string;
+  delivery: string;
+  /** JSON text. */
+  summary: string | undefined;
 }
 export type WitTrigger =
   | { tag: 'primary' }
   | { tag: 'owned'; val: WitObjectRef }
   | { tag: 'related'; val: WitObjectRef }
-  | { tag: 'requeue' };
+  | { tag: 'requeue' }
+  | { tag: 'external'; val: WitExternalEvent };
+export type WitWriteStep = 'dry-run' | 'apply' | 'prune' | 'status';
+export interface WitWriteFailure {
+  step: WitWriteStep;
+  message: string;
+}
+export type WitLastWrite = { tag: 'unknown' } | { tag: 'applied' } | { tag: 'failed'; val: WitWriteFailure };
 export interface WitRequest {
   primary: string;
   owned: string[];
   related: string[];
   trigger: WitTrigger;
   finalizing: boolean;
+  /** JSON text (since 0.2). */
+  config: string | undefined;
+  lastWrite: WitLastWrite;
 }
 export interface WitLabel {
   key: string;
@@ -77,7 +101,7 @@ export type ReconcilerFactory = () => Promise<ReconcilerExports>;
 /** One component a worker runs: how to instantiate it, and the version of the WIT package it was built against. */
 export interface RegisteredReconciler {
   instantiate: ReconcilerFactory;
-  /** The `zeroloop:reconciler` version its imports name (`0.1.0`), as the build pipeline read it from the component. */
+  /** The `zeroloop:reconciler` version its imports name (`0.2.0`), as the build pipeline read it from the component. */
   wit: string;
 }
 
@@ -105,19 +129,52 @@ export function triggerToWit(trigger: Trigger): WitTrigger {
     case 'owned':
     case 'related':
       return { tag: trigger.type, val: refToWit(trigger.ref) };
+    case 'external': {
+      const { hook, source, event, delivery, summary } = trigger;
+      return {
+        tag: 'external',
+        val: {
+          hook,
+          source,
+          event,
+          delivery,
+          summary: summary === undefined ? undefined : JSON.stringify(summary),
+        },
+      };
+    }
     default:
       return { tag: trigger.type };
   }
 }
 
+/** The trigger in JSON form; an external summary that is not JSON text throws (a SyntaxError). */
 export function triggerFromWit(trigger: WitTrigger): Trigger {
   switch (trigger.tag) {
     case 'owned':
     case 'related':
       return { type: trigger.tag, ref: refFromWit(trigger.val) };
+    case 'external': {
+      const { hook, source, event, delivery, summary } = trigger.val;
+      const out: ExternalTrigger = { type: 'external', hook, source, event, delivery };
+      if (summary !== undefined) out.summary = JSON.parse(summary);
+      return out;
+    }
     default:
       return { type: trigger.tag };
   }
+}
+
+export function lastWriteToWit(lastWrite: LastWrite | undefined): WitLastWrite {
+  if (lastWrite === undefined) return { tag: 'unknown' };
+  if (lastWrite.state === 'failed')
+    return { tag: 'failed', val: { step: lastWrite.step, message: lastWrite.message } };
+  return { tag: lastWrite.state };
+}
+
+export function lastWriteFromWit(lastWrite: WitLastWrite): LastWrite {
+  if (lastWrite.tag === 'failed')
+    return { state: 'failed', step: lastWrite.val.step, message: lastWrite.val.message };
+  return { state: lastWrite.tag };
 }
 
 const json = (obj: KubeObject): string => JSON.stringify(obj);
@@ -130,6 +187,8 @@ export function requestToWit(request: ReconcileRequest): WitRequest {
     related: request.related.map(json),
     trigger: triggerToWit(request.trigger),
     finalizing: request.finalizing,
+    config: request.config === undefined ? undefined : JSON.stringify(request.config),
+    lastWrite: lastWriteToWit(request.lastWrite),
   };
 }
 
@@ -140,6 +199,8 @@ export function requestFromWit(request: WitRequest): {
   related: unknown[];
   trigger: Trigger;
   finalizing: boolean;
+  config?: unknown;
+  lastWrite: LastWrite;
 } {
   const parse = (text: string): unknown => JSON.parse(text);
   return {
@@ -148,6 +209,8 @@ export function requestFromWit(request: WitRequest): {
     related: request.related.map(parse),
     trigger: triggerFromWit(request.trigger),
     finalizing: request.finalizing,
+    ...(request.config === undefined ? {} : { config: parse(request.config) }),
+    lastWrite: lastWriteFromWit(request.lastWrite),
   };
 }
 
@@ -194,8 +257,28 @@ export function responseFromWit(response: WitResponse): unknown {
   };
 }
 
-/** The descriptor in JSON form, not yet validated: callers must parse it with `Descriptor`. */
+/**
+ * The descriptor in JSON form, not yet validated: callers must parse it with `Descriptor`. A 0.1
+ * component's descriptor has neither `configSchema` nor `finalizerName` (both come out absent).
+ * Throws InvalidAnswerError when `configSchema` is not JSON text.
+ */
 export function descriptorFromWit(descriptor: WitDescriptor): Descriptor {
+  const out: Descriptor = {
+    name: descriptor.name,
+    version: descriptor.version,
+    primary: { apiVersion: descriptor.primary.apiVersion, kind: descriptor.primary.kind },
+    owns: descriptor.owns.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind })),
+    reads: descriptor.reads.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind })),
+    finalizer: descriptor.finalizer,
+  };
+  if (descriptor.configSchema !== undefined)
+    out.configSchema = parseObjectJson(descriptor.configSchema, 'configSchema') as JsonObject;
+  if (descriptor.finalizerName !== undefined) out.finalizerName = descriptor.finalizerName;
+  return out;
+}
+
+/** The descriptor as a component returns it (guest side and tests). */
+export function descriptorToWit(descriptor: Descriptor): WitDescriptor {
   return {
     name: descriptor.name,
     version: descriptor.version,
@@ -203,5 +286,7 @@ export function descriptorFromWit(descriptor: WitDescriptor): Descriptor {
     owns: descriptor.owns.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind })),
     reads: descriptor.reads.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind })),
     finalizer: descriptor.finalizer,
+    configSchema: descriptor.configSchema === undefined ? undefined : JSON.stringify(descriptor.configSchema),
+    finalizerName: descriptor.finalizerName,
   };
 }

@@ -3,3 +3,4 @@ export * from './schemas.ts';
 export * from './errors.ts';
 export * from './routes.ts';
 export * from './version.ts';
+export * from './finalizer-name.ts';

@@ -18,7 +18,7 @@ export const KubeObject = z.looseObject({
 });
 export type KubeObject = z.infer<typeof KubeObject>;
 
-/** A JSON object (the primary's `.status`). */
+/** A JSON object (the primary's `.status`, a Reconciler's `spec.config`, a JSON Schema). */
 export const JsonObject = z.record(z.string(), z.unknown());
 export type JsonObject = z.infer<typeof JsonObject>;
 
@@ -43,8 +43,35 @@ export const Descriptor = z.object({
   owns: z.array(KindRef),
   reads: z.array(KindRef),
   finalizer: z.boolean(),
+  /** JSON Schema of the Reconciler's `spec.config` (since WIT 0.2); absent: the reconciler takes no configuration. */
+  configSchema: z.optional(JsonObject),
+  /** The finalizer the relay holds when `finalizer` is true (since WIT 0.2); absent: `zeroloop.dev/<name>`. */
+  finalizerName: z.optional(nonEmpty),
 });
 export type Descriptor = z.infer<typeof Descriptor>;
+
+/** The most an external trigger's `summary` may take, serialized as JSON (UTF-8 bytes). */
+export const MAX_SUMMARY_BYTES = 4096;
+
+const summaryBytes = (summary: unknown): number =>
+  new TextEncoder().encode(JSON.stringify(summary)).length;
+
+/** wit `external-event`, flattened into the `external` trigger; `summary` is parsed JSON. */
+export const ExternalTrigger = z.object({
+  type: z.literal('external'),
+  hook: nonEmpty,
+  source: nonEmpty,
+  event: z.string(),
+  delivery: nonEmpty,
+  summary: z.optional(
+    z.unknown().check(
+      z.refine((v) => summaryBytes(v) <= MAX_SUMMARY_BYTES, {
+        message: `must be at most ${MAX_SUMMARY_BYTES} bytes as JSON`,
+      }),
+    ),
+  ),
+});
+export type ExternalTrigger = z.infer<typeof ExternalTrigger>;
 
 /** wit `trigger`, as a discriminated union on `type`. */
 export const Trigger = z.discriminatedUnion('type', [
@@ -52,8 +79,24 @@ export const Trigger = z.discriminatedUnion('type', [
   z.object({ type: z.literal('owned'), ref: ObjectRef }),
   z.object({ type: z.literal('related'), ref: ObjectRef }),
   z.object({ type: z.literal('requeue') }),
+  ExternalTrigger,
 ]);
 export type Trigger = z.infer<typeof Trigger>;
+
+/** wit `write-step`: the step of the relay's write that failed. */
+export const WriteStep = z.enum(['dry-run', 'apply', 'prune', 'status']);
+export type WriteStep = z.infer<typeof WriteStep>;
+
+/** The most of the apiserver's message a failed `lastWrite` carries (UTF-8 bytes; the relay cuts it, ending in "…"). */
+export const MAX_WRITE_MESSAGE_BYTES = 1024;
+
+/** wit `last-write`, discriminated on `state`; `failed` carries wit `write-failure` flattened. */
+export const LastWrite = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('unknown') }),
+  z.object({ state: z.literal('applied') }),
+  z.object({ state: z.literal('failed'), step: WriteStep, message: z.string() }),
+]);
+export type LastWrite = z.infer<typeof LastWrite>;
 
 /** wit `request`: body of `POST /v1/reconcilers/{name}/reconcile`. */
 export const ReconcileRequest = z.object({
@@ -62,6 +105,10 @@ export const ReconcileRequest = z.object({
   related: z.array(KubeObject),
   trigger: Trigger,
   finalizing: z.boolean(),
+  /** The Reconciler's `spec.config`, validated by the relay against the descriptor's `configSchema`; absent when unset. */
+  config: z.optional(JsonObject),
+  /** The outcome of the relay's write of the previous answer for this primary; absent means `unknown`. */
+  lastWrite: z.optional(LastWrite),
 });
 export type ReconcileRequest = z.infer<typeof ReconcileRequest>;
 

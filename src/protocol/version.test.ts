@@ -7,9 +7,11 @@ import {
   PROTOCOL_VERSION,
   supportsProtocol,
   WIT_PACKAGE,
+  WIT_OLDEST,
   WIT_VERSION,
   witCompatible,
   witInterfaceName,
+  witOlderThan,
   witRange,
 } from './version.ts';
 
@@ -36,6 +38,12 @@ describe('versions', () => {
     assert.equal(supportsProtocol(2, 2), true);
   });
 
+  test('the protocol should be 2 and the WIT 0.2.0, still running components of 0.1', () => {
+    assert.equal(PROTOCOL_VERSION, 2);
+    assert.equal(WIT_VERSION, '0.2.0');
+    assert.equal(WIT_OLDEST, '0.1.0');
+  });
+
   test('witCompatible should run the same 0.x minor at any patch, and from 1.0 older minors of the same major', () => {
     assert.equal(witCompatible('0.1.0', '0.1.0'), true);
     assert.equal(witCompatible('0.1.7', '0.1.2'), true);
@@ -48,8 +56,30 @@ describe('versions', () => {
     assert.equal(witCompatible(WIT_VERSION), true);
   });
 
+  test('witCompatible should run older 0.x minors from the oldest one the worker adapts to, and no newer ones', () => {
+    assert.equal(witCompatible('0.1.0'), true, 'a 0.2 worker runs 0.1 components');
+    assert.equal(witCompatible('0.1.9'), true);
+    assert.equal(witCompatible('0.2.3'), true);
+    assert.equal(witCompatible('0.0.9'), false);
+    assert.equal(witCompatible('0.3.0'), false);
+    assert.equal(witCompatible('1.0.0'), false);
+    assert.equal(witCompatible('0.1.0', '0.2.0', '0.2.0'), false, 'a worker that adapts nothing');
+    assert.equal(witCompatible('0.1.0', '0.3.0', '0.1.0'), true);
+  });
+
+  test('witOlderThan should compare major, minor and patch', () => {
+    assert.equal(witOlderThan('0.1.9', '0.2.0'), true);
+    assert.equal(witOlderThan('0.2.0', '0.2.0'), false);
+    assert.equal(witOlderThan('0.2.1', '0.2.0'), false);
+    assert.equal(witOlderThan('0.9.0', '1.0.0'), true);
+    assert.equal(witOlderThan('nope', '0.2.0'), false);
+  });
+
   test('witRange should say which components a worker runs', () => {
     assert.equal(witRange('0.1.0'), '0.1.x');
+    assert.equal(witRange('0.2.0'), '0.1.x–0.2.x');
+    assert.equal(witRange(), '0.1.x–0.2.x');
+    assert.equal(witRange('0.2.0', '0.2.0'), '0.2.x');
     assert.equal(witRange('1.2.0'), '1.0.x–1.2.x');
   });
 });

@@ -151,7 +151,7 @@ describe('WIT versions of components', () => {
       error.message,
       new RegExp(`built against zeroloop:reconciler@${OUTDATED_WIT.replaceAll('.', '\\.')}`),
     );
-    assert.match(error.message, /runs components of zeroloop:reconciler@0\.1\.x/);
+    assert.match(error.message, /runs components of zeroloop:reconciler@0\.1\.x–0\.2\.x/);
     assert.match(error.message, /npx zeroloop build outdated/);
     assert.deepEqual(stats, { instances: 0, calls: 0 });
     const listOnly = createApp({ registry: { outdated: standInRegistry(stats).outdated }, log: discardLog });

@@ -31,6 +31,8 @@ const descriptor: WitDescriptor = {
   owns: [{ apiVersion: 'v1', kind: 'ConfigMap' }],
   reads: [],
   finalizer: false,
+  configSchema: undefined,
+  finalizerName: undefined,
 };
 
 export interface StandInRegistry extends ReconcilerRegistry {
