@@ -8,6 +8,7 @@ const BENCHMARKS = [
   'reconcile-node',
   'replay',
   'worker',
+  'hooks',
   'go',
   'controlplane',
   'relay-image',
