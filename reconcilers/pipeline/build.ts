@@ -1,6 +1,6 @@
 // Builds one reconciler: bundle → componentize beside typecheck (or, for Go: go build → embed → new) → transpile → extract inline wasm → check → store core modules and JS; skips it when unchanged.
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { bundle } from './bundle.ts';
 import { type BuildRecord, inputHash, readRecord, recordPath, relativeInputs } from './cache.ts';
@@ -15,7 +15,7 @@ import { assertNoWasmFromBytes } from './forbid-bytes.ts';
 import type { Logger } from './log.ts';
 import type { ReconcilerSource } from './manifest.ts';
 import { WorldExportsMissing } from './errors.ts';
-import { BUILD_DIR, groupDir, PROJECT_ROOT } from './paths.ts';
+import { BUILD_DIR, groupDir, PROJECT_ROOT, WIT_DIR } from './paths.ts';
 import { workerDir } from './registry.ts';
 import { transpile } from './transpile.ts';
 import { typecheck } from './typecheck.ts';
@@ -85,8 +85,10 @@ export async function buildReconciler(
   const { log } = options;
   const buildDir = options.buildDir ?? BUILD_DIR;
   const outDir = join(groupDir(group, buildDir), name);
+  // zeroloop's wit/, or the older WIT a fixture names to test that its components keep running.
+  const witDir = manifest.wit === undefined ? WIT_DIR : resolve(dir, manifest.wit);
   const previous = await readRecord(outDir);
-  const before = await inputHash(dir, variant, previous?.inputs ?? [], extra);
+  const before = await inputHash(dir, variant, previous?.inputs ?? [], extra, witDir);
   if (
     !options.force &&
     previous?.hash === before &&
@@ -136,7 +138,7 @@ export async function buildReconciler(
     // The type check runs here, on this thread, while the toolchain thread componentizes (the job is posted
     // before the check starts). A type error wins over whatever componentize says: it is the author's to fix.
     const componentized = step('componentize', () =>
-      componentize(manifest, entry, bundleFile, componentFile),
+      componentize(manifest, entry, bundleFile, componentFile, witDir),
     );
     let typed: string[];
     try {
@@ -190,7 +192,7 @@ export async function buildReconciler(
     name,
     backend,
     optimize,
-    hash: await inputHash(dir, variant, inputs, extra),
+    hash: await inputHash(dir, variant, inputs, extra, witDir),
     inputs,
     wasm: stored.modules,
     js: stored.js,

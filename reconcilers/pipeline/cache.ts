@@ -71,7 +71,7 @@ async function goFilesUnder(dir: string): Promise<string[]> {
 
 /**
  * The input hash of one reconciler: its manifest and `src/`, the SDK's and the pipeline's own code, the
- * WIT package, the toolchain versions, and every file the last build actually read (bundle inputs and
+ * WIT package it is built against (`witDir`), the toolchain versions, and every file the last build actually read (bundle inputs and
  * typechecked files, which covers shared code such as src/contract). CRDs, samples and tests are not inputs.
  * A Go reconciler (`extra.go` = `go version`) hashes its folder's Go files and the Go SDK's instead of `src/`.
  */
@@ -80,6 +80,7 @@ export async function inputHash(
   variant: string,
   previousInputs: readonly string[],
   extra: Record<string, string> = {},
+  witDir: string = WIT_DIR,
 ): Promise<string> {
   const files = new Set<string>([join(dir, 'reconciler.json')]);
   const code = (f: string) =>
@@ -88,7 +89,7 @@ export async function inputHash(
   if (extra.go !== undefined) {
     for (const f of [...(await goFilesUnder(dir)), ...(await goFilesUnder(SDK_GO_DIR))]) files.add(f);
   }
-  for (const f of await filesUnder(WIT_DIR)) files.add(f);
+  for (const f of await filesUnder(witDir)) files.add(f);
   for (const root of [SDK_DIR, PIPELINE_DIR])
     for (const f of (await filesUnder(root)).filter(code)) files.add(f);
   for (const f of previousInputs) files.add(join(PROJECT_ROOT, f));

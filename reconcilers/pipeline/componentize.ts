@@ -12,11 +12,11 @@ import { runInToolchain, ToolchainFailed } from './toolchain.ts';
  * which the jco CLI does not expose (`optSize`). Runs in the warm toolchain thread (toolchain.ts): the call
  * jco makes, without a Node process per build.
  */
-function quickjs(source: string, out: string, optSize: boolean): Promise<void> {
+function quickjs(source: string, out: string, optSize: boolean, witDir: string): Promise<void> {
   // componentize-qjs resolves a relative source path twice, so every path is absolute.
   return runInToolchain({
     op: 'componentize-qjs',
-    witPath: WIT_DIR,
+    witPath: witDir,
     world: WORLD,
     source,
     out,
@@ -29,12 +29,12 @@ function quickjs(source: string, out: string, optSize: boolean): Promise<void> {
  * StarlingMonkey through `jco componentize` (its own componentize-js) with every WASI feature
  * disabled: about 12 MB, and not byte-reproducible. AOT (weval) would download, so it is not used.
  */
-async function starlingmonkey(source: string, out: string): Promise<void> {
+async function starlingmonkey(source: string, out: string, witDir: string): Promise<void> {
   await jco([
     'componentize',
     source,
     '--wit',
-    WIT_DIR,
+    witDir,
     '--world-name',
     WORLD,
     '--backend',
@@ -46,16 +46,20 @@ async function starlingmonkey(source: string, out: string): Promise<void> {
   ]);
 }
 
-/** Writes the component to `out`; throws ComponentizeFailed naming the bundle and the reconciler's entry. */
+/**
+ * Writes the component to `out`, built against the WIT in `witDir` (zeroloop's wit/ unless the manifest names
+ * another); throws ComponentizeFailed naming the bundle and the reconciler's entry.
+ */
 export async function componentize(
   manifest: Manifest,
   entry: string,
   source: string,
   out: string,
+  witDir: string = WIT_DIR,
 ): Promise<void> {
   try {
-    if (manifest.backend === 'starlingmonkey') await starlingmonkey(source, out);
-    else await quickjs(resolve(source), resolve(out), manifest.optimize === 'size');
+    if (manifest.backend === 'starlingmonkey') await starlingmonkey(source, out, witDir);
+    else await quickjs(resolve(source), resolve(out), manifest.optimize === 'size', witDir);
   } catch (error) {
     const detail =
       error instanceof JcoFailed || error instanceof ToolchainFailed ? error.output : String(error);

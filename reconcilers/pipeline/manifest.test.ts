@@ -120,6 +120,15 @@ describe('discover', () => {
       });
     }));
 
+  test('discover should take a WIT folder for a TypeScript reconciler and refuse one for Go', async () => {
+    await repo({ 'reconcilers/old': '{"name":"old","wit":"../../wit/0.1.0"}' }, async (root) => {
+      assert.equal((await discover(root))[0]?.manifest.wit, '../../wit/0.1.0');
+    });
+    await repo({ 'reconcilers/gosite': '{"name":"gosite","language":"go","wit":"w"}' }, async (root) => {
+      await assert.rejects(discover(root), /wit: wit applies to TypeScript reconcilers only/);
+    });
+  });
+
   test('discover should reject two reconcilers with the same name', () =>
     repo(
       { 'reconcilers/a': '{"name":"same"}', 'test/fixtures/reconcilers/b': '{"name":"same"}' },

@@ -13,6 +13,11 @@ export const Manifest = z
     backend: z._default(z.enum(['qjs', 'starlingmonkey']), 'qjs'),
     /** `size`: componentize-qjs' size-optimized QuickJS runtime (about a third smaller, a little slower). */
     optimize: z._default(z.enum(['speed', 'size']), 'speed'),
+    /**
+     * A WIT folder, relative to the reconciler's folder, to build against instead of zeroloop's wit/: a test of
+     * a component built against an older contract (TypeScript only; its code uses that WIT's shapes, not the SDK).
+     */
+    wit: z.optional(z.string().check(z.minLength(1))),
   })
   .check(
     z.refine((m) => m.backend === 'qjs' || m.optimize === 'speed', {
@@ -22,6 +27,10 @@ export const Manifest = z
     z.refine((m) => m.language === 'typescript' || (m.backend === 'qjs' && m.optimize === 'speed'), {
       message: 'backend and optimize apply to TypeScript reconcilers only',
       path: ['language'],
+    }),
+    z.refine((m) => m.language === 'typescript' || m.wit === undefined, {
+      message: "wit applies to TypeScript reconcilers only (the Go SDK follows zeroloop's wit/)",
+      path: ['wit'],
     }),
   );
 export type Manifest = z.infer<typeof Manifest>;
@@ -65,7 +74,7 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
     throw new ManifestInvalid(
       dir,
       file,
-      `${issues} (expected {"name": string, "language"?: "typescript"|"go", "backend"?: "qjs"|"starlingmonkey", "optimize"?: "speed"|"size"})`,
+      `${issues} (expected {"name": string, "language"?: "typescript"|"go", "backend"?: "qjs"|"starlingmonkey", "optimize"?: "speed"|"size", "wit"?: string})`,
     );
   }
   return parsed.data;
