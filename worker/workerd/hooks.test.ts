@@ -312,22 +312,31 @@ describe('hooks in workerd: who may connect', () => {
     assert.equal(await upgradeStatus(worker.url, otherPath), 401, 'a signature for another path');
   });
 
-  test("a key of cluster A reaches only A's object: B's hooks and deliveries stay B's", async () => {
+  test("a key of cluster A reaches only A's object (B's hooks and deliveries stay B's); a refused frame changes nothing", async () => {
     const hookB = await hookConfig(B.cluster, {
       name: 'b-hook',
       type: 'gitlab',
       secret: 'gitlab-token-of-b',
     });
-    const relayA = await relayWith(A, []);
-    relayA.send({ type: 'hooks', hooks: [hookB] });
+    const hookA = await hookConfig(A.cluster, {
+      name: 'a-hook',
+      type: 'bearer',
+      secret: 'bearer-token-of-a',
+    });
+    const relayA = await relayWith(A, [hookA]);
+    relayA.send({ type: 'hooks', hooks: [hookA, hookB] });
     await relayA.until(() => relayA.json('error').length > 0, 'the refusal');
-    // The refused set changed nothing: A's object still holds the empty set.
     assert.match(String(relayA.json('error')[0]?.message), /not under \/hooks\/cluster-a\//);
-    assert.equal((await hookStatus(worker.url, A)).hooks, 0);
+    relayA.send('not json');
+    relayA.send({ type: 'hooks', hooks: [{ ...hookA, maxBodyBytes: 26_000_000 }] });
+    await relayA.until(() => relayA.json('error').length === 3, 'two more refusals');
+    assert.match(String(relayA.json('error')[2]?.message), /maxBodyBytes/);
+    // Refused frames change nothing: A's object still holds its one hook.
+    assert.equal((await hookStatus(worker.url, A)).hooks, 1);
 
     const relayB = await relayWith(B, [hookB]);
     assert.equal((await hookStatus(worker.url, B)).hooks, 1);
-    assert.equal((await hookStatus(worker.url, A)).hooks, 0);
+    assert.equal((await hookStatus(worker.url, A)).hooks, 1);
     const delivery = randomUUID();
     const response = await postHook(worker.url, hookB.path, '{"object_kind":"push"}', {
       'x-gitlab-token': hookB.secret,
