@@ -74,6 +74,7 @@ test('zeroloop manifests website --namespace shop prints the Reconciler and a Ro
     reads: [],
     finalizer: false,
     namespaces: ['shop'],
+    config: { defaultImage: 'nginx:1.27-alpine', maxReplicas: 100 },
   });
   assert.equal(reconciler.metadata.labels?.team, 'web');
   assert.deepEqual(grants(role?.rules), {
@@ -97,6 +98,7 @@ test('zeroloop manifests database (all namespaces) prints a ClusterRole: patch o
   );
   assert.equal(docs[0]?.spec?.finalizer, true);
   assert.equal(docs[0].spec.namespaces, undefined);
+  assert.equal(docs[0].spec.config, undefined, 'database takes no configuration');
   assert.deepEqual(grants(docs[1]?.rules), {
     'examples.zeroloop.dev/databases': [...READ, 'patch'],
     'examples.zeroloop.dev/databases/status': ['patch'],

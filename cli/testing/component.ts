@@ -10,6 +10,8 @@ import {
 import {
   KubeObject,
   ReconcileResponse,
+  type JsonObject,
+  type LastWrite,
   type ReconcileRequest,
   type Trigger,
 } from '../../src/protocol/schemas.ts';
@@ -64,7 +66,16 @@ export function expectOk(outcome: Outcome): ReconcileResponse {
 /** A request with defaults: nothing owned or related, triggered by the primary. */
 export function requestFor(
   primary: KubeObject,
-  more: { owned?: KubeObject[]; related?: KubeObject[]; trigger?: Trigger; finalizing?: boolean } = {},
+  more: {
+    owned?: KubeObject[];
+    related?: KubeObject[];
+    trigger?: Trigger;
+    finalizing?: boolean;
+    /** The Reconciler's `spec.config`; omitted: none. */
+    config?: JsonObject;
+    /** The outcome of the previous answer's write; omitted: `unknown`. */
+    lastWrite?: LastWrite;
+  } = {},
 ): ReconcileRequest {
   return {
     primary,
@@ -72,6 +83,8 @@ export function requestFor(
     related: more.related ?? [],
     trigger: more.trigger ?? { type: 'primary' },
     finalizing: more.finalizing ?? false,
+    ...(more.config === undefined ? {} : { config: more.config }),
+    ...(more.lastWrite === undefined ? {} : { lastWrite: more.lastWrite }),
   };
 }
 

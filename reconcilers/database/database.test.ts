@@ -167,6 +167,36 @@ test('database should become Ready when every member is, keeping the transition 
   assert.deepEqual(again.events, []);
 });
 
+test('database should say on its Ready condition that the last write failed, with the step and the message, and still desire the same', () => {
+  const pods = [pod(0, true), pod(1, true), pod(2, true)];
+  const more = { owned: [STATEFULSET], related: pods };
+  const ok = expectOk(reconcile(database, requestFor(db({ members: 3 }), more)));
+  const message = 'admission webhook "quota.example.com" denied the request: storage quota exceeded';
+  const failed = expectOk(
+    reconcile(
+      database,
+      requestFor(db({ members: 3 }), { ...more, lastWrite: { state: 'failed', step: 'apply', message } }),
+    ),
+  );
+  assert.deepEqual(
+    [path(ready(failed.status), 'status'), path(ready(failed.status), 'reason')],
+    ['False', 'WriteFailed'],
+  );
+  assert.equal(
+    path(ready(failed.status), 'message'),
+    `the relay's apply of the desired state failed: ${message}`,
+  );
+  assert.deepEqual(failed.desired, ok.desired, 'the same desired state, to be applied again');
+  assert.deepEqual(failed.events, [], 'no Ready event; the relay records its own Warning');
+  const applied = expectOk(
+    reconcile(
+      database,
+      requestFor(db({ members: 3 }, { status: failed.status }), { ...more, lastWrite: { state: 'applied' } }),
+    ),
+  );
+  assert.equal(path(ready(applied.status), 'reason'), 'AllMembersReady', 'a write that applied clears it');
+});
+
 test('database should tear down in order: empty desired, finalized only once its StatefulSet is gone', () => {
   const deleting = db({ members: 3 }, { deleting: true });
   const waiting = expectOk(

@@ -141,6 +141,17 @@ function request(
   };
 }
 
+const EXTERNAL: WitTrigger = {
+  tag: 'external',
+  val: {
+    hook: 'git-push',
+    source: 'github',
+    event: 'push',
+    delivery: 'd-1',
+    summary: '{"ref":"refs/heads/main"}',
+  },
+};
+
 const owned = (ref: string): WitTrigger => ({
   tag: 'owned',
   val: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: ref },
@@ -207,6 +218,34 @@ const CORPUS: Record<string, WitRequest> = {
       ` "spec": {"replicas": 1E1, "expose": true, "image": "a\\u00e9\\ud83d\\ude00\\/\\b\\f\\n\\r\\t\\"\\\\",` +
       ` "html": "-0 is \\u0030"}, "status": {"x": -0.0e0, "y": [1.5e-7, 12345678901234567890]} }`,
   ),
+  // Contract 0.2: the Reconciler's config, the last write, an outside trigger
+  'config: the default image': request(site(), { config: '{"defaultImage":"registry.example/web:9"}' }),
+  'config: an image in the spec wins': request(site({ spec: { image: 'caddy:2' } }), {
+    config: '{"defaultImage":"registry.example/web:9"}',
+  }),
+  'config: replicas at the bound': request(site({ spec: { replicas: 3 } }), { config: '{"maxReplicas":3}' }),
+  'config: replicas over the bound': request(site({ spec: { replicas: 4 } }), {
+    config: '{"maxReplicas":3}',
+  }),
+  'config: an empty object takes the defaults': request(site({ spec: { replicas: 100 } }), { config: '{}' }),
+  'config: every bad field at once': request(site(), { config: '{"defaultImage":"","maxReplicas":500}' }),
+  'config: bad config and bad spec': request(site({ spec: { replicas: 'x' } }), {
+    config: '{"maxReplicas":-1}',
+  }),
+  'config: not an object': request(site(), { config: '[1]' }),
+  'config: not JSON': request(site(), { config: '{' }),
+  'last write failed: the same answer': request(site({ spec: { replicas: 2 } }), {
+    ownedObjects: [READY],
+    lastWrite: { tag: 'failed', val: { step: 'dry-run', message: 'denied' } },
+  }),
+  'last write applied': request(site(), { lastWrite: { tag: 'applied' } }),
+  'external trigger with a summary': request(site({ spec: { replicas: 1 } }), { trigger: EXTERNAL }),
+  'external trigger whose summary is not JSON': request(site(), {
+    trigger: {
+      tag: 'external',
+      val: { hook: 'h', source: 'bearer', event: '', delivery: 'x', summary: '{' },
+    },
+  }),
   // Bad input: an err, never a trap
   'spec missing': request(site({ omitSpec: true })),
   'spec is an array': request(site({ spec: [1, 2] })),
@@ -242,6 +281,13 @@ const CORPUS: Record<string, WitRequest> = {
 
 test('the corpus has at least 30 requests, normal, edge and bad', () => {
   assert.ok(Object.keys(CORPUS).length >= 30, `${Object.keys(CORPUS).length} requests`);
+});
+
+test('website and website-go describe the same config schema', () => {
+  const schema = (text: string | undefined): unknown => (text === undefined ? undefined : JSON.parse(text));
+  const ts = schema(website.describe().configSchema);
+  assert.ok(ts !== undefined, 'website declares a config schema');
+  assert.deepStrictEqual(schema(websiteGo.describe().configSchema), ts);
 });
 
 for (const [name, req] of Object.entries(CORPUS)) {

@@ -16,6 +16,26 @@ const (
 	maxHTML = 900 * 1024
 )
 
+// configSchema is the JSON Schema of the Reconciler's spec.config: the same as website's.
+const configSchema = `{"type":"object","additionalProperties":false,"properties":{` +
+	`"defaultImage":{"type":"string","minLength":1,"maxLength":512,"default":"nginx:1.27-alpine"},` +
+	`"maxReplicas":{"type":"integer","minimum":0,"maximum":100,"default":100}}}`
+
+// websiteConfig is the Reconciler's spec.config: what a Website that does not say gets, and how far it may scale.
+type websiteConfig struct {
+	defaultImage string
+	maxReplicas  float64
+}
+
+// configOf reads the config with its defaults; an err naming the field when it is out of bounds.
+func configOf(req *zl.Request) (websiteConfig, error) {
+	config := zl.NewConfigReader(req.Config, "Reconciler website")
+	var c websiteConfig
+	c.defaultImage = config.String("defaultImage", zl.StringRule{Default: defaultImage, MinLength: 1, MaxLength: 512})
+	c.maxReplicas = config.Integer("maxReplicas", zl.IntegerRule{Default: 100, Min: zl.Bound(0), Max: zl.Bound(100)})
+	return c, config.Done()
+}
+
 type websiteSpec struct {
 	image    string
 	replicas float64
@@ -26,11 +46,11 @@ type websiteSpec struct {
 	expose bool
 }
 
-func specOf(req *zl.Request) (websiteSpec, error) {
+func specOf(req *zl.Request, config websiteConfig) (websiteSpec, error) {
 	spec := zl.NewSpecReader(req.Primary, "Website "+req.Key)
 	var s websiteSpec
-	s.image = spec.String("image", zl.StringRule{Default: defaultImage, MinLength: 1, MaxLength: 512})
-	s.replicas = spec.Integer("replicas", zl.IntegerRule{Default: 1, Min: zl.Bound(0), Max: zl.Bound(100)})
+	s.image = spec.String("image", zl.StringRule{Default: config.defaultImage, MinLength: 1, MaxLength: 512})
+	s.replicas = spec.Integer("replicas", zl.IntegerRule{Default: 1, Min: zl.Bound(0), Max: zl.Bound(config.maxReplicas)})
 	s.html, s.hasHTML = spec.OptionalString("html", zl.StringRule{MaxLength: maxHTML})
 	s.expose = spec.Boolean("expose", true)
 	return s, spec.Done()
@@ -79,7 +99,11 @@ func reconcile(req *zl.Request) (zl.Result, error) {
 	if req.Finalizing {
 		return zl.Result{Finalized: true}, nil // no finalizer is asked for; nothing to tear down
 	}
-	spec, err := specOf(req)
+	config, err := configOf(req)
+	if err != nil {
+		return zl.Result{}, err
+	}
+	spec, err := specOf(req, config)
 	if err != nil {
 		return zl.Result{}, err
 	}
@@ -126,10 +150,11 @@ func reconcile(req *zl.Request) (zl.Result, error) {
 
 func init() {
 	zl.Define(zl.Descriptor{
-		Name:    "website-go",
-		Version: "0.1.0",
-		Primary: GoWebsite,
-		Owns:    []zl.Kind{zl.Deployment, zl.Service, zl.ConfigMap},
+		Name:         "website-go",
+		Version:      "0.1.0",
+		Primary:      GoWebsite,
+		Owns:         []zl.Kind{zl.Deployment, zl.Service, zl.ConfigMap},
+		ConfigSchema: configSchema,
 	}, reconcile)
 }
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { before, test } from 'node:test';
-import type { ReconcilerExports } from '../../src/contract/wit.ts';
+import { descriptorFromWit, type ReconcilerExports } from '../../src/contract/wit.ts';
 import { Descriptor, type KubeObject } from '../../src/protocol/schemas.ts';
 import {
   desiredOf,
@@ -51,7 +51,7 @@ const path = (obj: unknown, ...steps: (string | number)[]): unknown =>
   steps.reduce<unknown>((o, s) => (o as Record<string | number, unknown> | undefined)?.[s], obj);
 
 test('website describes itself: Website primary, owns Deployment, Service and ConfigMap', () => {
-  const descriptor = Descriptor.parse(website.describe());
+  const descriptor = Descriptor.parse(descriptorFromWit(website.describe()));
   assert.equal(descriptor.name, 'website');
   assert.deepEqual(descriptor.primary, { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Website' });
   assert.deepEqual(
@@ -233,11 +233,79 @@ test('website samples reconcile, and the CRD defaults agree with the reconciler'
   );
   const res = expectOk(reconcile(website, requestFor(site({}))));
   const dep = desiredOf(res, 'Deployment', 'shop');
+  // The image has no CRD default: the Reconciler's config gives it (see the config tests).
+  assert.equal(path(props, 'image', 'default'), undefined);
   assert.equal(
-    path(dep, 'spec', 'template', 'spec', 'containers', 0, 'image'),
-    path(props, 'image', 'default'),
+    path(props, 'replicas', 'maximum'),
+    path(configSchema(), 'properties', 'maxReplicas', 'maximum'),
   );
   assert.equal(path(dep, 'spec', 'replicas'), path(props, 'replicas', 'default'));
   assert.ok(desiredOf(res, 'Service', 'shop'), 'expose defaults to true in both');
   assert.equal(path(props, 'expose', 'default'), true);
+});
+
+/** The descriptor's JSON Schema of `spec.config`. */
+function configSchema(): unknown {
+  return Descriptor.parse(descriptorFromWit(website.describe())).configSchema;
+}
+
+test('website should declare its config schema with the defaults it applies', () => {
+  const schema = configSchema();
+  assert.equal(path(schema, 'type'), 'object');
+  const res = expectOk(reconcile(website, requestFor(site({}))));
+  assert.equal(
+    path(desiredOf(res, 'Deployment', 'shop'), 'spec', 'template', 'spec', 'containers', 0, 'image'),
+    path(schema, 'properties', 'defaultImage', 'default'),
+  );
+  assert.equal(path(schema, 'properties', 'maxReplicas', 'default'), 100);
+});
+
+test('website should take the default image from config, and a Website that names its image keeps it', () => {
+  const config = { defaultImage: 'registry.example/nginx:1.28' };
+  const image = (spec: Record<string, unknown>) =>
+    path(
+      desiredOf(expectOk(reconcile(website, requestFor(site(spec), { config }))), 'Deployment', 'shop'),
+      'spec',
+      'template',
+      'spec',
+      'containers',
+      0,
+      'image',
+    );
+  assert.equal(image({}), 'registry.example/nginx:1.28');
+  assert.equal(image({ image: 'caddy:2' }), 'caddy:2');
+});
+
+test('website should bound replicas by the config, naming the bound in the err', () => {
+  const config = { maxReplicas: 3 };
+  const ok = expectOk(reconcile(website, requestFor(site({ replicas: 3 }), { config })));
+  assert.equal(path(desiredOf(ok, 'Deployment', 'shop'), 'spec', 'replicas'), 3);
+  assert.match(
+    reconcile(website, requestFor(site({ replicas: 4 }), { config })).err ?? '',
+    /^Website web\/shop: invalid spec: spec\.replicas must be an integer between 0 and 3, got 4/,
+  );
+});
+
+test('website should refuse a config out of bounds with an err naming the field, and answer again once it is fixed', () => {
+  const outcome = reconcile(
+    website,
+    requestFor(site({}), { config: { defaultImage: '', maxReplicas: 500 } }),
+  );
+  assert.equal(
+    outcome.err,
+    "Reconciler website: invalid config: config.defaultImage must be at least 1 characters long; config.maxReplicas must be an integer between 0 and 100, got 500. Fix the Reconciler's spec.config.",
+  );
+  assert.ok(reconcile(website, requestFor(site({}), { config: { maxReplicas: 5 } })).ok);
+});
+
+test('website should answer the same whatever the last write and trigger were', () => {
+  const plain = reconcile(website, requestFor(site({ replicas: 2 })));
+  const failed = reconcile(
+    website,
+    requestFor(site({ replicas: 2 }), {
+      lastWrite: { state: 'failed', step: 'apply', message: 'denied' },
+      trigger: { type: 'external', hook: 'git-push', source: 'github', event: 'push', delivery: 'd1' },
+    }),
+  );
+  assert.deepEqual(failed, plain);
 });

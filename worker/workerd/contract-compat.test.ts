@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { DescriptorList, ReconcileResponse, type ReconcileRequest } from '../../src/protocol/schemas.ts';
 import { WIT_VERSION } from '../../src/protocol/version.ts';
 import { startWorker, type RunningWorker } from '../testing/harness.ts';
+import { websiteRequest } from '../testing/realistic.ts';
 import { sampleRequest, signedGet, signedPost } from '../testing/requests.ts';
 
 let worker: RunningWorker;
@@ -53,7 +54,10 @@ describe('contract 0.2 in workerd', () => {
     assert.ok(old, 'wit-v0-1 is listed');
     assert.equal(old.wit, '0.1.0');
     assert.equal('configSchema' in old || 'finalizerName' in old, false);
-    assert.equal(reconcilers.find((r) => r.name === 'faulty')?.wit, WIT_VERSION);
+    const website = reconcilers.find((r) => r.name === 'website');
+    assert.ok(website, 'website is listed');
+    assert.equal(website.wit, WIT_VERSION);
+    assert.equal(website.configSchema?.type, 'object');
   });
 
   test('a 0.1 component given a 0.2 request with config, lastWrite and an external trigger should see an ordinary primary reconcile and answer it', async () => {
@@ -96,5 +100,14 @@ describe('contract 0.2 in workerd', () => {
         summary: JSON.stringify(request.trigger.type === 'external' ? request.trigger.summary : undefined),
       },
     });
+  });
+
+  test('website should take its default image from the config the relay sends', async () => {
+    // The realistic Website names no image, so the config's default applies.
+    const response = await reconcile('website', newer(websiteRequest()));
+    const deployment = response.desired.find((o) => o.kind === 'Deployment') as unknown as {
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
+    assert.equal(deployment.spec.template.spec.containers[0]?.image, 'registry.example/nginx:1.28');
   });
 });

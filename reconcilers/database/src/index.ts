@@ -183,6 +183,17 @@ function reconcileDatabase(req: Request): Result {
   } else {
     condition = req.condition('Ready', 'False', 'MembersNotReady', `${ready}/${spec.members} members ready`);
   }
+  // The relay could not write the previous answer (a quota, an admission webhook, a conflict): say so on
+  // the Database itself, with the apiserver's message, rather than a Ready that hides why nothing changes.
+  // The next reconcile after a write that applies clears it.
+  if (req.lastWrite.state === 'failed') {
+    condition = req.condition(
+      'Ready',
+      'False',
+      'WriteFailed',
+      `the relay's ${req.lastWrite.step} of the desired state failed: ${req.lastWrite.message}`,
+    );
+  }
   const before = previousCondition(req.primary, 'Ready')?.status;
   const events =
     before !== condition.status && condition.status === 'True'

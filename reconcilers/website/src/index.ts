@@ -8,6 +8,7 @@ import {
   previousCondition,
   SpecReader,
   warning,
+  type JsonObject,
   type KubeObject,
   type Request,
   type Result,
@@ -18,6 +19,37 @@ const DEFAULT_IMAGE = 'nginx:1.27-alpine';
 const HTML_ROOT = '/usr/share/nginx/html';
 /** A ConfigMap holds at most 1 MiB; leave room for its metadata. */
 const MAX_HTML = 900 * 1024;
+
+/** The Reconciler's `spec.config`: what a Website that does not say gets, and how far it may scale. */
+export interface WebsiteConfig {
+  /** The image of a Website without `spec.image`. */
+  defaultImage: string;
+  /** The most replicas a Website may ask for. */
+  maxReplicas: number;
+}
+
+/** JSON Schema of `spec.config` (the relay validates it; `configOf` reads it again with defaults). */
+export const CONFIG_SCHEMA: JsonObject = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    defaultImage: { type: 'string', minLength: 1, maxLength: 512, default: DEFAULT_IMAGE },
+    maxReplicas: { type: 'integer', minimum: 0, maximum: 100, default: 100 },
+  },
+};
+
+/** The config with its defaults; an err naming the field when it is out of bounds. */
+function configOf(config: JsonObject | undefined): WebsiteConfig {
+  const reader = new SpecReader({ config }, 'Reconciler website');
+  const defaultImage = reader.string('defaultImage', {
+    default: DEFAULT_IMAGE,
+    minLength: 1,
+    maxLength: 512,
+  });
+  const maxReplicas = reader.integer('maxReplicas', { default: 100, min: 0, max: 100 });
+  reader.done();
+  return { defaultImage, maxReplicas };
+}
 
 interface WebsiteSpec {
   image: string;
@@ -31,17 +63,17 @@ interface WebsiteSpec {
   expose: boolean;
 }
 
-function specOf(req: Request): WebsiteSpec {
+function specOf(req: Request<WebsiteConfig>): WebsiteSpec {
   const spec = new SpecReader(req.primary, `Website ${req.key}`);
-  const image = spec.string('image', { default: DEFAULT_IMAGE, minLength: 1, maxLength: 512 });
-  const replicas = spec.integer('replicas', { default: 1, min: 0, max: 100 });
+  const image = spec.string('image', { default: req.config.defaultImage, minLength: 1, maxLength: 512 });
+  const replicas = spec.integer('replicas', { default: 1, min: 0, max: req.config.maxReplicas });
   const html = spec.string('html', { maxLength: MAX_HTML });
   const expose = spec.boolean('expose', { default: true });
   spec.done();
   return { image, replicas, html, expose };
 }
 
-function children(req: Request, spec: WebsiteSpec): KubeObject[] {
+function children(req: Request<WebsiteConfig>, spec: WebsiteSpec): KubeObject[] {
   const { name, namespace } = req.primary.metadata;
   const labels = { 'app.kubernetes.io/name': 'website', 'app.kubernetes.io/instance': name };
   const htmlName = `${name}-html`;
@@ -90,7 +122,7 @@ function children(req: Request, spec: WebsiteSpec): KubeObject[] {
   return desired;
 }
 
-function reconcileWebsite(req: Request): Result {
+function reconcileWebsite(req: Request<WebsiteConfig>): Result {
   if (req.finalizing) return { finalized: true }; // no finalizer is asked for; nothing to tear down
   const spec = specOf(req);
   const { name, namespace } = req.primary.metadata;
@@ -136,6 +168,8 @@ export const { describe, reconcile } = defineReconciler({
     owns: [kinds.Deployment, kinds.Service, kinds.ConfigMap],
     reads: [],
     finalizer: false,
+    configSchema: CONFIG_SCHEMA,
   },
+  config: configOf,
   reconcile: reconcileWebsite,
 });
