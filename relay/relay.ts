@@ -1,12 +1,13 @@
 // Assembles a relay (client, informers, dispatcher, applier, manager, metrics server) and stops it gracefully.
 import { Applier } from './apply/applier.ts';
 import { EventRecorder } from './apply/events.ts';
-import type { Clock } from './clock.ts';
+import { type Clock, realClock } from './clock.ts';
 import { Manager } from './config/manager.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import type { ElectionState, LeaderElectionOptions } from './election/elector.ts';
 import { LeaderElector } from './election/elector.ts';
 import { ALWAYS_LEADING, leadershipOf } from './election/leadership.ts';
+import { Hooks } from './hooks/hooks.ts';
 import { KubeClient } from './kube/client.ts';
 import { Discovery } from './kube/discovery.ts';
 import { findForbidden } from './kube/forbidden.ts';
@@ -59,6 +60,8 @@ export interface Relay {
   recordings: Recorder | undefined;
   /** The leader elector, when election is on. */
   elector: LeaderElector | undefined;
+  /** Outside events (hooks/): started once this relay leads. */
+  hooks: Hooks;
   /** Resolves (with the reason) if this relay led and could not renew its Lease: it has stopped reconciling; exit. */
   lost: Promise<string>;
   /** Base URL of the observe server, when one runs. */
@@ -205,12 +208,24 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   // Before the manager starts, so the first controllers' reconciles are recorded too.
   const reconcileRecorder = options.record ? attachRecorder(manager, { ...options.record, log }) : undefined;
   manager.start();
+  // Only the leader connects to the worker for hooks: deliveries wake reconciles, which only it runs.
+  const hooks = new Hooks({
+    informers,
+    selector: options.reconcilerSelector,
+    manager,
+    client: writer,
+    clock: options.clock ?? realClock,
+    log,
+  });
+  void (elector ? leadershipOf(elector) : ALWAYS_LEADING).acquired.then(() => {
+    hooks.start();
+  });
   elector?.run();
   // A leader that could not renew stops reconciling at once (its writes are already fenced).
   const lost = elector ? elector.lost : new Promise<string>(() => undefined);
   let managerStopped: Promise<void> | undefined;
   const stopManager = (deadlineMs: number) => (managerStopped ??= manager.stop(deadlineMs));
-  void lost.then(() => stopManager(0));
+  void lost.then(() => Promise.all([hooks.stop(), stopManager(0)]));
   log.info('relay started', {
     metrics: server ? `${server.url}/metrics` : undefined,
     ...(elector ? { lease: elector.lease, identity: elector.identity } : {}),
@@ -222,10 +237,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     apiserver,
     recordings: reconcileRecorder,
     elector,
+    hooks,
     lost,
     url: server?.url,
     stop: async (deadlineMs = 10_000) => {
       // Stop reconciling first, then step down: the next leader starts when this one has finished.
+      await hooks.stop();
       await stopManager(deadlineMs);
       await reconcileRecorder?.flush();
       // The fence closes first; the Lease is released once the writes sent before it are answered,

@@ -88,6 +88,11 @@ export class ControllerCaches {
     return this.#primaries.flatMap((informer) => informer.store.keys());
   }
 
+  /** The cached primaries carrying every label of `matchLabels` (`{}`: all), from each store's label index. */
+  primariesByLabels(matchLabels: Readonly<Record<string, string>>): KObject[] {
+    return this.#primaries.flatMap((informer) => informer.store.byLabels(matchLabels));
+  }
+
   get primaryCount(): number {
     return this.#primaries.reduce((n, i) => n + i.store.size, 0);
   }

@@ -24,6 +24,7 @@ import { newTraceparent } from '../dispatch/dispatcher.ts';
 import { ALWAYS_LEADING, type Leadership, whenLeading } from '../election/leadership.ts';
 import type { KubeRequester } from '../kube/client.ts';
 import type { Discovery } from '../kube/discovery.ts';
+import type { KObject } from '../kube/object.ts';
 import type { Logger } from '../observe/log.ts';
 import type { RelayMetrics } from '../observe/metrics.ts';
 import { PhaseTimer } from '../observe/phases.ts';
@@ -39,6 +40,7 @@ import { Outages } from './outages.ts';
 import { primaryTriggers } from './predicates.ts';
 import { RelatedWatches } from './related-watches.ts';
 import { Reporter } from './reporter.ts';
+import { type ReconcileResult, resultOf } from './result.ts';
 import { sync, type SyncDeps } from './sync.ts';
 import { Wakes } from './wakes.ts';
 import { WrittenStatuses } from './written-status.ts';
@@ -47,6 +49,9 @@ import { runWorker } from './worker-loop.ts';
 import { callWorker } from './worker-call.ts';
 
 export type { ReconcileRecord, ReconcileResult, WorkerExchange } from './result.ts';
+
+/** A key's turn: `taken` by a worker, then how it ended: `parked` (taken again after the outage), `skipped` (gone), or the reconcile's result. */
+export type TurnEvent = 'taken' | 'parked' | 'skipped' | ReconcileResult;
 
 export interface ControllerDeps {
   /** Writes (finalizer) and the apiserver's probe: behind the leader's fence when there is an election. */
@@ -71,6 +76,11 @@ export class Controller {
   readonly onFlapping: Reporter['onFlapping'];
   readonly onReconcile: Reporter['onReconcile'];
   readonly onWriteForbidden: Reporter['onWriteForbidden'];
+  /** Observers of every key's turns (hooks acknowledge an outside event once the reconciles it woke reached the worker). */
+  readonly onTurn = new Set<(key: string, turn: TurnEvent) => void>();
+  #running = Promise.withResolvers<undefined>();
+  /** Resolves once the workers run (caches synced, leading); never if the controller stops first. */
+  readonly running: Promise<void> = this.#running.promise;
   #d: ControllerDeps;
   #clock: Clock;
   #log: Logger;
@@ -194,6 +204,16 @@ export class Controller {
     return this.#caches.primaryKeys();
   }
 
+  /** The cached primaries carrying every label of `matchLabels`. */
+  primariesByLabels(matchLabels: Readonly<Record<string, string>>): KObject[] {
+    return this.#caches.primariesByLabels(matchLabels);
+  }
+
+  /** Enqueues `key` for an outside event (hooks/), as a watch delta would. */
+  wake(key: string, trigger: Trigger): void {
+    this.#enqueue(key, trigger);
+  }
+
   /**
    * Enqueues every cached primary (trigger `primary` unless one is pending), as after a start: for a
    * new build of the reconciler (`zeroloop dev`). Returns how many were enqueued.
@@ -245,6 +265,7 @@ export class Controller {
     };
     for (let i = 0; i < spec.concurrency; i++) this.#workers.push(runWorker(this.queue, loop));
     this.#started = 'workers';
+    this.#running.resolve(undefined);
     this.#log.info('controller started', {
       primary: kindId(spec.primary),
       owns: spec.owns.map(kindId),
@@ -298,6 +319,7 @@ export class Controller {
     this.#wakes.begin(key);
     const phases = new PhaseTimer();
     const { trigger, readyAt } = this.#keys.take(key);
+    this.#turn(key, 'taken');
     if (readyAt !== undefined) phases.add('queue', performance.now() - readyAt);
     try {
       await this.#reconcile(key, trigger, phases);
@@ -317,6 +339,7 @@ export class Controller {
     // Gone, or being deleted without our finalizer (the garbage collector removes the children).
     if (!primary || !kinds || !plan || plan.skip) {
       this.#keys.settle(key, { type: 'skipped' });
+      this.#turn(key, 'skipped');
       return;
     }
     const gate = this.#outages.closed();
@@ -324,6 +347,7 @@ export class Controller {
       // The worker or the apiserver is down: hold the key (and its trigger) until a probe sees it answer.
       this.#keys.keep(key, trigger);
       this.#keys.settle(key, { type: 'parked', gate });
+      this.#turn(key, 'parked');
       return;
     }
     const started = this.#clock.now();
@@ -350,5 +374,16 @@ export class Controller {
       flapping: () => flaps.keys(),
       ...(retryInMs !== undefined && { retryInMs }),
     });
+    this.#turn(key, outcome.type === 'reconciled' ? 'success' : resultOf(outcome.error));
+  }
+
+  #turn(key: string, turn: TurnEvent): void {
+    for (const observer of this.onTurn) {
+      try {
+        observer(key, turn);
+      } catch (error) {
+        this.#log.error('turn observer failed', { key, error });
+      }
+    }
   }
 }

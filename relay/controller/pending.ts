@@ -6,9 +6,15 @@ export class PendingKeys {
   /** performance.now() when the key became ready. */
   #readyAt = new Map<string, number>();
 
-  /** Notes `key` queued for `trigger` (ready since `readyAt`); until it is taken, the first trigger and time stay. */
+  /**
+   * Notes `key` queued for `trigger` (ready since `readyAt`); until it is taken, the first trigger and
+   * time stay, except that an outside event replaces a pending trigger of another type: the reconcile
+   * it coalesces into tells the reconciler about it.
+   */
   note(key: string, trigger: Trigger, readyAt?: number): void {
-    if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
+    const pending = this.#triggers.get(key);
+    if (!pending || (trigger.type === 'external' && pending.type !== 'external'))
+      this.#triggers.set(key, trigger);
     if (readyAt !== undefined && !this.#readyAt.has(key)) this.#readyAt.set(key, readyAt);
   }
 

@@ -201,6 +201,7 @@ export class Reporter {
     }
     c.log.info('reconciled', {
       trigger: c.trigger.type,
+      ...(c.trigger.type === 'external' && { hook: c.trigger.hook, delivery: c.trigger.delivery }),
       applied: trace.applied,
       unchanged: trace.unchanged,
       refused: trace.refused.length,
@@ -229,6 +230,7 @@ export class Reporter {
       this.#m.limitRejections.inc({ ...this.#labels, limit: error.limit });
     c.log.warn('reconcile failed', {
       trigger: c.trigger.type,
+      ...(c.trigger.type === 'external' && { hook: c.trigger.hook, delivery: c.trigger.delivery }),
       result,
       error,
       retryInMs,

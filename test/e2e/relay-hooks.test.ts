@@ -1,0 +1,176 @@
+// E2e: hooks. A real GitHub push (@octokit/webhooks-examples, signed with @octokit/webhooks-methods) posted to the real worker in workerd reaches the real relay over the WebSocket the relay opened, and wakes exactly the Websites its selector names; a push to another branch wakes none; a relay SIGKILLed while deliveries wait gets every one after it restarts, once.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_KEY_ID } from '../../src/signing.ts';
+import type { RunningWorker } from '../../worker/testing/harness.ts';
+import { startWorker } from '../../worker/testing/harness.ts';
+import { githubExamples, githubHeaders, hookStatus, postHook } from '../../worker/testing/hooks.ts';
+import { TEST_SECRET } from '../../worker/testing/requests.ts';
+import type { SharedControlPlane } from '../support/cluster.ts';
+import { sharedControlPlane } from '../support/cluster.ts';
+import { eventually, TestKube } from '../support/kube.ts';
+import type { RelayProcess } from '../support/relay-process.ts';
+import { startRelayProcess } from '../support/relay-process.ts';
+import { prepareNamespace, reconcilerManifest, WEBSITE, WEBSITE_RECONCILER } from '../support/relay-env.ts';
+import { waitConverged } from '../support/websites.ts';
+
+const HOOK_SECRET = 'e2e hook secret: not a real one';
+/** The test worker's single key (SIGNING_SECRET): key id `default`, cluster `default`. */
+const WORKER_KEY = { keyId: DEFAULT_KEY_ID, secret: TEST_SECRET, cluster: 'default' };
+const SITES = { 'site-a': 'shop', 'site-b': 'shop', 'site-c': 'blog' } as const;
+
+let plane: SharedControlPlane;
+let kube: TestKube;
+let namespace: string;
+let worker: RunningWorker;
+let reconciler: string;
+let hookPath: string;
+let push: Record<string, unknown>;
+const relays: RelayProcess[] = [];
+
+const startRelay = async () => {
+  const relay = await startRelayProcess({
+    kubeconfigPath: plane.kubeconfigPath,
+    selector: `zeroloop.dev/test=${namespace}`,
+  });
+  relays.push(relay);
+  return relay;
+};
+
+/** Every log line of every relay so far with message `msg` (and `delivery` when given). */
+const lines = (msg: string, delivery?: string) =>
+  relays
+    .flatMap((r) => r.lines)
+    .filter((l) => l.msg === msg && (delivery === undefined || l.delivery === delivery));
+
+/** POSTs the push with `ref`, signed as GitHub signs it; returns the delivery id and the answer. */
+async function postPush(ref: string) {
+  const id = randomUUID();
+  const body = JSON.stringify({ ...push, ref });
+  const response = await postHook(
+    worker.url,
+    hookPath,
+    body,
+    await githubHeaders(HOOK_SECRET, body, 'push', id),
+  );
+  return { id, status: response.status, answer: (await response.json()) as { accepted: boolean } };
+}
+
+before(async () => {
+  plane = await sharedControlPlane();
+  kube = new TestKube(plane.restConfig);
+  namespace = await prepareNamespace(kube, 'zl-hooks');
+  worker = await startWorker();
+  const examples = await githubExamples('push');
+  const example = examples.find((e) => typeof e.ref === 'string' && typeof e.after === 'string');
+  assert.ok(example, 'a push example with a ref');
+  push = example;
+  await kube.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'repo-hook', namespace },
+    stringData: { token: HOOK_SECRET },
+  });
+  for (const [name, repo] of Object.entries(SITES))
+    await kube.create({ ...WEBSITE, metadata: { name, namespace, labels: { repo } }, spec: { html: name } });
+  const manifest = reconcilerManifest(WEBSITE_RECONCILER, namespace, worker.url.origin);
+  reconciler = manifest.metadata.name;
+  await kube.apply({
+    ...manifest,
+    spec: {
+      ...manifest.spec,
+      triggers: {
+        hooks: [
+          {
+            name: 'git-push',
+            type: 'github',
+            secretRef: { name: 'repo-hook' },
+            events: ['push'],
+            wake: { selector: { matchLabels: { repo: 'shop' } } },
+            filter: 'body.ref == "refs/heads/main"',
+            summary: { maxBytes: 1024, fields: ['ref', 'after'] },
+          },
+        ],
+      },
+    },
+  });
+  await startRelay();
+  await waitConverged(kube, namespace, Object.keys(SITES), 60_000);
+  hookPath = await eventually('status.hooks[0].path', async () => {
+    const obj = await kube.get('zeroloop.dev/v1alpha1', 'Reconciler', undefined, reconciler);
+    const hooks = (obj?.status as { hooks?: { name: string; path?: string }[] } | undefined)?.hooks;
+    return hooks?.find((h) => h.name === 'git-push')?.path;
+  });
+});
+
+after(async () => {
+  for (const relay of relays) if (relay.child.exitCode === null) await relay.kill('SIGKILL');
+  await worker.close();
+  await kube.delete('zeroloop.dev/v1alpha1', 'Reconciler', undefined, reconciler);
+  await kube.delete('v1', 'Namespace', undefined, namespace);
+});
+
+test('status.hooks names the path derived from the hook secret, on the cluster of the relay key', () => {
+  assert.match(hookPath, /^\/hooks\/default\/[0-9a-f]{64}$/);
+});
+
+test('a push to the watched branch wakes exactly the selected primaries, with the external trigger', async () => {
+  const { id, status, answer } = await postPush('refs/heads/main');
+  assert.equal(status, 202);
+  assert.equal(answer.accepted, true);
+  await eventually('both shop Websites reconciled for the delivery', () =>
+    Promise.resolve(lines('reconciled', id).length >= 2 ? true : undefined),
+  );
+  // Anything else it would wake has had time to run.
+  await sleep(2000);
+  const woken = lines('reconciled', id).map((l) => String(l.key));
+  assert.deepEqual(woken.sort(), [`${namespace}/site-a`, `${namespace}/site-b`]);
+  assert.ok(lines('reconciled', id).every((l) => l.trigger === 'external' && l.hook === 'git-push'));
+  await eventually('the delivery acknowledged', async () =>
+    (await hookStatus(worker.url, WORKER_KEY)).pending === 0 ? true : undefined,
+  );
+});
+
+test('a push to another branch wakes none', async () => {
+  const before = lines('reconciled').length;
+  const { id, status, answer } = await postPush('refs/heads/feature');
+  assert.equal(status, 202);
+  assert.equal(answer.accepted, false, 'the filter turned it away at the worker');
+  await sleep(2000);
+  assert.deepEqual(lines('hook delivery', id), []);
+  assert.deepEqual(lines('reconciled', id), []);
+  assert.equal(lines('reconciled').length, before, 'no reconcile at all');
+});
+
+test('a relay SIGKILLed with deliveries accepted and unacknowledged gets each one after it restarts, once', async () => {
+  const COUNT = 5;
+  const first = relays.at(-1);
+  assert.ok(first);
+  const exit = await first.kill('SIGKILL');
+  assert.equal(exit.signal, 'SIGKILL');
+  const ids: string[] = [];
+  for (let i = 0; i < COUNT; i++) {
+    const { id, answer } = await postPush('refs/heads/main');
+    assert.equal(answer.accepted, true);
+    ids.push(id);
+  }
+  assert.equal((await hookStatus(worker.url, WORKER_KEY)).pending, COUNT, 'held by the worker meanwhile');
+  const second = await startRelay();
+  await eventually('every delivery dispatched and acknowledged', async () =>
+    (await hookStatus(worker.url, WORKER_KEY)).pending === 0 ? true : undefined,
+  );
+  for (const id of ids) {
+    const dispatched = second.lines.filter((l) => l.msg === 'hook delivery' && l.delivery === id);
+    assert.equal(dispatched.length, 1, `delivery ${id} dispatched once`);
+    assert.equal(dispatched[0]?.woken, 2);
+  }
+  // Coalesced into as few reconciles as the queue allows, each of them told about a delivery.
+  const external = second.lines.filter((l) => l.msg === 'reconciled' && l.trigger === 'external');
+  assert.deepEqual([...new Set(external.map((l) => String(l.key)))].sort(), [
+    `${namespace}/site-a`,
+    `${namespace}/site-b`,
+  ]);
+  assert.ok(external.every((l) => ids.includes(String(l.delivery))));
+});
