@@ -19,7 +19,7 @@ test('--help lists every command with its summary; a command has its own help', 
   assert.equal(help.code, 0);
   assert.deepEqual(
     COMMANDS.map((c) => c.name),
-    ['init', 'new', 'build', 'test', 'dev', 'record', 'replay', 'manifests', 'deploy'],
+    ['init', 'new', 'build', 'test', 'dev', 'record', 'replay', 'hook', 'manifests', 'deploy'],
   );
   for (const c of COMMANDS) assert.ok(help.stdout.includes(c.name) && help.stdout.includes(c.summary));
   const replay = await zeroloop('replay', '--help');

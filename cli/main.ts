@@ -5,6 +5,7 @@ import { EXIT, UsageError } from './command.ts';
 import { buildCommand } from './commands/build.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { devCommand } from './commands/dev.ts';
+import { hookCommand } from './commands/hook.ts';
 import { initCommand } from './commands/init.ts';
 import { manifestsCommand } from './commands/manifests.ts';
 import { newCommand } from './commands/new.ts';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   devCommand,
   recordCommand,
   replayCommand,
+  hookCommand,
   manifestsCommand,
   deployCommand,
 ];
