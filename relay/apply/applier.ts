@@ -4,21 +4,21 @@
 // 1. each desired object is classified against the cache: an existing object the relay did not
 //    create for this primary and reconciler is REFUSED (never adopted; the rest is applied); one
 //    whose live copy already holds the intent is UNCHANGED and costs no request (intent.ts);
-//    the rest are writes;
-// 2. when the writes are several, or create anything, they are first applied with dryRun=All; if
-//    any fails nothing is written (a bad object never leaves a half-applied response). A create
-//    whose dry-run shows the object already exists (the cache had not seen it yet) is re-checked
-//    against the apiserver and refused unless the relay stamped it. A single update needs no
-//    dry-run: it succeeds or fails whole;
-// 3. the writes are applied for real (field manager `zeroloop/<reconciler>`, force), and the
-//    resourceVersion each returns is reported, so the controller can recognise its own echo;
+//    the rest are writes: creates (the cache holds no such object) and updates;
+// 2. when the writes are several and one of them updates an existing object, they are first
+//    applied with dryRun=All; if any fails nothing is written (an update cannot be taken back). A
+//    create whose dry-run shows the object already exists is re-checked against the apiserver and
+//    refused unless the relay stamped it. Creates alone, or a single update, need no dry-run;
+// 3. the writes are applied for real (field manager `zeroloop/<reconciler>`, force); every create
+//    is create-only (create-only.ts), so an object someone else made since the cache last saw
+//    the namespace is never taken over: the apiserver answers 409, the object is re-read and refused
+//    unless the relay stamped it. If a write fails, the objects this apply created are deleted again
+//    (uid precondition), so a bad answer leaves nothing half-created; the resourceVersion each write
+//    returns is reported, so the controller can recognise its own echo;
 // 4. then, in parallel: owned objects the relay stamped for this primary and reconciler that are no
 //    longer desired are deleted (with a uid precondition, so a re-created namesake is never
 //    touched), and `status`, when given and different from the cached one, is applied to the
 //    status subresource.
-// Caveat: the adoption guard reads the relay's cache, and the dry-run narrows the window to the
-// milliseconds between the dry-run and the apply; an object created by someone else inside that
-// window can still be taken over.
 import { isDeepStrictEqual } from 'node:util';
 import { kindId } from '../../src/keys.ts';
 import type { JsonObject } from '../../src/protocol/schemas.ts';
@@ -31,6 +31,7 @@ import type { PhaseTimer } from '../observe/phases.ts';
 import { unchanged } from './intent.ts';
 import { APPLY, ApplyFailed, applyTarget, refused } from './patch.ts';
 import { errorMessage } from '../../src/error-message.ts';
+import { createOnly, existsAlready } from './create-only.ts';
 import { identity, isStampedBy, OWNER_LABEL, RECONCILER_LABEL } from './ownership.ts';
 
 export { ApplyFailed } from './patch.ts';
@@ -110,23 +111,18 @@ export class Applier {
       }
     }
 
-    if (writes.length > 1 || writes.some((w) => w.create)) {
+    if (writes.length > 1 && writes.some((w) => !w.create)) {
       const previews = await time(input, 'dry-run', () => this.#allOrNothing(input, 'dry-run', writes));
       const existing = writes.filter((w, i) => w.create && previews[i]?.metadata.resourceVersion);
       for (const w of existing) {
-        const reason = await this.#foreign(input, w.object, uid);
+        const reason = await this.#foreign(input, 'dry-run', w.object, uid);
         if (reason !== undefined) refused.push({ object: identity(w.object), reason });
       }
-      const refusedIds = new Set(refused.map((r) => r.object));
-      writes = writes.filter((w) => !refusedIds.has(identity(w.object)));
+      writes = withoutRefused(writes, refused);
     }
 
-    const written = new Map<string, KObject>();
-    const results = await time(input, 'apply', () => this.#allOrNothing(input, 'apply', writes));
-    writes.forEach((w, i) => {
-      const result = results[i];
-      if (result) written.set(identity(w.object), result);
-    });
+    const written = await time(input, 'apply', () => this.#write(input, writes, uid, refused));
+    writes = withoutRefused(writes, refused);
 
     const wanted = new Set(input.desired.map(identity));
     const stale = input.owned.filter(
@@ -148,36 +144,9 @@ export class Applier {
     };
   }
 
-  /** Applies every write (dry-run or for real) in parallel; throws ApplyFailed listing every failure. */
-  async #allOrNothing(
-    input: ApplyInput,
-    step: 'dry-run' | 'apply',
-    writes: Write[],
-  ): Promise<(KObject | undefined)[]> {
-    const fieldManager = `zeroloop/${input.reconciler}`;
-    const results = await Promise.allSettled(
-      writes.map(async ({ object }) => {
-        let r: ResourceInfo | undefined;
-        try {
-          r = this.#resource(input, object);
-          const answer = await this.#client.request(
-            'PATCH',
-            objectPath(r, object.metadata.namespace, object.metadata.name),
-            {
-              query: { fieldManager, force: true, ...(step === 'dry-run' ? { dryRun: 'All' } : {}) },
-              body: object,
-              contentType: APPLY,
-            },
-          );
-          const parsed = KObject.safeParse(answer);
-          return parsed.success ? parsed.data : undefined;
-        } catch (error) {
-          const cause = r ? refused(error, 'patch', r, object.metadata.namespace) : error;
-          // eslint-disable-next-line preserve-caught-error -- the cause is the caught error, or the Forbidden wrapping it
-          throw new Error(`${identity(object)}: ${errorMessage(cause)}`, { cause });
-        }
-      }),
-    );
+  /** Dry-runs every write in parallel; throws ApplyFailed listing every failure. */
+  async #allOrNothing(input: ApplyInput, step: 'dry-run', writes: Write[]): Promise<(KObject | undefined)[]> {
+    const results = await Promise.allSettled(writes.map((w) => this.#patch(input, step, w.object)));
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
     if (failures.length > 0) {
       throw new ApplyFailed(input.key, step, failures.map((e) => e.message).join('; '), failures[0]?.cause);
@@ -185,8 +154,113 @@ export class Applier {
     return results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
   }
 
+  /**
+   * Applies the writes for real, in parallel, each create as create-only. A create that meets an
+   * existing object is re-read: someone else's is added to `refused`, the relay's own is applied as an
+   * update. Any other failure deletes the objects this call created and throws ApplyFailed.
+   */
+  async #write(
+    input: ApplyInput,
+    writes: Write[],
+    uid: string,
+    refused: Refusal[],
+  ): Promise<Map<string, KObject>> {
+    const results = await Promise.allSettled(
+      writes.map((w) => this.#patch(input, 'apply', w.create ? createOnly(w.object) : w.object)),
+    );
+    const written = new Map<string, KObject>();
+    const created: KObject[] = [];
+    const failures: Error[] = [];
+    const raced: Write[] = [];
+    results.forEach((r, i) => {
+      const w = writes[i];
+      if (!w) return;
+      if (r.status === 'fulfilled') {
+        if (r.value) written.set(identity(w.object), r.value);
+        if (r.value && w.create) created.push(r.value);
+      } else if (w.create && existsAlready(r.reason)) raced.push(w);
+      else failures.push(r.reason as Error);
+    });
+    for (const w of failures.length > 0 ? [] : raced) {
+      try {
+        const reason = await this.#foreign(input, 'apply', w.object, uid);
+        if (reason !== undefined) refused.push({ object: identity(w.object), reason });
+        else {
+          const result = await this.#patch(input, 'apply', w.object);
+          if (result) written.set(identity(w.object), result);
+        }
+      } catch (error) {
+        failures.push(error as Error);
+      }
+    }
+    if (failures.length > 0) {
+      const undone = await this.#rollBack(input, created);
+      const note =
+        created.length > 0
+          ? `; deleted again ${String(undone)} of the ${String(created.length)} object(s) it created`
+          : '';
+      throw new ApplyFailed(
+        input.key,
+        'apply',
+        failures.map((e) => e.message).join('; ') + note,
+        failures[0]?.cause,
+      );
+    }
+    return written;
+  }
+
+  /** One server-side apply (dry-run or for real); a failure names the object and keeps the apiserver's error as its cause. */
+  async #patch(input: ApplyInput, step: 'dry-run' | 'apply', object: KObject): Promise<KObject | undefined> {
+    let r: ResourceInfo | undefined;
+    try {
+      r = this.#resource(input, object);
+      const answer = await this.#client.request(
+        'PATCH',
+        objectPath(r, object.metadata.namespace, object.metadata.name),
+        {
+          query: {
+            fieldManager: `zeroloop/${input.reconciler}`,
+            force: true,
+            ...(step === 'dry-run' ? { dryRun: 'All' } : {}),
+          },
+          body: object,
+          contentType: APPLY,
+        },
+      );
+      const parsed = KObject.safeParse(answer);
+      return parsed.success ? parsed.data : undefined;
+    } catch (error) {
+      const cause = r ? refused(error, 'patch', r, object.metadata.namespace) : error;
+      // eslint-disable-next-line preserve-caught-error -- the cause is the caught error, or the Forbidden wrapping it
+      throw new Error(`${identity(object)}: ${errorMessage(cause)}`, { cause });
+    }
+  }
+
+  /** Deletes objects this apply created (uid precondition); returns how many are gone. */
+  async #rollBack(input: ApplyInput, created: KObject[]): Promise<number> {
+    const results = await Promise.allSettled(
+      created.map((obj) =>
+        this.#client.request(
+          'DELETE',
+          objectPath(this.#resource(input, obj), obj.metadata.namespace, obj.metadata.name),
+          {
+            body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: obj.metadata.uid } },
+          },
+        ),
+      ),
+    );
+    return results.filter(
+      (r) => r.status === 'fulfilled' || (r.reason instanceof KubeApiError && r.reason.status === 404),
+    ).length;
+  }
+
   /** Why an object the cache had not seen may not be applied (read from the apiserver), or undefined if it is ours. */
-  async #foreign(input: ApplyInput, object: KObject, uid: string): Promise<string | undefined> {
+  async #foreign(
+    input: ApplyInput,
+    step: 'dry-run' | 'apply',
+    object: KObject,
+    uid: string,
+  ): Promise<string | undefined> {
     const r = this.#resource(input, object);
     try {
       const live = KObject.parse(
@@ -197,7 +271,7 @@ export class Applier {
       // Gone since the dry-run: creating it adopts nothing.
       if (error instanceof KubeApiError && error.status === 404) return undefined;
       const cause = refused(error, 'get', r, object.metadata.namespace);
-      throw new ApplyFailed(input.key, 'dry-run', `${identity(object)}: ${errorMessage(cause)}`, cause);
+      throw new ApplyFailed(input.key, step, `${identity(object)}: ${errorMessage(cause)}`, cause);
     }
   }
 
@@ -269,6 +343,12 @@ function time<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   return input.phases ? input.phases.time(phase, fn) : fn();
+}
+
+/** The writes not refused. */
+function withoutRefused(writes: Write[], refused: Refusal[]): Write[] {
+  const ids = new Set(refused.map((r) => r.object));
+  return writes.filter((w) => !ids.has(identity(w.object)));
 }
 
 /** Who an existing object belongs to, as the AdoptionRefused message says it. */

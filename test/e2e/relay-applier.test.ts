@@ -8,7 +8,7 @@ import { identity, OWNER_LABEL, RECONCILER_LABEL, stamp } from '../../relay/appl
 import type { ResourceInfo } from '../../relay/kube/discovery.ts';
 import type { KObject } from '../../relay/kube/object.ts';
 import { sharedControlPlane } from '../support/cluster.ts';
-import { TestKube } from '../support/kube.ts';
+import { eventually, TestKube } from '../support/kube.ts';
 
 let kube: TestKube;
 let namespace: string;
@@ -59,21 +59,39 @@ async function input(desired: KObject[], options: { owned?: KObject[]; live?: Ma
   };
 }
 
-test('applier should write nothing when the apiserver refuses one of the desired objects', async () => {
+test('applier should leave nothing created when the apiserver refuses one of several new objects', async () => {
   const applier = new Applier({ client: kube.client });
   const error = await applier.apply(await input([cm('fine'), cm('Not_A_Valid_Name')])).then(
     () => undefined,
     (e: unknown) => e,
   );
   assert.ok(error instanceof ApplyFailed);
-  assert.equal(error.step, 'dry-run');
+  assert.equal(error.step, 'apply', 'creates alone are applied create-only, with no dry-run');
   assert.equal(error.key, `${namespace}/owner`);
   assert.match(error.message, /Not_A_Valid_Name/);
-  assert.equal(
-    await kube.get('v1', 'ConfigMap', namespace, 'fine'),
-    undefined,
-    'the valid object was not applied',
+  assert.match(error.message, /deleted again 1 of the 1 object\(s\) it created/);
+  await eventually('the valid object deleted again', async () =>
+    (await kube.get('v1', 'ConfigMap', namespace, 'fine')) === undefined ? true : undefined,
   );
+});
+
+test('applier should write nothing when the apiserver refuses one of several writes that update', async () => {
+  const applier = new Applier({ client: kube.client });
+  await applier.apply(await input([cm('kept', { v: '1' })]));
+  const error = await applier
+    .apply(await input([cm('kept', { v: '2' }), cm('Not_A_Valid_Name_Either')]))
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  assert.ok(error instanceof ApplyFailed);
+  assert.equal(error.step, 'dry-run');
+  assert.deepEqual(
+    (await kube.get('v1', 'ConfigMap', namespace, 'kept'))?.data,
+    { v: '1' },
+    'the update was not applied',
+  );
+  await kube.delete('v1', 'ConfigMap', namespace, 'kept');
 });
 
 test('applier should apply with its field manager, then prune only stamped objects no longer desired', async () => {
@@ -166,7 +184,7 @@ test('applier should refuse to adopt an object someone else created, and apply t
   assert.deepEqual((await kube.get('v1', 'ConfigMap', namespace, 'mine'))?.data, { m: '1' });
 });
 
-test('applier should refuse an object its cache had not seen yet when the apiserver has it (dry-run, then a read)', async () => {
+test('applier should refuse an object its cache had not seen yet when the apiserver has it (a create-only apply, then a read)', async () => {
   const applier = new Applier({ client: kube.client });
   await kube.create({
     apiVersion: 'v1',
@@ -175,10 +193,33 @@ test('applier should refuse an object its cache had not seen yet when the apiser
     data: { by: 'user' },
   });
   // The cache lags: it does not hold the user's object yet.
-  const result = await applier.apply(await input([cm('just-created', { by: 'relay' })], { live: new Map() }));
+  const result = await applier.apply(
+    await input([cm('just-created', { by: 'relay' }), cm('beside-it', { by: 'relay' })], { live: new Map() }),
+  );
   assert.equal(result.refused.length, 1);
-  assert.equal(result.applied, 0);
-  assert.deepEqual((await kube.get('v1', 'ConfigMap', namespace, 'just-created'))?.data, { by: 'user' });
+  assert.match(
+    result.refused[0]?.reason ?? '',
+    /just-created already exists and was not created by the relay/,
+  );
+  assert.equal(result.applied, 1, 'the rest of the answer is applied');
+  const users = await kube.get('v1', 'ConfigMap', namespace, 'just-created');
+  assert.deepEqual(users?.data, { by: 'user' });
+  const managers = (users.metadata as { managedFields?: { manager: string }[] }).managedFields ?? [];
+  assert.deepEqual(
+    managers.filter((m) => m.manager.startsWith('zeroloop/')),
+    [],
+    'no field manager of the relay touched it',
+  );
+});
+
+test('applier should update its own object that its cache had not seen yet', async () => {
+  const applier = new Applier({ client: kube.client });
+  await applier.apply(await input([cm('own-late', { v: '1' })]));
+  // The cache lags behind the relay's own create: the next answer looks like a create again.
+  const result = await applier.apply(await input([cm('own-late', { v: '2' })], { live: new Map() }));
+  assert.equal(result.refused.length, 0);
+  assert.equal(result.applied, 1);
+  assert.deepEqual((await kube.get('v1', 'ConfigMap', namespace, 'own-late'))?.data, { v: '2' });
 });
 
 test("applier should refuse a sibling primary's child", async () => {
