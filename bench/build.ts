@@ -5,7 +5,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildReconciler } from '../reconcilers/pipeline/build.ts';
 import { toolchain } from '../reconcilers/pipeline/cache.ts';
-import type { LogFields } from '../reconcilers/pipeline/log.ts';
+import { createLogger, silentLogger } from '../relay/observe/log.ts';
 import { discover, type ReconcilerSource } from '../reconcilers/pipeline/manifest.ts';
 import { loaderFor } from '../reconcilers/pipeline/node-loader.ts';
 import type { ReconcilerExports, WitRequest } from '../src/contract/wit.ts';
@@ -86,11 +86,14 @@ const loadBefore = loadavg()[0];
 try {
   for (const source of await discover(TOOLKIT_ROOT)) {
     const steps: Record<string, number> = {};
-    const log = (event: string, fields: LogFields = {}) => {
-      if (event === 'step.done' && typeof fields.step === 'string' && typeof fields.ms === 'number') {
-        steps[fields.step] = fields.ms;
-      }
-    };
+    const log = createLogger({
+      write: () => undefined,
+      onRecord: (_level, msg, fields) => {
+        if (msg === 'step.done' && typeof fields.step === 'string' && typeof fields.ms === 'number') {
+          steps[fields.step] = fields.ms;
+        }
+      },
+    });
     const t0 = performance.now();
     const cold = await buildReconciler(source, { log, buildDir, force: true });
     const coldMs = performance.now() - t0;
@@ -120,7 +123,7 @@ try {
       const sizeDir = join(buildDir, 'size');
       const small = await buildReconciler(
         { ...source, manifest: { ...source.manifest, optimize: 'size' } },
-        { log: () => undefined, buildDir: sizeDir, force: true },
+        { log: silentLogger, buildDir: sizeDir, force: true },
       );
       const speedInstance = await loaderFor(
         [{ group: source.group, record: cold.record }],
@@ -159,9 +162,11 @@ try {
 // The whole CLI path with nothing to do: guest types, discovery, hashing, registries.
 // Run twice: the first run may rebuild what changed since the last build or wait for another run's lock.
 const fullEvents: string[] = [];
-await buildReconcilers({ log: () => undefined });
+await buildReconcilers({ log: silentLogger });
 const t2 = performance.now();
-await buildReconcilers({ log: (event) => fullEvents.push(event) });
+await buildReconcilers({
+  log: createLogger({ write: () => undefined, onRecord: (_level, msg) => fullEvents.push(msg) }),
+});
 const fullNoopMs = Math.round(performance.now() - t2);
 if (fullEvents.includes('reconciler.built') || fullEvents.includes('lock.wait')) {
   throw new Error(`the no-op pipeline run was not a no-op: ${fullEvents.join(' ')}`);

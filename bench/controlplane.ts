@@ -5,12 +5,12 @@ import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureBinaries, startControlPlane } from '../cluster/index.ts';
-import { createLogger, silentLogger } from '../cluster/log.ts';
 import { median } from './stats.ts';
+import { silentLogger, stderrLogger } from '../relay/observe/log.ts';
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 10_000);
-const log = createLogger('bench.controlplane');
+const log = stderrLogger('bench.controlplane');
 
 /** Resident set size in KiB from /proc/<pid>/status (VmRSS). */
 function rssKiB(pid: number): number {
@@ -49,7 +49,7 @@ async function measure(workloads: boolean) {
     const t1 = performance.now();
     await plane.stop();
     stopsMs.push(Math.round(performance.now() - t1));
-    log('info', 'bench.start', { workloads, run: i, startMs, stopMs: stopsMs.at(-1) });
+    log.info('bench.start', { workloads, run: i, startMs, stopMs: stopsMs.at(-1) });
   }
   const idleRssMiB = Object.fromEntries(
     Object.entries(idle).map(([k, v]) => [k, Math.round(v / 102.4) / 10]),

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createLogger, type Logger } from '../relay/observe/log.ts';
 import { copyRepo } from '../test/support/repo-copy.ts';
 import { percentile } from './stats.ts';
 
@@ -18,11 +19,22 @@ const root = values.root ?? copy?.root ?? '';
 // The pipeline finds its project from the working directory.
 process.chdir(root);
 
+/** A pipeline's log: this tree's Logger, and a plain `(event, fields)` function for checkouts from before it took one. */
+type PipelineLog = Logger & ((event: string, fields?: Record<string, unknown>) => void);
 interface Pipeline {
-  buildReconcilers(o: {
-    only: string[];
-    log: (e: string, f?: Record<string, unknown>) => void;
-  }): Promise<unknown>;
+  buildReconcilers(o: { only: string[]; log: PipelineLog }): Promise<unknown>;
+}
+function pipelineLog(sink: (event: string, fields: Record<string, unknown>) => void): PipelineLog {
+  const log = createLogger({
+    write: () => undefined,
+    onRecord: (_level, msg, fields) => {
+      sink(msg, fields);
+    },
+  });
+  const call = (event: string, fields: Record<string, unknown> = {}): void => {
+    sink(event, fields);
+  };
+  return Object.assign(call, log);
 }
 const pipeline = (await import(join(root, 'reconcilers/pipeline/pipeline.ts'))) as Pipeline;
 const toolchain = (await import(join(root, 'reconcilers/pipeline/toolchain.ts')).catch(() => undefined)) as
@@ -39,11 +51,11 @@ const build = async (reason: string): Promise<Record<string, number>> => {
   const started = performance.now();
   await pipeline.buildReconcilers({
     only: ['website'],
-    log: (event, fields = {}) => {
+    log: pipelineLog((event, fields) => {
       if (event === 'step.done' && typeof fields.step === 'string' && typeof fields.ms === 'number')
         steps[fields.step] = fields.ms;
       if (event === 'guest-types.done') steps['guest-types (ran)'] = 1;
-    },
+    }),
   });
   steps.total = Math.round(performance.now() - started);
   return steps;

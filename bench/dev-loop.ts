@@ -37,9 +37,9 @@ async function buildSteps(from: number): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const line of (await readFile(logFile, 'utf8')).slice(from).split('\n')) {
     if (!line.includes('"component":"build:reconcilers"')) continue;
-    const e = JSON.parse(line) as { event: string; step?: string; ms?: number; reconciler?: string };
-    if (e.event === 'step.done' && e.step !== undefined && e.ms !== undefined) out[e.step] = e.ms;
-    if (e.event === 'reconciler.built' && e.ms !== undefined) out.build = e.ms;
+    const e = JSON.parse(line) as { msg: string; step?: string; ms?: number; reconciler?: string };
+    if (e.msg === 'step.done' && e.step !== undefined && e.ms !== undefined) out[e.step] = e.ms;
+    if (e.msg === 'reconciler.built' && e.ms !== undefined) out.build = e.ms;
   }
   return out;
 }

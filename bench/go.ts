@@ -27,6 +27,7 @@ import { signedPost } from '../worker/testing/requests.ts';
 import { smallWebsiteRequest } from '../worker/testing/small.ts';
 import { percentile } from './stats.ts';
 import { forWebsiteGo } from '../worker/testing/website-go.ts';
+import { silentLogger, stderrLogger } from '../relay/observe/log.ts';
 
 const LOAD_AT_START = loadavg().map((l) => Math.round(l * 100) / 100);
 const COLD_RUNS = 7;
@@ -50,9 +51,7 @@ const stats = (samples: number[]) => ({
   min: round(Math.min(...samples)),
   max: round(Math.max(...samples)),
 });
-const progress = (event: string, fields: Record<string, unknown> = {}) => {
-  console.error(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
-};
+const progress = stderrLogger('bench.go');
 
 const REQUESTS = { '2kb': smallWebsiteRequest(), '17kb': websiteRequest() } as const;
 type Size = keyof typeof REQUESTS;
@@ -132,7 +131,7 @@ async function inWorkerCost(): Promise<Record<string, Record<Phase, PhaseCost>>>
   try {
     for (const { reconciler } of LANGUAGES) {
       for (const size of Object.keys(REQUESTS) as Size[]) {
-        progress('cost.start', { reconciler, size });
+        progress.info('cost.start', { reconciler, size });
         const response = await worker.miniflare.dispatchFetch(
           `${ORIGIN}/cost/${reconciler}?batches=100&batchMs=20`,
           { method: 'POST', body: JSON.stringify(requestFor(reconciler, size)) },
@@ -152,7 +151,7 @@ async function inWorkerCost(): Promise<Record<string, Record<Phase, PhaseCost>>>
 async function buildTimes(source: ReconcilerSource) {
   await mkdir(join(BUILD_DIR, 'test-tmp'), { recursive: true });
   const tmp = await mkdtemp(join(BUILD_DIR, 'test-tmp', 'bench-go-'));
-  const log = () => undefined;
+  const log = silentLogger;
   const savedCache = process.env.GOCACHE;
   try {
     let target = source;
@@ -217,7 +216,7 @@ const report: Record<string, unknown> = {
     Object.entries(REQUESTS).map(([size, r]) => [size, Buffer.byteLength(JSON.stringify(r))]),
   ),
 };
-progress('bundle.start');
+progress.info('bundle.start');
 await buildBundle();
 report.coldHealthzFirstRequestMs = await coldBaseline();
 interface Row {
@@ -234,13 +233,13 @@ for (const { language, reconciler } of LANGUAGES) {
   const source = sources.find((s) => s.manifest.name === reconciler);
   if (!source) throw new Error(`no reconciler ${reconciler}`);
   const entry = await builtEntry('examples', reconciler);
-  progress('size.start', { reconciler });
+  progress.info('size.start', { reconciler });
   const bundle = await measureVariant([entry]);
-  progress('cold.start', { reconciler, runs: COLD_RUNS });
+  progress.info('cold.start', { reconciler, runs: COLD_RUNS });
   const coldFigures = await cold(reconciler);
-  progress('warm.start', { reconciler });
+  progress.info('warm.start', { reconciler });
   const warm = { '2kb': await warmHttp(reconciler, '2kb'), '17kb': await warmHttp(reconciler, '17kb') };
-  progress('build.start', { reconciler });
+  progress.info('build.start', { reconciler });
   const build = await buildTimes(source);
   rows[reconciler] = {
     language,
@@ -251,7 +250,7 @@ for (const { language, reconciler } of LANGUAGES) {
     warmHttpMs: warm,
     buildMs: build,
   };
-  progress('reconciler.done', { reconciler, cold: coldFigures.firstRequestMs.p50, build });
+  progress.info('reconciler.done', { reconciler, cold: coldFigures.firstRequestMs.p50, build });
 }
 const cost = await inWorkerCost();
 report.reconcilers = rows;

@@ -8,10 +8,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { silentLogger } from '../cluster/log.ts';
 import { buildImage } from '../deploy/image/build.ts';
 import { ensureImageTool } from '../deploy/image/tool.ts';
 import { flattenedEntries, readOciArchive } from '../test/support/oci-image.ts';
+import { silentLogger } from '../relay/observe/log.ts';
 
 const run = promisify(execFile);
 const progress = (msg: string) =>

@@ -20,13 +20,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { startControlPlane } from '../cluster/index.ts';
-import { silentLogger } from '../cluster/log.ts';
 import { buildImageTree, DEFAULT_IMAGE_TREE, ENTRY, RELAY_BUNDLE } from '../deploy/image-tree.ts';
 import { loadKubeconfigFile } from '../relay/kube/rest-config.ts';
 import { writeExecPlugin } from '../relay/testing/exec-plugin.ts';
 import { inClusterEnv, installDeploy, relayToken } from '../test/support/install.ts';
 import { TestKube } from '../test/support/kube.ts';
 import { median } from './stats.ts';
+import { MSG_RELAY_STARTED } from '../relay/relay.ts';
+import { silentLogger } from '../relay/observe/log.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -163,7 +164,7 @@ try {
     kubeconfigClientNode: { args: ['--import', preload, current], env: { KUBECONFIG: kubeconfig } },
   };
 
-  /** Starts the relay idle: ms until its `relay started` line, and RSS after IDLE_MS. */
+  /** Starts the relay idle: ms until its `relay started` line (the base tree predates the RelayStarted record), and RSS after IDLE_MS. */
   const idleRun = async (variant: Variant) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [...FLAGS, ...variants[variant].args], {
@@ -180,7 +181,7 @@ try {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (Number.isNaN(startMs) && out.includes('"relay started"')) startMs = performance.now() - t0;
+      if (Number.isNaN(startMs) && out.includes(`"${MSG_RELAY_STARTED}"`)) startMs = performance.now() - t0;
     });
     await sleep(IDLE_MS);
     const rss = rssMiB(child.pid ?? 0);

@@ -5,7 +5,6 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlPlane } from '../cluster/index.ts';
-import { silentLogger } from '../cluster/log.ts';
 import { ELECTION_DEFAULTS, RETRY_JITTER } from '../relay/election/elector.ts';
 import { Lease } from '../relay/election/lease.ts';
 import { micros } from '../test/support/audit.ts';
@@ -14,6 +13,8 @@ import { eventually, TestKube } from '../test/support/kube.ts';
 import type { RelayProcess } from '../test/support/relay-process.ts';
 import { startRelayProcess } from '../test/support/relay-process.ts';
 import { percentile } from './stats.ts';
+import { MSG_LEADERSHIP_ACQUIRED } from '../relay/election/elector.ts';
+import { silentLogger } from '../relay/observe/log.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? (process.argv.includes('--quick') ? 2 : 5));
 
@@ -45,7 +46,7 @@ try {
     );
     return lease.spec ?? {};
   };
-  const leads = (relay: RelayProcess) => relay.lines.some((l) => l.msg === 'leadership acquired');
+  const leads = (relay: RelayProcess) => relay.lines.some((l) => l.msg === MSG_LEADERSHIP_ACQUIRED);
   let leader = await replica();
   await eventually(
     'the first relay to lead',

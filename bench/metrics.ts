@@ -17,6 +17,8 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane } from '../cluster/index.ts';
+import { MSG_MEMORY_AFTER_GC } from '../relay/process.ts';
+import { MSG_RELAY_STARTED } from '../relay/relay.ts';
 import { loadKubeconfigFile } from '../relay/kube/rest-config.ts';
 import { TestKube } from '../test/support/kube.ts';
 import {
@@ -115,10 +117,11 @@ async function runRelay(
   });
   let metricsUrl = '';
   let onGc: ((line: Record<string, number>) => void) | undefined;
+  // The log lines, not the RelayStarted record: the `before` tree predates the record.
   createInterface({ input: relay.stdout }).on('line', (line) => {
-    if (!metricsUrl && line.includes('"relay started"'))
+    if (!metricsUrl && line.includes(`"${MSG_RELAY_STARTED}"`))
       metricsUrl = (JSON.parse(line) as { metrics: string }).metrics;
-    if (line.includes('"memory after gc"')) onGc?.(JSON.parse(line) as Record<string, number>);
+    if (line.includes(`"${MSG_MEMORY_AFTER_GC}"`)) onGc?.(JSON.parse(line) as Record<string, number>);
   });
   const pid = relay.pid ?? 0;
   try {

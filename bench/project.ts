@@ -18,13 +18,12 @@ import {
   startInProject,
 } from '../test/support/project.ts';
 import { median } from './stats.ts';
+import { createLogger } from '../relay/observe/log.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = process.argv.includes('--quick') ? 1 : 3;
-const log = (event: string, fields: Record<string, unknown> = {}): void => {
-  console.log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
-};
+const log = createLogger({}, { component: 'bench.project' });
 
 async function bytesUnder(dir: string): Promise<number> {
   const { stdout } = await run('du', ['-sb', dir]);
@@ -55,7 +54,7 @@ const rounds: Record<string, number>[] = [];
 let bundle: { modules: number; gzipKiB: number } | undefined;
 let installed: { bytes: number; largest: { name: string; bytes: number }[] } | undefined;
 try {
-  log('project.pack');
+  log.info('project.pack');
   const release = await packRelease(join(folder.dir, 'tarballs'));
   for (let round = 1; round <= ROUNDS; round++) {
     const dir = join(folder.dir, `round-${String(round)}`);
@@ -68,7 +67,7 @@ try {
       const result = await fn();
       if (result.code !== 0) throw new Error(`${name} failed: ${result.stderr.slice(0, 2000)}`);
       times[name] = Math.round(performance.now() - t0);
-      log('project.step', { round, step: name, ms: times[name] });
+      log.info('project.step', { round, step: name, ms: times[name] });
     };
     await step('create', () =>
       inProject(dir, 'npm', [
@@ -90,7 +89,7 @@ try {
       await dev.line(/Greeting \S+\/example .*ok: applied \d+, pruned \d+, status written/, 600_000);
       times.dev = Math.round(performance.now() - t0);
       times.total = Math.round(performance.now() - started);
-      log('project.converged', { round, ...times });
+      log.info('project.converged', { round, ...times });
     } finally {
       await dev.interrupt();
     }
@@ -125,4 +124,4 @@ const results = {
 };
 await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
 await writeFile(join(ROOT, 'bench', 'results', 'project.json'), JSON.stringify(results, null, 2) + '\n');
-log('project.done', { ...summary.medianMs, bundle, installedBytes: installed?.bytes });
+log.info('project.done', { ...summary.medianMs, bundle, installedBytes: installed?.bytes });

@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { startControlPlane } from '../cluster/index.ts';
-import { silentLogger } from '../cluster/log.ts';
 import { buildImageTree, DEFAULT_IMAGE_TREE, ENTRY } from '../deploy/image-tree.ts';
+import { relayStarted } from '../relay/observe/started.ts';
 import { median } from './stats.ts';
+import { silentLogger } from '../relay/observe/log.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 8000);
@@ -33,18 +34,18 @@ const files = await buildImageTree();
 const bundleBytes = (await readFile(ENTRIES.bundle)).byteLength;
 const bundleGzipBytes = gzipSync(await readFile(ENTRIES.bundle)).byteLength;
 
-/** Starts the relay from `entry`, idle: ms until its `relay started` line, and RSS after IDLE_MS. */
+/** Starts the relay from `entry`, idle: ms until its RelayStarted record, and RSS after IDLE_MS. */
 async function idleRun(entry: string, kubeconfig: string): Promise<{ startMs: number; rssMiB: number }> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [...FLAGS, entry], {
     env: { ...process.env, KUBECONFIG: kubeconfig, METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   let startMs = Number.NaN;
-  child.stdout.on('data', (chunk: Buffer) => {
-    if (Number.isNaN(startMs) && chunk.toString().includes('"relay started"'))
-      startMs = performance.now() - t0;
-  });
+  void relayStarted(child, IDLE_MS).then(
+    () => (startMs = performance.now() - t0),
+    () => undefined,
+  );
   await sleep(IDLE_MS);
   const rss = rssMiB(child.pid ?? 0);
   child.kill('SIGTERM');

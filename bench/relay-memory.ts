@@ -51,6 +51,9 @@ import { rssByMapping } from './smaps.ts';
 import { heapBreakdown } from './heap-breakdown.ts';
 import { memoryMarkdown } from './relay-memory-report.ts';
 import type { MemoryFigures } from './relay-memory-report.ts';
+import { relayStarted } from '../relay/observe/started.ts';
+import { MSG_MEMORY_AFTER_GC } from '../relay/process.ts';
+import { errorMessage } from '../src/error-message.ts';
 
 const SCENARIOS = {
   '1k': { websites: 1000, objects: 3000 },
@@ -167,24 +170,25 @@ async function startRelay(
         METRICS_HOST: '127.0.0.1',
         RECONCILER_SELECTOR: `zeroloop.dev/test=${namespace}`,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel carries the relay's RelayStarted record.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
   );
+  const started = relayStarted(relay);
   const log = createWriteStream(join(logDir, `relay-${namespace}.log`));
+  // Both piped; the type cannot say so once the IPC channel makes stdio four long.
+  if (relay.stdout === null || relay.stderr === null)
+    throw new Error('the relay has no stdout or stderr pipe');
   relay.stderr.pipe(log);
-  let metricsUrl = '';
   let onGc: ((fields: Record<string, number | string | boolean>) => void) | undefined;
   createInterface({ input: relay.stdout }).on('line', (line) => {
     log.write(`${line}\n`);
-    if (!metricsUrl && line.includes('"relay started"'))
-      metricsUrl = (JSON.parse(line) as { metrics: string }).metrics;
-    if (line.includes('"memory after gc"')) onGc?.(JSON.parse(line) as Record<string, number>);
+    if (line.includes(`"${MSG_MEMORY_AFTER_GC}"`)) onGc?.(JSON.parse(line) as Record<string, number>);
   });
-  while (!metricsUrl) {
-    if (relay.exitCode !== null) throw new Error(`relay exited; read ${logDir}`);
-    await sleep(50);
-  }
-  while ((await fetch(metricsUrl.replace('/metrics', '/readyz'))).status !== 200) await sleep(100);
+  const { url, metricsUrl } = await started.catch((error: unknown) => {
+    throw new Error(`${errorMessage(error)}: read ${logDir}`);
+  });
+  while ((await fetch(`${url}/readyz`)).status !== 200) await sleep(100);
   return {
     pid: relay.pid ?? 0,
     reconciles: async () => sumMetric(await (await fetch(metricsUrl)).text(), 'zeroloop_reconciles_total'),

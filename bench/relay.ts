@@ -10,7 +10,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane } from '../cluster/index.ts';
@@ -28,6 +27,7 @@ import {
   WEBSITE,
 } from '../test/support/relay-env.ts';
 import { PRODUCTION_CONFIG, startWorker } from '../worker/testing/harness.ts';
+import { relayStarted } from '../relay/observe/started.ts';
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 200);
 const BULK = Number(process.env.BENCH_BULK ?? 1000);
@@ -81,21 +81,17 @@ try {
         METRICS_HOST: '127.0.0.1',
         RECONCILER_SELECTOR: `zeroloop.dev/test=${namespace}`,
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // The IPC channel carries the relay's RelayStarted record.
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     },
   );
   cleanup.push(async () => {
     relay.kill('SIGTERM');
     await sleep(500);
   });
-  let metricsUrl = '';
-  createInterface({ input: relay.stdout }).on('line', (line) => {
-    if (!metricsUrl && line.includes('"relay started"'))
-      metricsUrl = (JSON.parse(line) as { metrics: string }).metrics;
-  });
-  while (!metricsUrl) await sleep(50);
+  const { url, metricsUrl } = await relayStarted(relay);
   const metrics = async () => (await fetch(metricsUrl)).text();
-  while ((await fetch(metricsUrl.replace('/metrics', '/readyz'))).status !== 200) await sleep(100);
+  while ((await fetch(`${url}/readyz`)).status !== 200) await sleep(100);
   progress(`relay ready (pid ${relay.pid ?? '?'})`);
 
   // The observer: a watch on the namespace's ConfigMaps, as any client would see them.

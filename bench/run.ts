@@ -1,6 +1,7 @@
 // Runs every benchmark in turn (`npm run bench`), each writing its figures to bench/results/.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createLogger } from '../relay/observe/log.ts';
 
 /** Cheapest first, so a failure shows early; each entry is a file in bench/. */
 const BENCHMARKS = [
@@ -40,9 +41,7 @@ if (unknown.length > 0) {
 }
 const selected = only.length > 0 ? BENCHMARKS.filter((name) => only.includes(name)) : BENCHMARKS;
 const root = fileURLToPath(new URL('..', import.meta.url));
-const log = (event: string, fields: Record<string, unknown>): void => {
-  console.log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
-};
+const log = createLogger({}, { component: 'bench' });
 
 // The component benchmarks read build/; build it once, incrementally, before any of them.
 const build = spawnSync('npm', ['run', '--silent', 'build:reconcilers'], { cwd: root, stdio: 'inherit' });
@@ -51,14 +50,14 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 const failed: string[] = [];
 for (const [i, name] of selected.entries()) {
   const started = Date.now();
-  log('bench.start', { bench: name, step: `${i + 1}/${selected.length}` });
+  log.info('bench.start', { bench: name, step: `${i + 1}/${selected.length}` });
   const run = spawnSync(process.execPath, [`bench/${name}.ts`, ...flags], { cwd: root, stdio: 'inherit' });
   const ok = run.status === 0;
   if (!ok) failed.push(name);
-  log(ok ? 'bench.done' : 'bench.failed', {
+  log.info(ok ? 'bench.done' : 'bench.failed', {
     bench: name,
     seconds: Math.round((Date.now() - started) / 1000),
   });
 }
-log('bench.summary', { ran: selected.length, failed, results: 'bench/results/' });
+log.info('bench.summary', { ran: selected.length, failed, results: 'bench/results/' });
 process.exit(failed.length > 0 ? 1 : 0);

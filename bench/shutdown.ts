@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { copyRepo } from '../test/support/repo-copy.ts';
 import { percentile } from './stats.ts';
+import { MSG_STOP_DONE } from '../local/session.ts';
 
 const ROUNDS = Number(process.env.SHUTDOWN_ROUNDS ?? 3);
 const RESULTS = new URL('./results/shutdown.json', import.meta.url);
@@ -56,9 +57,9 @@ async function once(root: string, args: readonly string[], round: number): Promi
   const exitMs = Math.round(performance.now() - started);
   const stops: Record<string, number> = {};
   for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
-    if (!line.includes('"stop.done"')) continue;
-    const parsed = JSON.parse(line) as { what: string; ms: number };
-    stops[parsed.what] = parsed.ms;
+    if (!line.includes(`"${MSG_STOP_DONE}"`)) continue;
+    const parsed = JSON.parse(line) as { msg: string; what: string; ms: number };
+    if (parsed.msg === MSG_STOP_DONE) stops[parsed.what] = parsed.ms;
   }
   console.log(JSON.stringify({ event: 'shutdown.round', command: args.join(' '), round, exitMs, stops }));
   return { exitMs, stops };

@@ -23,6 +23,7 @@ import { startBundle } from '../worker/testing/miniflare.ts';
 import { databaseRequest, websiteRequest } from '../worker/testing/realistic.ts';
 import { sampleRequest, signedGet, signedPost } from '../worker/testing/requests.ts';
 import { smallWebsiteRequest } from '../worker/testing/small.ts';
+import { stderrLogger } from '../relay/observe/log.ts';
 
 const LOAD_AT_START = loadavg().map((l) => Math.round(l * 100) / 100);
 const COLD_RUNS = 5;
@@ -102,9 +103,7 @@ function summary(samples: number[]) {
   };
 }
 
-function progress(event: string, fields: Record<string, unknown>): void {
-  console.error(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
-}
+const progress = stderrLogger('bench.worker');
 
 /** One timed request; fails the benchmark on a non-2xx answer. */
 async function timed(worker: Awaited<ReturnType<typeof startBundle>>, target: Target): Promise<number> {
@@ -168,10 +167,10 @@ async function warm(target: Target) {
   }
 }
 
-progress('bundle.start', {});
+progress.info('bundle.start', {});
 await buildBundle();
 const bundle = await bundleSize();
-progress('bundle.done', bundle);
+progress.info('bundle.done', bundle);
 // Sanity: the signed GET works against this bundle before anything is timed.
 {
   const worker = await startBundle();
@@ -185,12 +184,12 @@ progress('bundle.done', bundle);
 
 const results: Record<string, unknown> = {};
 for (const target of targets) {
-  progress('cold.start', { target: target.name, runs: COLD_RUNS });
+  progress.info('cold.start', { target: target.name, runs: COLD_RUNS });
   const coldFigures = await cold(target);
-  progress('warm.start', { target: target.name, warmup: WARMUP, requests: WARM });
+  progress.info('warm.start', { target: target.name, warmup: WARMUP, requests: WARM });
   const warmFigures = await warm(target);
   results[target.name] = { requestBytes: target.requestBytes, cold: coldFigures, warm: warmFigures };
-  progress('target.done', {
+  progress.info('target.done', {
     target: target.name,
     cold: coldFigures.firstRequestMs,
     warm: warmFigures.httpMs,
@@ -206,7 +205,7 @@ async function inWorkerCost(): Promise<
   const out: Record<string, { requestBytes: number; phasesMs: Record<Phase, PhaseCost> }> = {};
   try {
     for (const c of costCases) {
-      progress('cost.start', { case: c.label });
+      progress.info('cost.start', { case: c.label });
       const body = JSON.stringify(c.request);
       const response = await worker.miniflare.dispatchFetch(
         `${ORIGIN}/cost/${c.reconciler}?batches=${COST_BATCHES}&batchMs=${COST_BATCH_MS}`,
@@ -226,7 +225,7 @@ async function inWorkerCost(): Promise<
 }
 
 const cost = await inWorkerCost();
-progress('growth.start', {});
+progress.info('growth.start', {});
 const growth = await measureGrowth([
   await builtEntry('examples', 'website'),
   await builtEntry('examples', 'database'),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { binaryPaths, ensureBinaries, planBinaries } from './build.ts';
 import { GoToolchainMissing, ModuleDownloadFailed } from './errors.ts';
-import { silentLogger } from './log.ts';
+import { silentLogger } from '../relay/observe/log.ts';
 
 const scratch = await mkdtemp(join(tmpdir(), 'zeroloop-build-test-'));
 after(() => rm(scratch, { recursive: true, force: true }));

@@ -7,12 +7,11 @@ import { BinaryBuildFailed, GoToolchainMissing, ModuleDownloadFailed } from './e
 import { classifyGoFailure, GoSpawnFailed, parseGoVersion, runGo, versionAtLeast } from './gocmd.ts';
 import type { GoRun } from './gocmd.ts';
 import { withDirLock } from './lock.ts';
-import { createLogger } from './log.ts';
-import type { Logger } from './log.ts';
 import { cacheKey, parsePins, versionLdflags } from './pins.ts';
 import type { Pins } from './pins.ts'; /** The Go module that pins the control plane. */
 export const GO_MODULE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'gomod');
 import { errorMessage } from '../src/error-message.ts';
+import { stderrLogger, type Logger } from '../relay/observe/log.ts';
 /** The Go module that pins KWOK (its own: it needs newer k8s.io libraries than the control plane). */
 export const KWOK_MODULE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'kwokmod');
 
@@ -138,7 +137,7 @@ export async function planBinaries(
  * never been built on this machine. Concurrent callers share one build (a lock in the cache root).
  */
 export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promise<Binaries> {
-  const log = options.logger ?? createLogger('cluster.build');
+  const log = options.logger ?? stderrLogger('cluster.build');
   const moduleDirs = {
     gomod: options.goModuleDir ?? GO_MODULE_DIR,
     kwokmod: options.kwokModuleDir ?? KWOK_MODULE_DIR,
@@ -146,7 +145,7 @@ export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promi
   const cacheRoot = options.cacheRoot ?? defaultCacheRoot(options.env);
   const { pins, key, binaries } = await planBinaries(options);
   if (await complete(binaries)) {
-    log('debug', 'build.cached', { dir: binaries.dir });
+    log.debug('build.cached', { dir: binaries.dir });
     return binaries;
   }
   await mkdir(cacheRoot, { recursive: true });
@@ -161,7 +160,7 @@ export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promi
     (owner) => {
       if (Date.now() - lastWaitLog >= (options.heartbeatMs ?? 15_000)) {
         lastWaitLog = Date.now();
-        log('info', 'build.waiting', { message: `another process (pid ${owner}) is building ${key}` });
+        log.info('build.waiting', { message: `another process (pid ${owner}) is building ${key}` });
       }
     },
   );
@@ -179,7 +178,7 @@ async function build(ctx: BuildContext): Promise<void> {
   const { log, pins, key } = ctx;
   const started = Date.now();
   const env: NodeJS.ProcessEnv = { ...(ctx.env ?? process.env), GOTOOLCHAIN: 'local' };
-  log('info', 'build.start', {
+  log.info('build.start', {
     message: `building the control plane ${pins.kubernetes} (etcd ${pins.etcd}, kwok ${pins.kwok}) once; later runs reuse it`,
     cache: ctx.binaries.dir,
   });
@@ -208,7 +207,7 @@ async function build(ctx: BuildContext): Promise<void> {
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  log('info', 'build.done', { elapsedMs: Date.now() - started, dir: ctx.binaries.dir });
+  log.info('build.done', { elapsedMs: Date.now() - started, dir: ctx.binaries.dir });
 }
 
 async function checkGo(ctx: BuildContext, env: NodeJS.ProcessEnv): Promise<string> {
@@ -234,7 +233,7 @@ async function checkGo(ctx: BuildContext, env: NodeJS.ProcessEnv): Promise<strin
       `install Go ${ctx.pins.go}+ (GOTOOLCHAIN=local is set, so Go will not download a toolchain by itself)`,
     );
   }
-  ctx.log('info', 'build.go', { version });
+  ctx.log.info('build.go', { version });
   return version;
 }
 
@@ -250,17 +249,17 @@ async function downloadModules(
   const args = ['list', '-deps', ...BUILD_FLAGS, ...group.targets.map((t) => t.pkg)];
   const cwd = ctx.moduleDirs[group.module];
   const started = Date.now();
-  ctx.log('info', 'build.download.start', {
+  ctx.log.info('build.download.start', {
     module: `cluster/${group.module}`,
     message: 'resolving and downloading Go modules (first time: ~90 MB from the module proxy)',
   });
   const heartbeat = setInterval(() => {
-    ctx.log('info', 'build.download.progress', { elapsedMs: Date.now() - started });
+    ctx.log.info('build.download.progress', { elapsedMs: Date.now() - started });
   }, ctx.heartbeatMs ?? 15_000);
   try {
     let run = await runGo(args, { cwd, env });
     if (run.code !== 0 && classifyGoFailure(run.stderrTail.join('\n')) === 'checksum-db') {
-      ctx.log('warn', 'build.download.sumdb-unreachable', {
+      ctx.log.warn('build.download.sumdb-unreachable', {
         message:
           'checksum database unreachable; retrying with GOSUMDB=off (go.sum hashes are still verified)',
         stderr: run.stderrTail.slice(-5),
@@ -278,7 +277,7 @@ async function downloadModules(
       );
     }
     const packages = run.stdout.split('\n').filter((l) => l.trim() !== '').length;
-    ctx.log('info', 'build.download.done', {
+    ctx.log.info('build.download.done', {
       module: `cluster/${group.module}`,
       elapsedMs: Date.now() - started,
       packages,
@@ -307,9 +306,9 @@ async function buildGroup(
   const names = group.targets.map((t) => t.name);
   let compiled = 0;
   let last = '';
-  ctx.log('info', 'build.binary.start', { binaries: names, module: `cluster/${group.module}` });
+  ctx.log.info('build.binary.start', { binaries: names, module: `cluster/${group.module}` });
   const heartbeat = setInterval(() => {
-    ctx.log('info', 'build.binary.progress', {
+    ctx.log.info('build.binary.progress', {
       binaries: names,
       elapsedMs: Date.now() - started,
       compiledPackages: compiled,
@@ -358,7 +357,7 @@ async function buildGroup(
     if (built !== output) await rename(built, output);
     await chmod(output, 0o755);
   }
-  ctx.log('info', 'build.binary.done', {
+  ctx.log.info('build.binary.done', {
     binaries: names,
     elapsedMs: Date.now() - started,
     compiledPackages: compiled,
@@ -366,13 +365,13 @@ async function buildGroup(
 }
 
 if (import.meta.main) {
-  const log = createLogger('cluster.build');
+  const log = stderrLogger('cluster.build');
   ensureBinaries({ logger: log }).then(
     (binaries) => {
-      log('info', 'build.ready', { dir: binaries.dir, version: binaries.pins.kubernetes });
+      log.info('build.ready', { dir: binaries.dir, version: binaries.pins.kubernetes });
     },
     (error: unknown) => {
-      log('error', 'build.failed', { error: errorMessage(error) });
+      log.error('build.failed', { error: errorMessage(error) });
       process.exitCode = 1;
     },
   );

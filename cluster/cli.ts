@@ -1,11 +1,11 @@
 // `npm run cluster [-- --nodes N]`: starts a local control plane with workloads, prints how to use it, runs until Ctrl-C.
 import { parseArgs } from 'node:util';
 import { startControlPlane } from './controlplane.ts';
-import { createLogger } from './log.ts';
 import { DEFAULT_NODES } from './nodes.ts';
 import { errorMessage } from '../src/error-message.ts';
+import { stderrLogger } from '../relay/observe/log.ts';
 
-const log = createLogger('cluster');
+const log = stderrLogger('cluster');
 try {
   const { values } = parseArgs({
     options: { nodes: { type: 'string', default: String(DEFAULT_NODES) } },
@@ -27,9 +27,9 @@ try {
   // A component dying on its own ends the command too (its log tail was printed): a half cluster is useless.
   const crash = await plane.crashed;
   await plane.stop();
-  log('error', 'cluster.crashed', { ...crash });
+  log.error('cluster.crashed', { ...crash });
   process.exit(1);
 } catch (error) {
-  log('error', 'cluster.failed', { error: errorMessage(error) });
+  log.error('cluster.failed', { error: errorMessage(error) });
   process.exit(1);
 }

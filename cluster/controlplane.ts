@@ -16,8 +16,6 @@ import type { Layout, Ports } from './components.ts';
 import { newSigningKey, newToken, renderTokenFile } from './credentials.ts';
 import { ProcessStartFailed, ReadinessTimeout } from './errors.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
-import { createLogger } from './log.ts';
-import type { Logger } from './log.ts';
 import { checkNodeCount, createWorkloadObjects, DEFAULT_NODES, nodesReady } from './nodes.ts';
 import { freePorts } from './ports.ts';
 import { ChildExited, httpsGet, waitFor, WaitTimedOut } from './probe.ts';
@@ -25,6 +23,7 @@ import { startChild } from './process.ts';
 import type { Child } from './process.ts';
 import { OWNER_FILE, removeDirNow, sweepStale, TEMP_PREFIX, track } from './reaper.ts';
 import { errorMessage } from '../src/error-message.ts';
+import { stderrLogger, type Logger } from '../relay/observe/log.ts';
 
 export interface ControlPlaneOptions {
   readonly logger?: Logger;
@@ -109,10 +108,10 @@ const MAX_ATTEMPTS = 3;
  */
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   if (options.nodes !== undefined) checkNodeCount(options.nodes);
-  const log = options.logger ?? createLogger('cluster');
+  const log = options.logger ?? stderrLogger('cluster');
   const tmpRoot = options.tmpRoot ?? tmpdir();
   const swept = await sweepStale(tmpRoot);
-  if (swept.length > 0) log('info', 'controlplane.swept', { dirs: swept });
+  if (swept.length > 0) log.info('controlplane.swept', { dirs: swept });
   const binaries = options.binaries ?? (await ensureBinaries({ logger: log }));
   for (let attempt = 1; ; attempt++) {
     try {
@@ -124,7 +123,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         error instanceof ProcessStartFailed &&
         error.message.includes('address already in use')
       ) {
-        log('warn', 'controlplane.port-race', { attempt });
+        log.warn('controlplane.port-race', { attempt });
         continue;
       }
       throw error;
@@ -153,7 +152,7 @@ async function startOnce(
       for (const child of [...children].reverse()) await child.stop(graceMs);
       if (!keepDir) await rm(dir, { recursive: true, force: true });
       untrack();
-      log('info', 'controlplane.stopped', { dir, kept: keepDir });
+      log.info('controlplane.stopped', { dir, kept: keepDir });
     })());
   const untrack = track(
     {
@@ -203,7 +202,7 @@ async function startOnce(
     const [etcdClient = 0, etcdPeer = 0, apiserver = 0] = await freePorts(3);
     const ports: Ports = { etcdClient, etcdPeer, apiserver };
     const server = `https://127.0.0.1:${ports.apiserver}`;
-    log('info', 'controlplane.starting', {
+    log.info('controlplane.starting', {
       dir,
       server,
       version: binaries.pins.kubernetes,
@@ -231,7 +230,7 @@ async function startOnce(
       },
       { deadline, children },
     );
-    log('info', 'controlplane.apiserver.ready', { elapsedMs: Date.now() - started });
+    log.info('controlplane.apiserver.ready', { elapsedMs: Date.now() - started });
 
     const kubeconfigYaml = renderKubeconfig({
       name: 'zeroloop',
@@ -285,7 +284,7 @@ async function startOnce(
         deadline,
         children,
       });
-      log('info', 'controlplane.nodes.ready', { elapsedMs: Date.now() - started, nodes });
+      log.info('controlplane.nodes.ready', { elapsedMs: Date.now() - started, nodes });
     }
     const pids = { etcd: 0, kubeApiserver: 0, kubeControllerManager: 0, kubeScheduler: 0, kwok: 0 };
     const notePids = () => {
@@ -304,7 +303,7 @@ async function startOnce(
     const watchCrash = (child: Child) => {
       void child.exited.then((exit) => {
         if (stopping !== undefined || replaced.has(child)) return;
-        log('error', 'controlplane.child.exited', {
+        log.error('controlplane.child.exited', {
           component: child.name,
           ...exit,
           logTail: child.logTail(20),
@@ -340,14 +339,14 @@ async function startOnce(
         async () => (await httpsGet(`${server}/readyz`, { ca: caPem, token: adminToken })).status === 200,
         { deadline: Date.now() + (options.startTimeoutMs ?? 90_000), children },
       );
-      log('info', 'controlplane.apiserver.restarted', {
+      log.info('controlplane.apiserver.restarted', {
         etcd: restart.etcd === true,
         elapsedMs: Date.now() - begun,
       });
     };
     const logTails = (lines = 40): string =>
       children.map((c) => `--- ${c.logPath}\n${c.logTail(lines)}`).join('\n');
-    log('info', 'controlplane.ready', { elapsedMs: Date.now() - started, kubeconfig: l.kubeconfig, server });
+    log.info('controlplane.ready', { elapsedMs: Date.now() - started, kubeconfig: l.kubeconfig, server });
     return {
       kubeconfigPath: l.kubeconfig,
       server,

@@ -11,7 +11,7 @@ import { defaultCacheRoot } from './build.ts';
 import { BinaryBuildFailed } from './errors.ts';
 import { runGo } from './gocmd.ts';
 import { withDirLock } from './lock.ts';
-import { createLogger, type Logger } from './log.ts';
+import { stderrLogger, type Logger } from '../relay/observe/log.ts';
 
 export interface GoToolSpec {
   /** Names the cache folder and the log component: `helm`, `prometheus`, `imagetool`. */
@@ -66,7 +66,7 @@ export async function ensureGoTool(
   spec: GoToolSpec,
   options: { logger?: Logger; heartbeatMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<GoTool> {
-  const log = options.logger ?? createLogger(`${spec.name}.build`);
+  const log = options.logger ?? stderrLogger(`${spec.name}.build`);
   const env = options.env ?? process.env;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const plan = await planGoTool(spec, env);
@@ -83,7 +83,7 @@ export async function ensureGoTool(
     async () => {
       if (await ready()) return plan;
       const started = Date.now();
-      log('info', 'build.start', {
+      log.info('build.start', {
         message: `building ${spec.binaries.join(', ')} (${spec.versionOf} ${plan.version}) from Go modules once`,
         dir: plan.dir,
       });
@@ -93,7 +93,7 @@ export async function ensureGoTool(
       let compiled = 0;
       let last = '';
       const heartbeat = setInterval(() => {
-        log('info', 'build.progress', { elapsedMs: Date.now() - started, compiledPackages: compiled, last });
+        log.info('build.progress', { elapsedMs: Date.now() - started, compiledPackages: compiled, last });
       }, heartbeatMs);
       try {
         // One `go build` for every binary: the packages they share compile once.
@@ -122,7 +122,7 @@ export async function ensureGoTool(
         );
         await rm(plan.dir, { recursive: true, force: true });
         await rename(staging, plan.dir);
-        log('info', 'build.done', { elapsedMs: buildMs, compiledPackages: compiled, dir: plan.dir });
+        log.info('build.done', { elapsedMs: buildMs, compiledPackages: compiled, dir: plan.dir });
         return { ...plan, buildMs, compiledPackages: compiled };
       } finally {
         clearInterval(heartbeat);
@@ -132,7 +132,7 @@ export async function ensureGoTool(
     (owner) => {
       if (Date.now() - lastWaitLog < heartbeatMs) return;
       lastWaitLog = Date.now();
-      log('info', 'build.waiting', {
+      log.info('build.waiting', {
         message: `another process (pid ${String(owner)}) is building ${spec.name}`,
       });
     },

@@ -2,10 +2,10 @@
 import { existsSync } from 'node:fs';
 import { ensureBinaries, startControlPlane } from '../cluster/index.ts';
 import type { ControlPlane } from '../cluster/index.ts';
-import type { Logger as ClusterLogger } from '../cluster/log.ts';
 import type { KubeconfigOptions, RestConfig } from '../relay/kube/rest-config.ts';
 import { loadKubeconfigFile, loadKubeconfigList } from '../relay/kube/rest-config.ts';
 import { errorMessage } from '../src/error-message.ts';
+import type { Logger } from '../relay/observe/log.ts';
 
 /** The kubeconfig cannot be used. */
 export class KubeconfigUnusable extends Error {
@@ -51,7 +51,7 @@ export async function fromKubeconfig(
  * (scheduler, kwok, fake nodes: the samples' Pods run and turn Ready). Signals are left to the caller,
  * which stops the relay and the worker before the plane.
  */
-export async function embeddedCluster(logger: ClusterLogger): Promise<LocalCluster> {
+export async function embeddedCluster(logger: Logger): Promise<LocalCluster> {
   const binaries = await ensureBinaries({ logger });
   const plane = await startControlPlane({ logger, binaries, handleSignals: false, workloads: true });
   const restConfig = await loadKubeconfigFile(plane.kubeconfigPath);

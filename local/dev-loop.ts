@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { builtHash } from '../reconcilers/pipeline/cache.ts';
 import { PipelineError } from '../reconcilers/pipeline/errors.ts';
-import type { Logger as PipelineLogger } from '../reconcilers/pipeline/log.ts';
+import type { Logger } from '../relay/observe/log.ts';
 import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
 import { PROJECT_ROOT } from '../reconcilers/pipeline/paths.ts';
 import { warmToolchain } from '../reconcilers/pipeline/toolchain.ts';
@@ -21,7 +21,7 @@ export interface DevLoopOptions {
   /** wrangler dev's log, where its reload lines appear. */
   workerLogPath: string;
   say: (line: string) => void;
-  buildLog: PipelineLogger;
+  buildLog: Logger;
   /** Wait this long after the last file event before building (editors write in several steps). */
   debounceMs?: number;
 }

@@ -1,12 +1,17 @@
 // Loggers for the control-plane and reconciler builds: JSON to the log file, a readable progress line for long steps.
-import type { Logger as ClusterLogger } from '../cluster/log.ts';
-import type { Logger as PipelineLogger } from '../reconcilers/pipeline/log.ts';
+import { createLogger, type Logger } from '../relay/observe/log.ts';
 import type { Output } from './output.ts';
+
+/** A number or string field as text, else `fallback`. */
+function text(value: unknown, fallback: string): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : fallback;
+}
 
 function seconds(ms: unknown): string {
   return typeof ms === 'number' ? `${String(Math.round(ms / 1000))} s` : '';
 }
 
+/** The readable line for a control-plane build event, if it is one worth showing. */
 /** The readable line for a control-plane build event, if it is one worth showing. */
 export function clusterProgressLine(event: string, f: Readonly<Record<string, unknown>>): string | undefined {
   const s = (key: string): string => {
@@ -37,32 +42,46 @@ export function clusterProgressLine(event: string, f: Readonly<Record<string, un
   }
 }
 
-export function clusterProgress(out: Output): ClusterLogger {
-  return (level, event, fields = {}) => {
-    out.json(
-      JSON.stringify({ time: new Date().toISOString(), level, component: 'cluster', event, ...fields }),
-    );
-    const line = clusterProgressLine(event, fields);
-    if (line !== undefined) out.say(line);
-  };
+export function clusterProgress(out: Output): Logger {
+  return createLogger(
+    {
+      level: 'debug',
+      write: (line) => {
+        out.json(line);
+      },
+      onRecord: (_level, msg, fields) => {
+        const line = clusterProgressLine(msg, fields);
+        if (line !== undefined) out.say(line);
+      },
+    },
+    { component: 'cluster' },
+  );
 }
 
-export function buildProgress(out: Output): PipelineLogger {
-  return (event, fields = {}) => {
-    out.json(
-      JSON.stringify({ time: new Date().toISOString(), component: 'build:reconcilers', event, ...fields }),
-    );
-    const name = fields.reconciler;
-    if (event === 'reconciler.built' && typeof name === 'string') {
-      out.say(`reconcilers: ${name} built in ${String(fields.ms ?? '?')} ms`);
-    }
-    if (event === 'build.summary') {
-      const notBuilt =
-        typeof fields.notBuilt === 'string' && fields.notBuilt !== '' ? fields.notBuilt : undefined;
-      out.say(
-        `reconcilers: ${String(fields.built ?? 0)} built, ${String(fields.skipped ?? 0)} up to date` +
-          (notBuilt !== undefined ? `; not built (not asked for): ${notBuilt.split(' ').join(', ')}` : ''),
-      );
-    }
-  };
+export function buildProgress(out: Output): Logger {
+  return createLogger(
+    {
+      level: 'debug',
+      write: (line) => {
+        out.json(line);
+      },
+      onRecord: (_level, msg, fields) => {
+        const name = fields.reconciler;
+        if (msg === 'reconciler.built' && typeof name === 'string') {
+          out.say(`reconcilers: ${name} built in ${text(fields.ms, '?')} ms`);
+        }
+        if (msg === 'build.summary') {
+          const notBuilt =
+            typeof fields.notBuilt === 'string' && fields.notBuilt !== '' ? fields.notBuilt : undefined;
+          out.say(
+            `reconcilers: ${text(fields.built, '0')} built, ${text(fields.skipped, '0')} up to date` +
+              (notBuilt !== undefined
+                ? `; not built (not asked for): ${notBuilt.split(' ').join(', ')}`
+                : ''),
+          );
+        }
+      },
+    },
+    { component: 'build:reconcilers' },
+  );
 }

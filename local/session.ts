@@ -1,5 +1,8 @@
 // Stops what `npm start` started, in reverse order, once: on Ctrl-C, SIGTERM, a failed start or a crash.
 
+/** The message of `npm start`'s log line for each part's stop (`what`, `ms`): where a slow Ctrl-C spends its time. */
+export const MSG_STOP_DONE = 'stop.done';
+
 interface Stopper {
   what: string;
   stop: () => Promise<void>;

@@ -10,6 +10,7 @@ import { builtHash } from '../reconcilers/pipeline/cache.ts';
 import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
 import { stopToolchain } from '../reconcilers/pipeline/toolchain.ts';
 import { createLogger } from '../relay/observe/log.ts';
+import { MSG_EXEC_PLUGIN_RAN } from '../relay/process.ts';
 import { startRelay } from '../relay/relay.ts';
 import { parseStartArgs, USAGE, UsageError } from './args.ts';
 import type { StartOptions } from './args.ts';
@@ -23,7 +24,7 @@ import type { Output } from './output.ts';
 import { createOutput } from './output.ts';
 import { buildProgress, clusterProgress } from './progress.ts';
 import { reconcileLine } from './reconcile-line.ts';
-import { Session } from './session.ts';
+import { MSG_STOP_DONE, Session } from './session.ts';
 import type { LocalWorker } from './worker.ts';
 import { startLocalWorker } from './worker.ts';
 import { nextSteps } from './next-steps.ts';
@@ -46,12 +47,18 @@ if (options === 'help') {
 
 const opts = options;
 const out = createOutput({ logFile: opts.logFile, verbose: opts.verbose });
+/** The JSON log (the relay's lines too): into the log file, on stderr with --verbose. */
+const log = createLogger({
+  write: (line) => {
+    out.json(line);
+  },
+});
 const session = new Session(
   (what, error) => {
     out.warn(`could not stop ${what}: ${errorMessage(error)}`);
   },
   (what, ms) => {
-    out.json(JSON.stringify({ time: new Date().toISOString(), event: 'stop.done', what, ms }));
+    log.info(MSG_STOP_DONE, { what, ms });
   },
 );
 let worker: LocalWorker | undefined;
@@ -133,11 +140,7 @@ async function run(): Promise<void> {
           explicit: opts.kubeconfigExplicit,
           ...(opts.context !== undefined ? { context: opts.context } : {}),
           onExecRun: (run) => {
-            createLogger({
-              write: (line) => {
-                out.json(line);
-              },
-            }).info('exec plugin ran', run);
+            log.info(MSG_EXEC_PLUGIN_RAN, run);
           },
         })
       : undefined;
@@ -210,14 +213,11 @@ async function run(): Promise<void> {
     metricsHost: '127.0.0.1',
     reconcilerSelector: demo.selector,
     record: { dir: opts.recordDir, all: opts.recordAll, buildHash: builtHash },
-    log: createLogger({
-      level: 'info',
-      write: (line) => {
-        out.json(line);
-        const readable = reconcileLine(JSON.parse(line), (name) => demo.kinds.get(name));
-        if (readable !== undefined) out.say(readable);
-      },
-    }),
+    log,
+    // One readable line per finished reconcile, from the relay's typed record.
+    onReconcile: (record) => {
+      out.say(reconcileLine(record, (name) => demo.kinds.get(name)));
+    },
   });
   // Ctrl-C of a local run: a reconcile in flight is not worth waiting 10 s for (the relay's default); it
   // runs again on the next start, as after any stop.

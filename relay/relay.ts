@@ -3,6 +3,7 @@ import { Applier } from './apply/applier.ts';
 import { EventRecorder } from './apply/events.ts';
 import { type Clock, realClock } from './clock.ts';
 import { Manager } from './config/manager.ts';
+import type { ReconcileRecord } from './controller/result.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import type { ElectionState, LeaderElectionOptions } from './election/elector.ts';
 import { LeaderElector } from './election/elector.ts';
@@ -24,6 +25,11 @@ import { startObserveServer } from './observe/server.ts';
 import type { BackoffOptions } from './queue/rate-limited.ts';
 import { InformerFactory, scopeId } from './watch/informer.ts';
 import type { RestartReason } from './watch/watcher.ts';
+
+/** The messages of the relay's log lines that tools and tests match. */
+export const MSG_RELAY_STARTED = 'relay started';
+export const MSG_RELAY_STOPPED = 'relay stopped';
+export const MSG_WATCH_STALLED = 'watch stalled (no event or bookmark); resuming on a fresh connection';
 
 export interface RelayOptions {
   /** How to reach the apiserver: `loadRestConfig(process.env)` or `loadKubeconfigFile(path)` (kube/rest-config.ts). */
@@ -48,6 +54,8 @@ export interface RelayOptions {
   leaderElection?: LeaderElectionOptions;
   /** The User-Agent of every apiserver request (the apiserver's audit log records it). */
   userAgent?: string;
+  /** Observes every reconcile (as `Manager.onReconcile`), attached before the first one starts. */
+  onReconcile?: (record: ReconcileRecord) => void;
 }
 
 export interface Relay {
@@ -161,7 +169,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       },
       onStall: (scope, silentMs) => {
         metrics.watchStalls.inc({ kind: scopeId(scope) });
-        log.warn('watch stalled (no event or bookmark); resuming on a fresh connection', {
+        log.warn(MSG_WATCH_STALLED, {
           kind: scopeId(scope),
           silentMs,
         });
@@ -207,6 +215,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   }
   // Before the manager starts, so the first controllers' reconciles are recorded too.
   const reconcileRecorder = options.record ? attachRecorder(manager, { ...options.record, log }) : undefined;
+  if (options.onReconcile) manager.onReconcile.add(options.onReconcile);
   manager.start();
   // Only the leader connects to the worker for hooks: deliveries wake reconciles, which only it runs.
   const hooks = new Hooks({
@@ -226,7 +235,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   let managerStopped: Promise<void> | undefined;
   const stopManager = (deadlineMs: number) => (managerStopped ??= manager.stop(deadlineMs));
   void lost.then(() => Promise.all([hooks.stop(), stopManager(0)]));
-  log.info('relay started', {
+  log.info(MSG_RELAY_STARTED, {
     metrics: server ? `${server.url}/metrics` : undefined,
     ...(elector ? { lease: elector.lease, identity: elector.identity } : {}),
   });
@@ -252,7 +261,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       await informers.stopAll();
       await client.close();
       await server?.close();
-      log.info('relay stopped');
+      log.info(MSG_RELAY_STOPPED);
     },
   };
 }

@@ -3,28 +3,28 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { createLogger } from '../cluster/log.ts';
 import { buildImage } from '../deploy/image/build.ts';
 import { ensureHelm } from '../deploy/helm/tool/build.ts';
 import { packAll, RELEASE_DIR, REPO_ROOT } from './pack.ts';
 import { releaseVersions } from './versions.ts';
+import { stderrLogger } from '../relay/observe/log.ts';
 
 const run = promisify(execFile);
-const log = createLogger('release');
+const log = stderrLogger('release');
 
 const versions = await releaseVersions();
 const version = versions.chart.appVersion;
-log('info', 'release.start', { version, wit: versions.wit, protocol: versions.protocol, dir: RELEASE_DIR });
+log.info('release.start', { version, wit: versions.wit, protocol: versions.protocol, dir: RELEASE_DIR });
 
-log('info', 'npm.start', {});
+log.info('npm.start', {});
 const packages = await packAll({
   outDir: join(RELEASE_DIR, 'npm'),
   progress: (line) => {
-    log('info', 'npm.packed', { line });
+    log.info('npm.packed', { line });
   },
 });
 
-log('info', 'chart.start', {});
+log.info('chart.start', {});
 const helm = await ensureHelm({ logger: log });
 const chartDir = join(RELEASE_DIR, 'helm');
 await rm(chartDir, { recursive: true, force: true });
@@ -36,9 +36,9 @@ const { stdout: packaged } = await run(helm.path, [
   chartDir,
 ]);
 const chart = /saved it to: (\S+)/.exec(packaged)?.[1] ?? '';
-log('info', 'chart.packaged', { chart: relative(REPO_ROOT, chart) });
+log.info('chart.packaged', { chart: relative(REPO_ROOT, chart) });
 
-log('info', 'image.start', {});
+log.info('image.start', {});
 const image = await buildImage({ version, out: join(RELEASE_DIR, 'image'), logger: log });
 
 const summary = {
@@ -62,5 +62,5 @@ const summary = {
   },
 };
 await writeFile(join(RELEASE_DIR, 'release.json'), JSON.stringify(summary, null, 2) + '\n');
-log('info', 'release.done', { summary: relative(REPO_ROOT, join(RELEASE_DIR, 'release.json')) });
+log.info('release.done', { summary: relative(REPO_ROOT, join(RELEASE_DIR, 'release.json')) });
 process.stdout.write(JSON.stringify(summary, null, 2) + '\n');

@@ -1,4 +1,5 @@
 // Where the time of zeroloop's reconciles goes, from the relay's own `reconciled` log lines (their `phasesMs`).
+import { MSG_RECONCILED } from '../../relay/controller/reporter.ts';
 import { percentile } from '../stats.ts';
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
@@ -11,7 +12,7 @@ export class PhaseLog {
 
   /** Feeds one relay log line; keeps the phases (and the total) of `reconciled` lines. */
   line(text: string): void {
-    if (!text.includes('"msg":"reconciled"')) return;
+    if (!text.includes(`"msg":"${MSG_RECONCILED}"`)) return;
     const parsed = JSON.parse(text) as { durationMs?: number; phasesMs?: Record<string, number> };
     this.#lines.push({ ...parsed.phasesMs, total: parsed.durationMs ?? NaN });
   }

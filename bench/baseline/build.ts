@@ -8,9 +8,8 @@ import { BinaryBuildFailed, GoToolchainMissing, ModuleDownloadFailed } from '../
 import { classifyGoFailure, GoSpawnFailed, runGo } from '../../cluster/gocmd.ts';
 import type { GoRun } from '../../cluster/gocmd.ts';
 import { withDirLock } from '../../cluster/lock.ts';
-import { createLogger } from '../../cluster/log.ts';
-import type { Logger } from '../../cluster/log.ts';
 import { errorMessage } from '../../src/error-message.ts';
+import { stderrLogger, type Logger } from '../../relay/observe/log.ts';
 
 /** The Go module of the baseline operator (one package, `main`). */
 export const BASELINE_MODULE_DIR = dirname(fileURLToPath(import.meta.url));
@@ -59,7 +58,7 @@ async function complete(binary: BaselineBinary): Promise<boolean> {
 
 /** Returns the baseline operator's executable, building it first if these sources were never built here. */
 export async function ensureBaseline(options: EnsureBaselineOptions = {}): Promise<BaselineBinary> {
-  const log = options.logger ?? createLogger('bench.baseline.build');
+  const log = options.logger ?? stderrLogger('bench.baseline.build');
   const cacheRoot = options.cacheRoot ?? defaultCacheRoot(options.env);
   const key = await baselineKey();
   const dir = join(cacheRoot, `baseline-${key}`);
@@ -77,7 +76,7 @@ export async function ensureBaseline(options: EnsureBaselineOptions = {}): Promi
     (owner) => {
       if (Date.now() - lastWaitLog >= (options.heartbeatMs ?? 15_000)) {
         lastWaitLog = Date.now();
-        log('info', 'build.waiting', { message: `another process (pid ${owner}) is building ${dir}` });
+        log.info('build.waiting', { message: `another process (pid ${owner}) is building ${dir}` });
       }
     },
   );
@@ -100,7 +99,7 @@ async function build(binary: BaselineBinary, log: Logger, options: EnsureBaselin
         throw error;
       },
     );
-  log('info', 'build.start', {
+  log.info('build.start', {
     message: 'building the controller-runtime baseline operator once; later runs reuse it',
     dir: binary.dir,
   });
@@ -109,7 +108,7 @@ async function build(binary: BaselineBinary, log: Logger, options: EnsureBaselin
   const listArgs = ['list', '-deps', '.'];
   let list = await go(listArgs);
   if (list.code !== 0 && classifyGoFailure(list.stderrTail.join('\n')) === 'checksum-db') {
-    log('warn', 'build.download.sumdb-unreachable', {
+    log.warn('build.download.sumdb-unreachable', {
       message: 'checksum database unreachable; retrying with GOSUMDB=off (go.sum hashes are still verified)',
     });
     env = { ...env, GOSUMDB: 'off' };
@@ -130,7 +129,7 @@ async function build(binary: BaselineBinary, log: Logger, options: EnsureBaselin
   let compiled = 0;
   let last = '';
   const heartbeat = setInterval(() => {
-    log('info', 'build.progress', {
+    log.info('build.progress', {
       elapsedMs: Date.now() - started,
       compiledPackages: compiled,
       graphPackages: packages,
@@ -168,7 +167,7 @@ async function build(binary: BaselineBinary, log: Logger, options: EnsureBaselin
     clearInterval(heartbeat);
     await rm(staging, { recursive: true, force: true });
   }
-  log('info', 'build.done', {
+  log.info('build.done', {
     elapsedMs: Date.now() - started,
     compiledPackages: compiled,
     path: binary.path,
@@ -176,13 +175,13 @@ async function build(binary: BaselineBinary, log: Logger, options: EnsureBaselin
 }
 
 if (import.meta.main) {
-  const log = createLogger('bench.baseline.build');
+  const log = stderrLogger('bench.baseline.build');
   ensureBaseline({ logger: log }).then(
     (binary) => {
-      log('info', 'build.ready', { path: binary.path });
+      log.info('build.ready', { path: binary.path });
     },
     (error: unknown) => {
-      log('error', 'build.failed', { error: errorMessage(error) });
+      log.error('build.failed', { error: errorMessage(error) });
       process.exitCode = 1;
     },
   );

@@ -12,6 +12,7 @@ import type { TestKube } from '../../test/support/kube.ts';
 import { CONFIGMAP, DEPLOYMENT, SERVICE, sumMetric, WEBSITE } from '../../test/support/relay-env.ts';
 import { startPlainWorkerd } from '../../worker/testing/workerd.ts';
 import { PhaseLog } from './breakdown.ts';
+import { relayStarted } from '../../relay/observe/started.ts';
 
 export type SystemName = 'zeroloop' | 'baseline-watch' | 'baseline-percona';
 
@@ -96,17 +97,18 @@ export async function startZeroloop(options: StartOptions): Promise<RunningSyste
       METRICS_HOST: '127.0.0.1',
       RECONCILER_SELECTOR: `zeroloop.dev/test=${namespace}`,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel carries the relay's RelayStarted record.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const log = createWriteStream(logPath);
+  // Both piped; the type cannot say so once the IPC channel makes stdio four long.
+  if (relay.stdout === null || relay.stderr === null)
+    throw new Error('the relay has no stdout or stderr pipe');
   relay.stderr.pipe(log);
-  let metricsUrl = '';
   const phases = new PhaseLog();
   createInterface({ input: relay.stdout }).on('line', (line) => {
     log.write(`${line}\n`);
     phases.line(line);
-    if (!metricsUrl && line.includes('"relay started"'))
-      metricsUrl = (JSON.parse(line) as { metrics: string }).metrics;
   });
   const stop = async () => {
     await terminate(relay);
@@ -114,8 +116,10 @@ export async function startZeroloop(options: StartOptions): Promise<RunningSyste
     await worker.close();
     log.end();
   };
-  const started = Date.now();
-  while (!metricsUrl && relay.exitCode === null && Date.now() - started < 60_000) await sleep(50);
+  const metricsUrl = await relayStarted(relay).then(
+    (record) => record.metricsUrl,
+    () => '',
+  );
   if (!metricsUrl || !(await readyWithin(metricsUrl.replace('/metrics', '/readyz'), 60_000, relay))) {
     await stop();
     throw new SystemStartFailed('zeroloop', 'the relay did not report ready within 60 s', logPath);

@@ -1,7 +1,7 @@
 // `zeroloop build [name…]`: the reconciler build pipeline (npm run build:reconcilers), for some or all reconcilers.
 import { stop as stopEsbuild } from 'esbuild';
 import { PipelineError } from '../../reconcilers/pipeline/errors.ts';
-import type { Logger } from '../../reconcilers/pipeline/log.ts';
+import { createLogger, type Logger } from '../../relay/observe/log.ts';
 import {
   buildReconcilers,
   type BuildSummary,
@@ -26,17 +26,26 @@ exit codes: 0 built, 1 a build failed (the message names the reconciler and file
 
 /** One readable line per reconciler, or every JSON line with `json`. */
 export function progress(context: CommandContext, json: boolean): Logger {
-  return (event, fields = {}) => {
-    if (json) {
-      context.stderr(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
-      return;
-    }
-    const name = String(fields.reconciler);
-    if (event === 'reconciler.built') context.stdout(`${name}: built in ${String(fields.ms)} ms\n`);
-    if (event === 'reconciler.skip') context.stdout(`${name}: up to date\n`);
-    if (event === 'step.start' && fields.step === 'componentize')
-      context.stdout(`${name}: componentizing (the slow step)…\n`);
-  };
+  if (json)
+    return createLogger(
+      {
+        level: 'debug',
+        write: (line) => {
+          context.stderr(`${line}\n`);
+        },
+      },
+      { component: 'build:reconcilers' },
+    );
+  return createLogger({
+    write: () => undefined,
+    onRecord: (_level, msg, fields) => {
+      const name = String(fields.reconciler);
+      if (msg === 'reconciler.built') context.stdout(`${name}: built in ${String(fields.ms)} ms\n`);
+      if (msg === 'reconciler.skip') context.stdout(`${name}: up to date\n`);
+      if (msg === 'step.start' && fields.step === 'componentize')
+        context.stdout(`${name}: componentizing (the slow step)…\n`);
+    },
+  });
 }
 
 const names = (list: readonly string[]): string => (list.length > 0 ? list.join(', ') : 'none');

@@ -6,6 +6,7 @@ import { stop as stopEsbuild } from 'esbuild';
 import { PipelineError } from '../../reconcilers/pipeline/errors.ts';
 import { packageDir, PROJECT_ROOT } from '../../reconcilers/pipeline/paths.ts';
 import { buildReconcilers } from '../../reconcilers/pipeline/pipeline.ts';
+import { silentLogger } from '../../relay/observe/log.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT, UsageError, type Command, type CommandContext } from '../command.ts';
 import {
@@ -82,7 +83,7 @@ export const deployCommand: Command = {
 
     let built;
     try {
-      built = await buildReconcilers({ log: () => undefined });
+      built = await buildReconcilers({ log: silentLogger });
     } catch (error) {
       if (!(error instanceof PipelineError)) throw error;
       context.stderr(`zeroloop deploy: ${error.name}: ${error.message}\n`);

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { silentLogger } from '../../cluster/log.ts';
 import { buildImage, type BuiltImage } from './build.ts';
 import { ensureImageTool } from './tool.ts';
+import { silentLogger } from '../../relay/observe/log.ts';
 
 const run = promisify(execFile);
 /** The time and revision a release pins (by default both follow the last commit, which moves as others commit). */

@@ -12,13 +12,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import * as z from 'zod/mini';
-import type { Logger } from '../../cluster/log.ts';
-import { createLogger } from '../../cluster/log.ts';
 import { chartAppVersion, imageConfig, readDeployment, type ImageConfig } from './config.ts';
 import { ensureDebs, unpackDebs, type Deb } from './debs.ts';
 import { assembleLayers, type SharedObject } from './rootfs.ts';
 import { ensureImageTool } from './tool.ts';
 import { errorMessage } from '../../src/error-message.ts';
+import { stderrLogger, type Logger } from '../../relay/observe/log.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_OUT = join(ROOT, 'build', 'image');
@@ -130,7 +129,7 @@ function runTool(tool: string, args: string[], log: Logger): Promise<string> {
         delete fields.event;
         delete fields.time;
         delete fields.component;
-        log('info', `tool.${event}`, fields);
+        log.info(`tool.${event}`, fields);
       } catch {
         tail.push(line);
       }
@@ -148,14 +147,14 @@ function runTool(tool: string, args: string[], log: Logger): Promise<string> {
 
 /** Builds the image (see the file's first comment) and returns where it is, its digests and sizes. */
 export async function buildImage(options: BuildImageOptions = {}): Promise<BuiltImage> {
-  const log = options.logger ?? createLogger('image.build');
+  const log = options.logger ?? stderrLogger('image.build');
   const timings: Record<string, number> = {};
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
-    log('info', `${name}.start`, {});
+    log.info(`${name}.start`, {});
     const value = await fn();
     timings[name] = Date.now() - t0;
-    log('info', `${name}.done`, { elapsedMs: timings[name] });
+    log.info(`${name}.done`, { elapsedMs: timings[name] });
     return value;
   };
   const deployment = await readDeployment();
@@ -175,7 +174,7 @@ export async function buildImage(options: BuildImageOptions = {}): Promise<Built
   const archive = join(out, `relay-${version}.oci.tar`);
   const layoutDir = join(out, `relay-${version}.oci`);
   const summaryFile = join(out, `relay-${version}.json`);
-  log('info', 'image.start', { ref, archive });
+  log.info('image.start', { ref, archive });
 
   const tool = await step('tool', () => ensureImageTool({ logger: log }));
   const debs: Deb[] = await step('debs', () =>
@@ -249,7 +248,7 @@ export async function buildImage(options: BuildImageOptions = {}): Promise<Built
       timings,
     };
     await writeFile(summaryFile, `${JSON.stringify(built, null, 2)}\n`);
-    log('info', 'image.done', {
+    log.info('image.done', {
       ref,
       archive,
       manifestDigest: built.manifestDigest,
@@ -279,7 +278,7 @@ if (import.meta.main) {
     );
     process.exit(0);
   }
-  const log = createLogger('image.build');
+  const log = stderrLogger('image.build');
   try {
     const image = await buildImage({
       ...(values.version !== undefined ? { version: values.version } : {}),
@@ -298,7 +297,7 @@ if (import.meta.main) {
     console.log(`archive: ${image.archive} (${mib(image.archiveBytes)})`);
     console.log(`layout:  ${image.layoutDir}`);
   } catch (error) {
-    log('error', 'image.failed', { error: errorMessage(error) });
+    log.error('image.failed', { error: errorMessage(error) });
     process.exitCode = 1;
   }
 }

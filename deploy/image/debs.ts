@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { defaultCacheRoot } from '../../cluster/build.ts';
-import type { Logger } from '../../cluster/log.ts';
+import { silentLogger, type Logger } from '../../relay/observe/log.ts';
 
 const run = promisify(execFile);
 
@@ -50,7 +50,7 @@ async function describe(path: string): Promise<Deb> {
  * Debian machine with `apt-get update` run once). `refresh` downloads again (a newer security release).
  */
 export async function ensureDebs(
-  options: { log: Logger; refresh?: boolean; env?: NodeJS.ProcessEnv } = { log: () => undefined },
+  options: { log: Logger; refresh?: boolean; env?: NodeJS.ProcessEnv } = { log: silentLogger },
 ): Promise<Deb[]> {
   const dir = debCacheDir(options.env);
   await mkdir(dir, { recursive: true });
@@ -60,7 +60,7 @@ export async function ensureDebs(
   for (const pkg of BASE_PACKAGES)
     if (options.refresh === true || (await cached(pkg)).length === 0) missing.push(pkg);
   if (missing.length > 0) {
-    options.log('info', 'debs.download', { packages: missing, dir });
+    options.log.info('debs.download', { packages: missing, dir });
     const tmp = await mkdtemp(join(dir, '.download-'));
     try {
       const download = () => run('apt-get', ['download', ...missing], { cwd: tmp });
@@ -68,7 +68,7 @@ export async function ensureDebs(
         .catch(async (error: unknown) => {
           // A fresh machine has no package lists yet: as root, fetch them once (as the chromium test does).
           if (process.getuid?.() !== 0) throw error;
-          options.log('info', 'debs.apt-update', {
+          options.log.info('debs.apt-update', {
             message: 'apt-get download failed; running apt-get update once',
           });
           await run('apt-get', ['update']);

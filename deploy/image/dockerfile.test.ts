@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { silentLogger } from '../../cluster/log.ts';
 import { buildImageTree } from '../image-tree.ts';
 import {
   flattenedEntries,
@@ -23,6 +22,7 @@ import {
 import { buildImage, type BuiltImage } from './build.ts';
 import { CA_BUNDLE, NODE_LICENSE, NODE_PATH, NONROOT, readDeployment } from './config.ts';
 import { parseDockerfile, type Dockerfile, type Stage } from './dockerfile.ts';
+import { silentLogger } from '../../relay/observe/log.ts';
 
 const DOCKERFILE = fileURLToPath(new URL('../Dockerfile', import.meta.url));
 let tmp: string;

@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureGoTool, planGoTool, type GoTool, type GoToolSpec } from '../../cluster/go-tool.ts';
-import type { Logger } from '../../cluster/log.ts';
+import type { Logger } from '../../relay/observe/log.ts';
 
 const MODULE_DIR = dirname(fileURLToPath(import.meta.url));
 /** Bump when the recipe changes in a way that needs a new binary. */

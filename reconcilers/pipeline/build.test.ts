@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { buildReconciler } from './build.ts';
 import { ComponentizeFailed, TypecheckFailed, WorldExportsMissing } from './errors.ts';
 import { coreStoreDir, storeFiles } from './core-store.ts';
-import { silentLogger } from './log.ts';
+import { silentLogger } from '../../relay/observe/log.ts';
 import type { ReconcilerSource } from './manifest.ts';
 import { BUILD_DIR, PROJECT_ROOT } from './paths.ts';
 import { workerDir } from './registry.ts';

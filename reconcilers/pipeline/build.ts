@@ -12,7 +12,7 @@ import { goBuild, goVersion } from './go-build.ts';
 import { goComponent } from './go-component.ts';
 import { checkGoLayout } from './go-layout.ts';
 import { assertNoWasmFromBytes } from './forbid-bytes.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../../relay/observe/log.ts';
 import type { ReconcilerSource } from './manifest.ts';
 import { WorldExportsMissing } from './errors.ts';
 import { BUILD_DIR, groupDir, PROJECT_ROOT, WIT_DIR } from './paths.ts';
@@ -95,7 +95,7 @@ export async function buildReconciler(
     (await exists(join(workerDir(group, name, buildDir), `${name}.js`))) &&
     (await storeHolds(storeFiles(previous), buildDir))
   ) {
-    log('reconciler.skip', { reconciler: name, reason: 'inputs unchanged', hash: before.slice(0, 12) });
+    log.info('reconciler.skip', { reconciler: name, reason: 'inputs unchanged', hash: before.slice(0, 12) });
     return { record: previous, skipped: true };
   }
 
@@ -104,9 +104,9 @@ export async function buildReconciler(
   await rm(recordPath(outDir), { force: true });
   const step = async <T>(what: string, run: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
-    log('step.start', { reconciler: name, step: what });
+    log.info('step.start', { reconciler: name, step: what });
     const result = await run();
-    log('step.done', { reconciler: name, step: what, ms: Math.round(performance.now() - t0) });
+    log.info('step.done', { reconciler: name, step: what, ms: Math.round(performance.now() - t0) });
     return result;
   };
 
@@ -119,13 +119,13 @@ export async function buildReconciler(
     await step('check-go-layout', () => checkGoLayout(log, buildDir));
     await step('go-build', () => goBuild(name, dir, coreFile));
     bundleBytes = (await stat(coreFile)).size;
-    log('step.size', { reconciler: name, step: 'go-build', file: 'core.wasm', bytes: bundleBytes });
+    log.info('step.size', { reconciler: name, step: 'go-build', file: 'core.wasm', bytes: bundleBytes });
     await step('componentize', () => goComponent(name, coreFile, componentFile, buildDir));
     inputs = [];
   } else {
     const bundleFile = join(outDir, 'bundle.js');
     const bundled = await step('bundle', () => bundle(name, entry, bundleFile));
-    log('step.size', { reconciler: name, step: 'bundle', file: 'bundle.js', bytes: bundled.bytes });
+    log.info('step.size', { reconciler: name, step: 'bundle', file: 'bundle.js', bytes: bundled.bytes });
     const missing = WORLD_EXPORTS.filter((e) => !bundled.exports.includes(e));
     if (missing.length > 0) {
       throw new WorldExportsMissing(
@@ -155,7 +155,7 @@ export async function buildReconciler(
   const wit = await step('read-wit-version', async () =>
     componentWitVersion(await readFile(componentFile), `reconciler ${name}'s component.wasm`),
   );
-  log('step.size', {
+  log.info('step.size', {
     reconciler: name,
     step: 'componentize',
     backend,
@@ -171,11 +171,11 @@ export async function buildReconciler(
   await rm(staging, { recursive: true, force: true });
   await step('transpile', () => transpile(name, componentFile, staging));
   const inlineFiles = await step('extract-wasm', () => extractInlineWasm(name, staging));
-  log('step.size', { reconciler: name, step: 'extract-wasm', inlineModules: inlineFiles.length });
+  log.info('step.size', { reconciler: name, step: 'extract-wasm', inlineModules: inlineFiles.length });
   await step('check-no-wasm-from-bytes', () => assertNoWasmFromBytes(name, staging));
   const stored = await step('store-core-modules', () => storeCoreModules(staging, name, buildDir));
   await moveInto(staging, wDir);
-  log('step.size', {
+  log.info('step.size', {
     reconciler: name,
     step: 'store-core-modules',
     modules: stored.modules.length,
@@ -201,7 +201,15 @@ export async function buildReconciler(
     buildMs: Math.round(performance.now() - started),
   };
   await writeFile(recordPath(outDir), JSON.stringify(record, null, 2) + '\n');
-  log('reconciler.built', { reconciler: name, group, backend, optimize, wit, ms: record.buildMs, ...sizes });
+  log.info('reconciler.built', {
+    reconciler: name,
+    group,
+    backend,
+    optimize,
+    wit,
+    ms: record.buildMs,
+    ...sizes,
+  });
   return { record, skipped: false };
 }
 

@@ -1,11 +1,11 @@
 // `npm run build:reconcilers [-- --force] [names...]`: builds every reconciler and fixture, then the registries.
 import { parseArgs } from 'node:util';
 import { PipelineError } from './errors.ts';
-import { createLogger } from './log.ts';
+import { stderrLogger } from '../../relay/observe/log.ts';
 import { buildReconcilers } from './pipeline.ts';
 import { errorMessage } from '../../src/error-message.ts';
 
-const log = createLogger();
+const log = stderrLogger('build:reconcilers');
 const started = performance.now();
 try {
   const { values, positionals } = parseArgs({
@@ -13,10 +13,10 @@ try {
     allowPositionals: true,
   });
   await buildReconcilers({ log, only: positionals, force: values.force });
-  log('build.done', { ms: Math.round(performance.now() - started) });
+  log.info('build.done', { ms: Math.round(performance.now() - started) });
 } catch (error) {
   const fields = error instanceof PipelineError ? { reconciler: error.reconciler, file: error.file } : {};
-  log('build.failed', { error: error instanceof Error ? error.name : 'Error', ...fields });
+  log.info('build.failed', { error: error instanceof Error ? error.name : 'Error', ...fields });
   process.stderr.write(`\nbuild:reconcilers failed: ${errorMessage(error)}\n`);
   process.exitCode = 1;
 }

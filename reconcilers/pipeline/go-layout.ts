@@ -13,7 +13,7 @@ import { runGo } from '../../cluster/gocmd.ts';
 import { withDirLock } from '../../cluster/lock.ts';
 import { GoLayoutMismatch } from './errors.ts';
 import { goEnv } from './go-build.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../../relay/observe/log.ts';
 import { BUILD_DIR, PIPELINE_DIR, PROJECT_ROOT, SDK_GO_DIR, WIT_DIR } from './paths.ts';
 
 const TOOL_DIR = join(PIPELINE_DIR, 'go');
@@ -42,7 +42,10 @@ async function witlayout(log: Logger): Promise<string> {
   return withDirLock(`${dir}.lock`, async () => {
     if (await exists(bin)) return bin;
     const started = performance.now();
-    log('go-layout.tool.build', { dir, message: 'building witlayout (go.bytecodealliance.org/wit) once' });
+    log.info('go-layout.tool.build', {
+      dir,
+      message: 'building witlayout (go.bytecodealliance.org/wit) once',
+    });
     const temp = `${bin}.${process.pid}.tmp`;
     await mkdir(dir, { recursive: true });
     const run = await runGo(['build', '-o', temp, './witlayout'], { cwd: TOOL_DIR, env: goEnv() });
@@ -55,7 +58,7 @@ async function witlayout(log: Logger): Promise<string> {
       );
     }
     await rename(temp, bin);
-    log('go-layout.tool.built', { ms: Math.round(performance.now() - started) });
+    log.info('go-layout.tool.built', { ms: Math.round(performance.now() - started) });
     return bin;
   });
 }
@@ -110,5 +113,5 @@ export async function checkGoLayout(log: Logger, buildDir: string = BUILD_DIR): 
   }
   await mkdir(join(buildDir, 'go'), { recursive: true });
   await writeFile(stamp, stdout);
-  log('go-layout.checked', { constants: pairs(stdout).size });
+  log.info('go-layout.checked', { constants: pairs(stdout).size });
 }

@@ -1,7 +1,7 @@
 // A build lock (`build/.pipeline.lock` holding the owner's pid) so two pipeline runs never write build/ at once.
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Logger } from './log.ts';
+import type { Logger } from '../../relay/observe/log.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -40,7 +40,7 @@ export async function acquireLock(
         `another build:reconcilers run (pid ${owner}) holds ${path}; stop it or remove the file`,
       );
     }
-    if (!announced) log('lock.wait', { path, owner });
+    if (!announced) log.info('lock.wait', { path, owner });
     announced = true;
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -7,7 +7,7 @@ import { readRecord } from './cache.ts';
 import { pruneCoreStore, storeFiles, storeHolds } from './core-store.ts';
 import { generateGuestTypes } from './guest-types.ts';
 import { acquireLock } from './lock.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../../relay/observe/log.ts';
 import { discover, type ReconcilerSource } from './manifest.ts';
 import { BUILD_DIR, GUEST_TYPES_DIR, groupDir, PROJECT_ROOT } from './paths.ts';
 import { distinctCoreModules, type RegistryEntry, writeRegistry } from './registry.ts';
@@ -49,7 +49,7 @@ async function pruneRemoved(sources: readonly ReconcilerSource[], log: Logger): 
     for (const d of dirs) {
       if (!d.isDirectory() || keep.has(d.name) || !existsSync(join(root, d.name, 'build.json'))) continue;
       await rm(join(root, d.name), { recursive: true, force: true });
-      log('prune.done', { reconciler: d.name, group });
+      log.info('prune.done', { reconciler: d.name, group });
     }
   }
 }
@@ -59,7 +59,7 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
   const release = await acquireLock(join(BUILD_DIR, '.pipeline.lock'), log);
   try {
     const generated = await generateGuestTypes(GUEST_TYPES_DIR);
-    log(generated ? 'guest-types.done' : 'guest-types.skip', { dir: 'build/guest-types' });
+    log.info(generated ? 'guest-types.done' : 'guest-types.skip', { dir: 'build/guest-types' });
 
     const sources = await discover(PROJECT_ROOT);
     const unknown = only.filter((n) => !sources.some((s) => s.manifest.name === n));
@@ -68,7 +68,7 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
         `unknown reconciler(s) ${unknown.join(', ')}: expected one of ${sources.map((s) => s.manifest.name).join(', ')}`,
       );
     }
-    log('discover.done', { reconcilers: sources.map((s) => `${s.group}/${s.manifest.name}`).join(' ') });
+    log.info('discover.done', { reconcilers: sources.map((s) => `${s.group}/${s.manifest.name}`).join(' ') });
 
     const entries: RegistryEntry[] = [];
     // Every reconciler as the registries should hold it: just built, or (partial runs) its last build.
@@ -96,7 +96,7 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
       registered.filter((e) => e.group === 'examples'),
     );
     await writeRegistry(groupDir('fixtures'), registered);
-    log('registry.done', {
+    log.info('registry.done', {
       examples: 'build/reconcilers/registry.ts',
       fixtures: 'build/fixtures/registry.ts',
       count: registered.length,
@@ -109,9 +109,9 @@ export async function buildReconcilers(options: PipelineOptions): Promise<Regist
     // Only a full run knows every module in use; pruned after the registries stop naming old ones.
     if (only.length === 0) {
       const unused = await pruneCoreStore(registered.flatMap((e) => storeFiles(e.record)));
-      if (unused > 0) log('prune.done', { storeFiles: unused, dir: 'build/core-modules' });
+      if (unused > 0) log.info('prune.done', { storeFiles: unused, dir: 'build/core-modules' });
     }
-    log('build.summary', {
+    log.info('build.summary', {
       built: summary.built.length,
       skipped: summary.upToDate.length,
       builtNames: summary.built.join(' '),

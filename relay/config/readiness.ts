@@ -24,6 +24,9 @@ export function needs(spec: ReconcilerSpec, scope: KindScope): boolean {
   );
 }
 
+/** The message of the log line of an RBAC refusal (one per Reconciler, verb, resource and namespace). */
+export const MSG_FORBIDDEN = 'forbidden: missing RBAC grant';
+
 /** The id of a controller's refused writes among its refused watches' scope ids. */
 export const WRITES = 'writes';
 
@@ -126,7 +129,7 @@ export class Readiness {
   /** Records that `name` is refused `id` (a watch's scope, or its writes): Ready=False Forbidden. */
   #refuse(name: string, id: string, error: Forbidden): void {
     this.#holds.refuse(name, id, error);
-    this.#o.log.error('forbidden: missing RBAC grant', {
+    this.#o.log.error(MSG_FORBIDDEN, {
       reconcilerResource: name,
       verb: error.verb,
       apiGroup: error.apiGroup,

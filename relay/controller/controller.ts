@@ -53,6 +53,9 @@ export type { ReconcileRecord, ReconcileResult, WorkerExchange } from './result.
 /** A key's turn: `taken` by a worker, then how it ended: `parked` (taken again after the outage), `skipped` (gone), or the reconcile's result. */
 export type TurnEvent = 'taken' | 'parked' | 'skipped' | ReconcileResult;
 
+/** Logged when a reconcile throws past sync (a relay bug): the key is retried with backoff. */
+export const MSG_UNEXPECTED_FAILURE = 'unexpected reconcile failure';
+
 export interface ControllerDeps {
   /** Writes (finalizer) and the apiserver's probe: behind the leader's fence when there is an election. */
   client: KubeRequester;
@@ -257,7 +260,7 @@ export class Controller {
       handle: (key: string) => this.#process(key),
       // #reconcile returns its failures as outcomes; this is a bug guard (the key is retried).
       threw: (key: string, error: unknown) => {
-        this.#log.error('unexpected reconcile failure', { key, error });
+        this.#log.error(MSG_UNEXPECTED_FAILURE, { key, error });
       },
       done: () => {
         this.#reporter.queueDepth(this.queue.length);

@@ -8,6 +8,16 @@ import type { Dependency } from './outcome.ts';
 import { OutageGate } from './outage-gate.ts';
 import { probeWorker } from './worker-call.ts';
 
+/** Logged when a gate opens again (with how many keys were `parked`), and when one closes. */
+export const MSG_REACHABLE_AGAIN: Readonly<Record<Dependency, string>> = {
+  worker: 'worker reachable again; releasing parked primaries',
+  apiserver: 'apiserver reachable again; releasing parked primaries',
+};
+export const MSG_UNREACHABLE: Readonly<Record<Dependency, string>> = {
+  worker: 'worker unreachable; parking primaries and probing it',
+  apiserver: 'apiserver unreachable; parking primaries and probing it',
+};
+
 export interface OutagesOptions {
   clock: Clock;
   log: Logger;
@@ -30,12 +40,12 @@ export class Outages {
         clock: o.clock,
         probe,
         release: (keys) => {
-          o.log.info(`${what} reachable again; releasing parked primaries`, { parked: keys.length });
+          o.log.info(MSG_REACHABLE_AGAIN[what], { parked: keys.length });
           for (const key of keys) o.release(key);
         },
         onChange: (open) => {
           onChange?.(open);
-          if (!open) o.log.warn(`${what} unreachable; parking primaries and probing it`, {});
+          if (!open) o.log.warn(MSG_UNREACHABLE[what], {});
         },
       });
     this.#gates = {

@@ -15,6 +15,7 @@ import { FakeKube } from '../testing/fake-kube.ts';
 import { type ReconcileContext, Reporter } from './reporter.ts';
 import type { ReconcileRecord } from './result.ts';
 import { emptyTrace, type SyncTrace } from './sync.ts';
+import { MSG_OBSERVER_FAILED, MSG_RECONCILE_FAILED } from './reporter.ts';
 
 const primary = {
   apiVersion: 'example.com/v1',
@@ -78,12 +79,13 @@ test('reporter should leave a failure’s Warning Event, a record with its error
   assert.ok(record);
   assert.equal(record.result, 'worker_unavailable');
   assert.equal(record.durationMs, 1500);
+  assert.equal(record.retryInMs, 250);
   assert.equal(record.error?.name, 'WorkerUnavailable');
   assert.deepEqual(
     record.events.map((e) => e.reason),
     ['WorkerUnavailable'],
   );
-  const failed = s.lines.find((l) => l.msg === 'reconcile failed');
+  const failed = s.lines.find((l) => l.msg === MSG_RECONCILE_FAILED);
   assert.ok(failed);
   assert.equal(failed.retryInMs, 250);
   assert.equal(failed.key, 'demo/w1');
@@ -143,5 +145,5 @@ test('reporter should log an observer that throws and still call the others', as
   await setImmediate();
   assert.equal(after, 1);
   assert.equal(s.records.length, 1);
-  assert.ok(s.lines.some((l) => l.msg === 'reconcile observer failed' && l.key === 'demo/w1'));
+  assert.ok(s.lines.some((l) => l.msg === MSG_OBSERVER_FAILED && l.key === 'demo/w1'));
 });

@@ -19,6 +19,12 @@ import { AnswerLimitExceeded } from './limits.ts';
 import { failureEvent, type ReconcileRecord, type ReconcileResult, resultOf } from './result.ts';
 import type { SyncOutcome, SyncTrace } from './sync.ts';
 
+/** The messages of the reporter's log lines that tools and tests match. */
+export const MSG_RECONCILED = 'reconciled';
+export const MSG_RECONCILE_FAILED = 'reconcile failed';
+export const MSG_FINALIZED = 'finalized';
+export const MSG_OBSERVER_FAILED = 'reconcile observer failed';
+
 /** One reconcile, as the reporter needs it. */
 export interface ReconcileContext {
   key: string;
@@ -137,6 +143,10 @@ export class Reporter {
       applied: trace.applied,
       pruned: trace.pruned,
       statusWritten: trace.statusWritten,
+      ...(outcome.type === 'reconciled' && outcome.requeueAfterMs !== null
+        ? { requeueAfterMs: outcome.requeueAfterMs }
+        : {}),
+      ...(decided.retryInMs !== undefined && { retryInMs: decided.retryInMs }),
       events,
       ...(outcome.type === 'failed' && { error: errorFields(outcome.error) }),
     });
@@ -191,7 +201,7 @@ export class Reporter {
   }
 
   #succeeded(c: ReconcileContext, trace: SyncTrace): void {
-    if (trace.finalized) c.log.info('finalized', { finalizer: c.plan.finalizer });
+    if (trace.finalized) c.log.info(MSG_FINALIZED, { finalizer: c.plan.finalizer });
     const bounded = trace.answered?.bounded;
     if (bounded?.requeueClamped) this.#m.requeueClamped.inc(this.#labels);
     if (bounded && bounded.requeueAfterMs !== null) this.#m.requeueAfter.inc(this.#labels);
@@ -199,7 +209,7 @@ export class Reporter {
       this.#writeForbidden = undefined;
       for (const observer of this.onWriteForbidden) observer(undefined);
     }
-    c.log.info('reconciled', {
+    c.log.info(MSG_RECONCILED, {
       trigger: c.trigger.type,
       ...(c.trigger.type === 'external' && { hook: c.trigger.hook, delivery: c.trigger.delivery }),
       applied: trace.applied,
@@ -228,7 +238,7 @@ export class Reporter {
     if (error instanceof ApplyFailed) this.#m.applyErrors.inc(this.#labels);
     if (error instanceof AnswerLimitExceeded)
       this.#m.limitRejections.inc({ ...this.#labels, limit: error.limit });
-    c.log.warn('reconcile failed', {
+    c.log.warn(MSG_RECONCILE_FAILED, {
       trigger: c.trigger.type,
       ...(c.trigger.type === 'external' && { hook: c.trigger.hook, delivery: c.trigger.delivery }),
       result,
@@ -255,7 +265,7 @@ export class Reporter {
       try {
         observer(record);
       } catch (error) {
-        this.#o.log.error('reconcile observer failed', { key: record.key, error });
+        this.#o.log.error(MSG_OBSERVER_FAILED, { key: record.key, error });
       }
     }
   }

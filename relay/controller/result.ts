@@ -60,6 +60,10 @@ export interface ReconcileRecord {
   applied: number;
   pruned: number;
   statusWritten: boolean;
+  /** When the primary is reconciled again, as the answer asked (after the limits); absent when it did not ask. */
+  requeueAfterMs?: number;
+  /** The backoff before a failed reconcile is retried. */
+  retryInMs?: number;
   /** The Events this reconcile recorded on the primary: the answer's and the relay's own Warnings. */
   events: EventSpec[];
   /** Why it failed (when `result` is not `success`), as the `reconcile failed` log line has it. */

@@ -15,22 +15,17 @@ import type { Clock, Timer } from '../clock.ts';
 import { realClock, sleep } from '../clock.ts';
 import type { KubeRequester } from '../kube/client.ts';
 import type { Logger } from '../observe/log.ts';
-import { FencedClient } from './fenced-client.ts';
+import { FencedClient, NotLeader } from './fenced-client.ts';
 import { attempt, type Lease, type LeaseSpec, microTime, released } from './lease.ts';
 import { LeaseLock } from './lease-lock.ts';
 import { type ElectionTiming, electionTiming, RETRY_JITTER } from './timing.ts';
 
 export { ELECTION_DEFAULTS, LeaderElectionConfigInvalid, RETRY_JITTER } from './timing.ts';
+export { NotLeader } from './fenced-client.ts';
 
-/** A write was refused because this relay does not hold the Lease (never did, lost it, or is stepping down). */
-export class NotLeader extends Error {
-  override readonly name = 'NotLeader';
-  constructor(method: string, path: string, lease: string) {
-    super(
-      `${method} ${path} refused: this relay does not hold Lease ${lease} (a follower, or a leader that could not renew); the leader will write it`,
-    );
-  }
-}
+/** The messages of the elector's log lines that tools and tests match. */
+export const MSG_LEADERSHIP_ACQUIRED = 'leadership acquired';
+export const MSG_LEADERSHIP_RELEASED = 'leadership released';
 
 /** Which Lease, who this relay is, and the timings: what `startRelay({ leaderElection })` and env.ts give. */
 export interface LeaderElectionOptions {
@@ -171,7 +166,6 @@ export class LeaderElector {
     const { retryPeriodMs } = this.#timing;
     while (!signal.aborted && this.#state.state !== 'lost') {
       const sentAt = this.#clock.now();
-      this.#expiresInMs = undefined;
       let acquired = false;
       try {
         acquired = await this.#tryAcquireOrRenew(sentAt);
@@ -190,14 +184,9 @@ export class LeaderElector {
       const following = this.#state.state === 'following';
       let delay = retryPeriodMs * (following ? 1 + RETRY_JITTER * (this.#o.random ?? Math.random)() : 1);
       // A follower also tries the moment the holder's lease expires, not up to a retry period later.
-      const expiresInMs = this.#heldExpiresInMs();
-      if (following && expiresInMs !== undefined) delay = Math.min(delay, expiresInMs + 1);
+      if (following && this.#expiresInMs !== undefined) delay = Math.min(delay, this.#expiresInMs + 1);
       await sleep(this.#clock, delay, signal).catch(() => undefined);
     }
-  }
-
-  #heldExpiresInMs(): number | undefined {
-    return this.#expiresInMs;
   }
 
   /** A renewal sent at `sentAt` succeeded: the fence stays open until `sentAt + renewDeadline`. */
@@ -215,6 +204,7 @@ export class LeaderElector {
 
   /** One attempt: read the Lease (create it if missing), then write it if it is ours or expired. True when this relay holds it. */
   async #tryAcquireOrRenew(now: number): Promise<boolean> {
+    this.#expiresInMs = undefined;
     const request = { timeoutMs: this.#requestTimeoutMs(), signal: this.#stopping.signal };
     const lease = await this.#lock.get(request);
     if (!lease) {
@@ -279,7 +269,7 @@ export class LeaderElector {
     if (previous === next.state) return;
     this.#o.onTransition?.(next);
     if (next.state === 'leading')
-      this.#log.info('leadership acquired', { leaseDurationMs: this.#timing.leaseDurationMs });
+      this.#log.info(MSG_LEADERSHIP_ACQUIRED, { leaseDurationMs: this.#timing.leaseDurationMs });
     else if (next.state === 'lost')
       this.#log.error('leadership lost; writes are fenced', { reason: next.reason });
     else if (next.state === 'stopped' && previous === 'leading') this.#log.info('stepping down', {});
@@ -292,7 +282,7 @@ export class LeaderElector {
     const spec = { ...observed.lease.spec, ...released(observed.lease.spec, this.#clock.now()) };
     try {
       if (await this.#lock.update(observed.lease, spec, { timeoutMs: 2000 }))
-        this.#log.info('leadership released', {});
+        this.#log.info(MSG_LEADERSHIP_RELEASED, {});
       else
         this.#log.warn(
           'could not release the Lease (written since); a follower takes over once it expires',

@@ -5,6 +5,16 @@
 // flight, so a leader stepping down releases its Lease only once they are answered.
 import type { KubeRequester, Method, RequestOptions } from '../kube/client.ts';
 
+/** A write was refused because this relay does not hold the Lease (never did, lost it, or is stepping down). */
+export class NotLeader extends Error {
+  override readonly name = 'NotLeader';
+  constructor(method: string, path: string, lease: string) {
+    super(
+      `${method} ${path} refused: this relay does not hold Lease ${lease} (a follower, or a leader that could not renew); the leader will write it`,
+    );
+  }
+}
+
 /**
  * Decides whether a write may go out now: throws when it may not (NotLeader), else returns how long
  * (ms) the write may take, which caps its timeout.

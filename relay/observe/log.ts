@@ -1,4 +1,9 @@
 // Structured logs: one JSON object per line, with a level, a message, and fields such as the primary's key.
+//
+// The one logger of the relay, the control plane (cluster/), the reconciler build (reconcilers/pipeline/),
+// `npm start` (local/) and the benchmarks: every line is `{time, level, msg, ...fields}`. The relay writes
+// to stdout; tools whose stdout is their output write to stderr (`stderrLogger`). A progress display
+// takes the records themselves (`onRecord`), never the text.
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -16,8 +21,11 @@ export interface Logger {
 
 export interface LoggerOptions {
   level?: Level;
+  /** Where each line goes (without its newline); default: stdout. */
   write?: (line: string) => void;
   now?: () => number;
+  /** Also gets each record at or above `level` (its fields with the child's), before it is written. */
+  onRecord?: (level: Level, msg: string, fields: Fields) => void;
 }
 
 /** An error as log lines (and reconcile observers) carry it. */
@@ -53,6 +61,7 @@ export function createLogger(options: LoggerOptions = {}, base: Fields = {}): Lo
     if (ORDER[level] < min) return;
     const record: Fields = { time: new Date(now()).toISOString(), level, msg, ...base };
     for (const [k, v] of Object.entries(fields)) record[k] = serializable(v);
+    options.onRecord?.(level, msg, { ...base, ...fields });
     write(JSON.stringify(record));
   };
   return {
@@ -71,6 +80,26 @@ export function createLogger(options: LoggerOptions = {}, base: Fields = {}): Lo
     child: (fields) => createLogger(options, { ...base, ...fields }),
   };
 }
+
+/** Writes one line to stderr: for tools whose stdout is their output (the control plane's CLI, builds). */
+export function stderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** A logger of a tool's `component` (`cluster`, `image.build`): every level, JSON lines on stderr. */
+export function stderrLogger(component: string): Logger {
+  return createLogger({ level: 'debug', write: stderrLine }, { component });
+}
+
+const nothing = (): void => undefined;
+/** A logger that writes nothing (quiet benchmarks and tests). */
+export const silentLogger: Logger = {
+  debug: nothing,
+  info: nothing,
+  warn: nothing,
+  error: nothing,
+  child: () => silentLogger,
+};
 
 /** Parses LOG_LEVEL-style input; unknown values fall back to `info`. */
 export function parseLevel(value: string | undefined): Level {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { sharedControlPlane } from '../support/cluster.ts';
 import { startDevSession, until } from '../support/dev-session.ts';
+import { MSG_STOP_DONE } from '../../local/session.ts';
 
 test('zeroloop dev: save → rebuild → worker reload → the Website reconciled with the new build', async () => {
   const plane = await sharedControlPlane();
@@ -52,8 +53,9 @@ test('zeroloop dev: save → rebuild → worker reload → the Website reconcile
     stopped = true;
     const stops = (await readFile(logFile, 'utf8'))
       .split('\n')
-      .filter((l) => l.includes('"event":"stop.done"'))
-      .map((l) => JSON.parse(l) as { what: string; ms: number });
+      .filter((l) => l.includes(`"${MSG_STOP_DONE}"`))
+      .map((l) => JSON.parse(l) as { msg: string; what: string; ms: number })
+      .filter((l) => l.msg === MSG_STOP_DONE);
     const demo = stops.find((s) => s.what === 'the demo resources')?.ms ?? 0;
     assert.ok(
       exitMs - demo <= 5_000,

@@ -22,6 +22,7 @@ import {
   settledCount,
   waitConverged,
 } from '../support/websites.ts';
+import { MSG_RECONCILED, MSG_RECONCILE_FAILED } from '../../relay/controller/reporter.ts';
 
 const COUNT = 100;
 /** Restart once this many Websites have been reconciled: mid-burst. */
@@ -53,9 +54,9 @@ const nameOf = (line: Record<string, unknown>) => String(line.key).split('/')[1]
 test(`an apiserver and etcd restart during a burst of ${COUNT} Websites converges them, and does not reconcile those already converged`, async () => {
   const names = burstNames('site', COUNT);
   await createWebsites(env.kube, env.namespace, names);
-  while (logged('reconciled').length < RESTART_AFTER) await sleep(20);
+  while (logged(MSG_RECONCILED).length < RESTART_AFTER) await sleep(20);
   const restartFrom = env.logs.length;
-  const convergedBefore = new Set(logged('reconciled').map(nameOf));
+  const convergedBefore = new Set(logged(MSG_RECONCILED).map(nameOf));
   const onServer = await convergedWebsites(env.kube, env.namespace);
   const notOnServer = [...convergedBefore].filter((n) => !onServer.has(n));
   assert.deepEqual(notOnServer, [], 'each Website the relay reconciled is converged on the server');
@@ -70,11 +71,11 @@ test(`an apiserver and etcd restart during a burst of ${COUNT} Websites converge
   assert.notEqual(plane.pids.etcd, pidsBefore.etcd, 'a new etcd process');
   const convergedAt = await waitConverged(env.kube, env.namespace, names, 120_000);
   const total = await settledCount(() => env.metric('zeroloop_reconciles_total'), 3000);
-  const since = [...logged('reconciled', restartFrom), ...logged('reconcile failed', restartFrom)];
+  const since = [...logged(MSG_RECONCILED, restartFrom), ...logged(MSG_RECONCILE_FAILED, restartFrom)];
   const again = since.filter((l) => convergedBefore.has(nameOf(l)));
   const rest = since.filter((l) => !convergedBefore.has(nameOf(l)));
   const failures = new Map<string, number>();
-  for (const l of rest.filter((l) => l.msg !== 'reconciled')) {
+  for (const l of rest.filter((l) => l.msg !== MSG_RECONCILED)) {
     const result = String(l.result);
     failures.set(result, (failures.get(result) ?? 0) + 1);
   }
@@ -82,7 +83,7 @@ test(`an apiserver and etcd restart during a burst of ${COUNT} Websites converge
     `fault: apiserver+etcd restart (${restartMs} ms until /readyz) with ${convergedBefore.size}/${COUNT} Websites converged: ` +
       `all converged ${convergedAt - restartStarted} ms after the restart began; ` +
       `reconciles after it: ${again.length} of the ${convergedBefore.size} already converged, ` +
-      `${rest.length} of the other ${COUNT - convergedBefore.size} (${rest.filter((l) => l.msg !== 'reconciled').length} failed: ${JSON.stringify(Object.fromEntries(failures))}); ` +
+      `${rest.length} of the other ${COUNT - convergedBefore.size} (${rest.filter((l) => l.msg !== MSG_RECONCILED).length} failed: ${JSON.stringify(Object.fromEntries(failures))}); ` +
       `worker calls while the apiserver was down ${workerCallsDuringRestart}; ` +
       `${total} reconciles in all; re-lists ${(await env.metric('zeroloop_relists_total')) - relistsBefore}`,
   );

@@ -18,6 +18,7 @@ import {
   waitConverged,
   WEBSITE_CHILDREN,
 } from '../support/websites.ts';
+import { MSG_RECONCILED } from '../../relay/controller/reporter.ts';
 
 const COUNT = 300;
 /** How long after the relay's first reconcile of the burst it is killed. */
@@ -58,7 +59,7 @@ const start = async () => {
 };
 
 /** The relay's `reconciled` log lines: one per successful reconcile. */
-const reconciled = (relay: RelayProcess) => relay.lines.filter((l) => l.msg === 'reconciled');
+const reconciled = (relay: RelayProcess) => relay.lines.filter((l) => l.msg === MSG_RECONCILED);
 const sum = (lines: Record<string, unknown>[], field: string) =>
   lines.reduce((n, l) => n + (typeof l[field] === 'number' ? l[field] : l[field] === true ? 1 : 0), 0);
 

@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RelayEnv } from '../support/relay-env.ts';
 import { startRelayEnv, WEBSITE_RECONCILER } from '../support/relay-env.ts';
 import { burstNames, convergedWebsites, createWebsites, waitConverged } from '../support/websites.ts';
+import { MSG_REACHABLE_AGAIN } from '../../relay/controller/outages.ts';
+import { MSG_RECONCILE_FAILED } from '../../relay/controller/reporter.ts';
 
 const COUNT = 100;
 const OUTAGE_MS = 60_000;
@@ -32,12 +34,12 @@ test(`${COUNT} Websites created as the worker goes away for ${OUTAGE_MS / 1000} 
   await creating;
   const beforeOutage = (await convergedWebsites(env.kube, env.namespace)).size;
   await sleep(OUTAGE_MS - (Date.now() - downAt));
-  const failedDuringOutage = logged('reconcile failed').length;
+  const failedDuringOutage = logged(MSG_RECONCILE_FAILED).length;
   await env.proxy.up();
   const backAt = Date.now();
   const convergedAt = await waitConverged(env.kube, env.namespace, names, 60_000, 100);
   const afterMs = convergedAt - backAt;
-  const released = logged('worker reachable again; releasing parked primaries').at(-1);
+  const released = logged(MSG_REACHABLE_AGAIN.worker).at(-1);
   assert.ok(released, 'the relay released its parked primaries');
   const releasedAfterMs = Date.parse(String(released.time)) - backAt;
   console.log(

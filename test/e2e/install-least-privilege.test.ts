@@ -35,6 +35,8 @@ import type { RelayProcess } from '../support/relay-process.ts';
 import { startRelayProcess } from '../support/relay-process.ts';
 import { DATABASE, prepareNamespace, STATEFULSET, WEBSITE } from '../support/relay-env.ts';
 import { waitConverged } from '../support/websites.ts';
+import { MSG_FORBIDDEN } from '../../relay/config/readiness.ts';
+import { MSG_RELAY_STARTED } from '../../relay/relay.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RECONCILER = { apiVersion: 'zeroloop.dev/v1alpha1', kind: 'Reconciler' } as const;
@@ -152,7 +154,7 @@ test('the relay runs on in-cluster configuration alone, as the ServiceAccount ze
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
   })) as { status: { userInfo: { username: string } } };
   assert.equal(review.status.userInfo.username, `system:serviceaccount:${RELAY_NAMESPACE}:zeroloop-relay`);
-  const loaded = relay.lines.find((l) => l.msg === 'relay started');
+  const loaded = relay.lines.find((l) => l.msg === MSG_RELAY_STARTED);
   assert.ok(loaded, 'the relay started');
 });
 
@@ -259,9 +261,7 @@ test('a missing grant sets Ready=False reason Forbidden naming verb, resource an
     new RegExp(`may not (list|watch) deployments\\.apps in namespace ${namespace}; grant it`),
   );
   const logged = await eventually('a structured log line of the refusal', () =>
-    Promise.resolve(
-      relay.lines.find((l) => l.msg === 'forbidden: missing RBAC grant' && l.resource === 'deployments'),
-    ),
+    Promise.resolve(relay.lines.find((l) => l.msg === MSG_FORBIDDEN && l.resource === 'deployments')),
   );
   assert.equal(logged.namespace, namespace);
   assert.equal(logged.apiGroup, 'apps');

@@ -39,6 +39,8 @@ import type { RelayProcess } from '../support/relay-process.ts';
 import { startRelayProcess } from '../support/relay-process.ts';
 import { prepareNamespace, WEBSITE } from '../support/relay-env.ts';
 import { createWebsites, waitConverged } from '../support/websites.ts';
+import { MSG_APISERVER, MSG_EXEC_PLUGIN_RAN, MSG_NO_REST_CONFIG } from '../../relay/process.ts';
+import { MSG_RELAY_STARTED } from '../../relay/relay.ts';
 
 const MAIN = fileURLToPath(new URL('../../relay/main.ts', import.meta.url));
 /** Nothing listens there: the first file's current-context leads nowhere. */
@@ -185,7 +187,7 @@ test('the relay on a merged KUBECONFIG with KUBECONTEXT converges a Website, the
     };
     assert.equal(info.spec.interactive, false);
     assert.equal(info.spec.cluster.server, plane.server);
-    const apiserver = await logLine(relay, 'apiserver');
+    const apiserver = await logLine(relay, MSG_APISERVER);
     assert.deepEqual(
       { server: apiserver.server, auth: apiserver.auth, context: apiserver.context },
       { server: plane.server, auth: 'exec', context: 'plane' },
@@ -223,7 +225,7 @@ test('without KUBECONTEXT the merged KUBECONFIG uses the first file current-cont
   );
   try {
     const apiserver = await eventually('the apiserver line', () =>
-      Promise.resolve(lines.find((l) => l.msg === 'apiserver')),
+      Promise.resolve(lines.find((l) => l.msg === MSG_APISERVER)),
     );
     assert.equal(apiserver.server, DEAD_SERVER);
     assert.equal(apiserver.context, 'dead');
@@ -268,7 +270,7 @@ test('an exec credential with a short expirationTimestamp is fetched again after
       seen.length <= 2 + Math.floor(elapsed / (lifetimeS * 1000)),
       `${seen.length} runs in ${elapsed} ms`,
     );
-    const logged = relay.lines.filter((l) => l.msg === 'exec plugin ran').length;
+    const logged = relay.lines.filter((l) => l.msg === MSG_EXEC_PLUGIN_RAN).length;
     assert.equal(logged, seen.length, 'each run is logged');
     process.stderr.write(
       `[kubeconfig-exec] plugin runs: ${seen.length} in ${elapsed} ms with a ${lifetimeS} s expirationTimestamp\n`,
@@ -424,12 +426,12 @@ test('a missing exec plugin stops the relay with its name and PATH, before it st
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as { msg: string; error?: { message: string } })
-    .find((l) => l.msg === 'cannot load how to reach the apiserver');
+    .find((l) => l.msg === MSG_NO_REST_CONFIG);
   assert.match(
     error?.error?.message ?? out,
     /exec plugin zeroloop-no-such-credential-plugin .*command not found: install zeroloop-no-such-credential-plugin and make sure it is on PATH.*This test writes the plugin itself\./,
   );
-  assert.doesNotMatch(out, /relay started/);
+  assert.ok(!out.includes(`"msg":"${MSG_RELAY_STARTED}"`), 'the relay never started');
 });
 
 test('a kubeconfig proxy-url tunnels the TLS connection to the apiserver through the proxy (CONNECT)', async () => {

@@ -14,6 +14,7 @@ import {
   WEBSITE,
   WEBSITE_RECONCILER,
 } from '../support/relay-env.ts';
+import { MSG_RECONCILED } from '../../relay/controller/reporter.ts';
 
 let env: RelayEnv;
 before(async () => {
@@ -23,7 +24,7 @@ after(async () => {
   await env.stop();
 });
 
-const reconciled = (name: string) => env.logLines(name, 'reconciled');
+const reconciled = (name: string) => env.logLines(name, MSG_RECONCILED);
 
 async function quiet(name: string, ms = 2000): Promise<Record<string, unknown>[]> {
   let count = reconciled(name).length;
@@ -121,7 +122,7 @@ test('a spec change writes only what changed, and a restarted relay makes one ca
     const line = env.logs
       .slice(start)
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((l) => l.key === `${env.namespace}/once` && l.msg === 'reconciled');
+      .find((l) => l.key === `${env.namespace}/once` && l.msg === MSG_RECONCILED);
     return Promise.resolve(line);
   });
   await sleep(1500);

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../support/kube.ts';
 import type { RelayEnv } from '../support/relay-env.ts';
 import { CONFIGMAP, FAULTY, FAULTY_RECONCILER, startRelayEnv } from '../support/relay-env.ts';
+import { MSG_RECONCILED, MSG_RECONCILE_FAILED } from '../../relay/controller/reporter.ts';
 
 let env: RelayEnv;
 before(async () => {
@@ -31,10 +32,10 @@ test('with the worker down the relay parks its primaries, probes the worker, and
     (await env.metric('zeroloop_worker_reachable')) === 0 ? true : undefined,
   );
   // Parked, not spinning: no further reconcile reaches for the worker while it is down.
-  const failed = env.logLines('down', 'reconcile failed').length;
+  const failed = env.logLines('down', MSG_RECONCILE_FAILED).length;
   await sleep(2000);
   assert.equal(
-    env.logLines('down', 'reconcile failed').length,
+    env.logLines('down', MSG_RECONCILE_FAILED).length,
     failed,
     'no retries while the worker is down',
   );
@@ -95,12 +96,12 @@ test('a reconciler that asks for requeue-after gets exactly its timers', async (
   }
   await env.kube.create(faulty('timer', { mode: 'requeue', requeueAfterMs: 1000 }));
   await eventually('first reconcile of timer', () =>
-    Promise.resolve(env.logLines('timer', 'reconciled').length > 0 ? true : undefined),
+    Promise.resolve(env.logLines('timer', MSG_RECONCILED).length > 0 ? true : undefined),
   );
   await sleep(1500);
-  const start = env.logLines('timer', 'reconciled').length;
+  const start = env.logLines('timer', MSG_RECONCILED).length;
   await sleep(5500);
-  const runs = env.logLines('timer', 'reconciled').slice(start);
+  const runs = env.logLines('timer', MSG_RECONCILED).slice(start);
   assert.ok(
     runs.length >= 4 && runs.length <= 6,
     `expected ~5 timer reconciles in 5.5 s, got ${runs.length}`,

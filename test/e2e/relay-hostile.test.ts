@@ -7,6 +7,7 @@ import type { KObject } from '../../relay/kube/object.ts';
 import { eventually } from '../support/kube.ts';
 import type { RelayEnv } from '../support/relay-env.ts';
 import { CONFIGMAP, FAULTY, FAULTY_RECONCILER, startRelayEnv } from '../support/relay-env.ts';
+import { MSG_RECONCILED } from '../../relay/controller/reporter.ts';
 
 let env: RelayEnv;
 let good = 0;
@@ -46,7 +47,7 @@ test("an answer naming a user's object is refused (AdoptionRefused), the rest ap
   await env.kube.patch(FAULTY.apiVersion, FAULTY.kind, env.namespace, 'adopter', { spec: { mode: 'ok' } });
   await eventually('a reconcile after the change', () =>
     Promise.resolve(
-      env.logLines('adopter', 'reconciled').some((l) => l.trigger === 'primary' && l.refused === 0)
+      env.logLines('adopter', MSG_RECONCILED).some((l) => l.trigger === 'primary' && l.refused === 0)
         ? true
         : undefined,
     ),
@@ -123,11 +124,11 @@ test('an answer over a limit (500 objects, a 20 MiB status) applies nothing and 
 test('requeue-after 0 is raised to the minimum (1 s), not a hot loop', async () => {
   await faulty('hot', { mode: 'requeue', requeueAfterMs: 0 });
   await eventually('first reconcile of hot', () =>
-    Promise.resolve(env.logLines('hot', 'reconciled').length > 0 ? true : undefined),
+    Promise.resolve(env.logLines('hot', MSG_RECONCILED).length > 0 ? true : undefined),
   );
-  const start = env.logLines('hot', 'reconciled').length;
+  const start = env.logLines('hot', MSG_RECONCILED).length;
   await sleep(4000);
-  const runs = env.logLines('hot', 'reconciled').length - start;
+  const runs = env.logLines('hot', MSG_RECONCILED).length - start;
   console.log(`hostile: requeue-after 0 gave ${runs} reconciles in 4 s`);
   assert.ok(runs >= 2 && runs <= 5, `about one a second, got ${runs}`);
   assert.ok((await env.metric('zeroloop_requeue_after_clamped_total')) >= 1);
@@ -152,9 +153,9 @@ test('a reconciler that flips a label on every call is flagged as flapping and s
     return conditions?.find((c) => c.type === 'Flapping' && c.status === 'True');
   });
   assert.match(condition.message, /1 primaries flapping, slowed down: .*\/flapper/);
-  const start = env.logLines('flapper', 'reconciled').length;
+  const start = env.logLines('flapper', MSG_RECONCILED).length;
   await sleep(5000);
-  const runs = env.logLines('flapper', 'reconciled').length - start;
+  const runs = env.logLines('flapper', MSG_RECONCILED).length - start;
   console.log(`hostile: flapping primary reconciled ${runs} times in the 5 s after it was flagged`);
   assert.ok(runs <= 3, `slowed below its 1 s requeue, got ${runs} in 5 s`);
   await wellBehavedConverges();

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { silentLogger } from '../../cluster/log.ts';
+import { freePort } from '../../cluster/ports.ts';
 import { buildImage, type BuiltImage } from '../../deploy/image/build.ts';
 import { NONROOT } from '../../deploy/image/config.ts';
 import type { KObject } from '../../relay/kube/object.ts';
@@ -35,6 +35,8 @@ import type { RelayProcess } from '../support/relay-process.ts';
 import { startRelayProcess } from '../support/relay-process.ts';
 import { prepareNamespace, WEBSITE } from '../support/relay-env.ts';
 import { waitConverged } from '../support/websites.ts';
+import { MSG_RELAY_STARTED } from '../../relay/relay.ts';
+import { silentLogger } from '../../relay/observe/log.ts';
 
 const run = promisify(execFile);
 const SERVICE_ACCOUNT_DIR = 'var/run/secrets/kubernetes.io/serviceaccount';
@@ -107,6 +109,8 @@ before(async () => {
   const { config } = image.config;
   // As the kubelet does: the container's env over the image's, a name set in both taking the container's value.
   const env = new Map((config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e] as const));
+  // A fixed port: `env -i` leaves the relay no IPC channel to report the one it would pick.
+  const metricsPort = await freePort();
   for (const e of [
     // The Deployment's env that is not an image default (deploy/relay/deployment.yaml).
     'LEADER_ELECTION=true',
@@ -116,7 +120,7 @@ before(async () => {
     `KUBERNETES_SERVICE_PORT=${inCluster.KUBERNETES_SERVICE_PORT ?? ''}`,
     // This test's: its Reconcilers only, metrics on a free loopback port (the host's network is shared).
     `RECONCILER_SELECTOR=zeroloop.dev/test=${namespace}`,
-    'METRICS_PORT=0',
+    `METRICS_PORT=${String(metricsPort)}`,
     'METRICS_HOST=127.0.0.1',
   ])
     env.set(e.slice(0, e.indexOf('=')), e);
@@ -137,6 +141,7 @@ before(async () => {
       ...(config.Cmd ?? []),
     ],
     selector: `zeroloop.dev/test=${namespace}`,
+    metricsPort,
   });
 });
 
@@ -178,7 +183,7 @@ test(
     const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').filter((e) => e !== '');
     assert.deepEqual(environ, childEnv);
     // In-cluster configuration from the ServiceAccount files at the kubelet's path, as the ServiceAccount.
-    assert.ok(relay?.lines.some((l) => l.msg === 'relay started'));
+    assert.ok(relay?.lines.some((l) => l.msg === MSG_RELAY_STARTED));
   },
 );
 

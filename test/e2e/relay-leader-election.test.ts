@@ -23,6 +23,8 @@ import type { RelayProcess } from '../support/relay-process.ts';
 import { startRelayProcess } from '../support/relay-process.ts';
 import { prepareNamespace, reconcilerManifest, WEBSITE_RECONCILER } from '../support/relay-env.ts';
 import { burstNames, createWebsites, waitConverged } from '../support/websites.ts';
+import { MSG_RECONCILED } from '../../relay/controller/reporter.ts';
+import { MSG_LEADERSHIP_ACQUIRED, MSG_LEADERSHIP_RELEASED } from '../../relay/election/elector.ts';
 
 const COUNT = 300;
 const SECOND_BURST = 100;
@@ -81,10 +83,10 @@ async function readLease(): Promise<NonNullable<Lease['spec']>> {
 const acquired = (relay: RelayProcess) =>
   eventually(
     'the relay to acquire the Lease',
-    () => Promise.resolve(relay.lines.find((l) => l.msg === 'leadership acquired')),
+    () => Promise.resolve(relay.lines.find((l) => l.msg === MSG_LEADERSHIP_ACQUIRED)),
     60_000,
   );
-const reconciled = (relay: RelayProcess) => relay.lines.filter((l) => l.msg === 'reconciled').length;
+const reconciled = (relay: RelayProcess) => relay.lines.filter((l) => l.msg === MSG_RECONCILED).length;
 const readyz = async (relay: RelayProcess) => (await fetch(`${relay.base}/readyz`)).text();
 
 /** The relays' writes (not their Lease's), from the audit log. */
@@ -204,14 +206,14 @@ test('on SIGTERM the leader finishes, releases the Lease, and a follower takes o
   const termAt = Date.now();
   const exit = await b.kill('SIGTERM');
   assert.equal(exit.code, 0, 'graceful exit');
-  assert.ok(b.lines.some((l) => l.msg === 'leadership released'));
+  assert.ok(b.lines.some((l) => l.msg === MSG_LEADERSHIP_RELEASED));
   await acquired(c);
   const lease = await readLease();
   assert.equal(lease.holderIdentity, 'relay-c');
   assert.equal(lease.leaseTransitions, 2);
   const takeoverMs = micros(lease.acquireTime ?? '') / 1000 - termAt;
   figures.sigtermTakeoverMs = Math.round(takeoverMs);
-  const released = b.lines.find((l) => l.msg === 'leadership released');
+  const released = b.lines.find((l) => l.msg === MSG_LEADERSHIP_RELEASED);
   figures.sigtermReleaseToAcquireMs = Math.round(
     micros(lease.acquireTime ?? '') / 1000 - Date.parse(String(released?.time)),
   );

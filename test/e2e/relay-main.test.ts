@@ -1,4 +1,4 @@
-// E2e: `node relay/main.ts` as a process: it serves /healthz and /readyz, and exits cleanly on SIGTERM.
+// E2e: `node relay/main.ts` as a process: it reports where it serves, serves /healthz and /readyz, and exits cleanly on SIGTERM.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { sharedControlPlane } from '../support/cluster.ts';
 import { eventually, TestKube } from '../support/kube.ts';
 import { CRDS } from '../support/relay-env.ts';
+import { MSG_SHUTTING_DOWN } from '../../relay/process.ts';
+import { MSG_RELAY_STARTED, MSG_RELAY_STOPPED } from '../../relay/relay.ts';
+import { relayStarted } from '../../relay/observe/started.ts';
 
 test('the relay process becomes ready and shuts down gracefully on SIGTERM', async () => {
   const plane = await sharedControlPlane();
@@ -23,18 +26,23 @@ test('the relay process becomes ready and shuts down gracefully on SIGTERM', asy
       // Matches no Reconciler: this test is about the process, not about reconciling.
       RECONCILER_SELECTOR: 'zeroloop.dev/test=relay-main-none',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
+  const started = relayStarted(child);
   const lines: Record<string, unknown>[] = [];
+  assert.ok(child.stdout, 'stdout is piped');
   createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(JSON.parse(line) as Record<string, unknown>);
   });
   const exited = once(child, 'exit');
   try {
-    const metricsUrl = await eventually('the relay started line', () =>
-      Promise.resolve(lines.find((l) => l.msg === 'relay started')?.metrics as string | undefined),
+    // Where it serves, from its typed record; its log line says the same.
+    const { url: base, metricsUrl, pid } = await started;
+    assert.equal(pid, child.pid);
+    const line = await eventually('the relay started line', () =>
+      Promise.resolve(lines.find((l) => l.msg === MSG_RELAY_STARTED)),
     );
-    const base = metricsUrl.replace(/\/metrics$/, '');
+    assert.equal(line.metrics, metricsUrl);
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     await eventually('readyz 200', async () =>
       (await fetch(`${base}/readyz`)).status === 200 ? true : undefined,
@@ -43,8 +51,8 @@ test('the relay process becomes ready and shuts down gracefully on SIGTERM', asy
     child.kill('SIGTERM');
     const [code] = (await exited) as [number | null];
     assert.equal(code, 0);
-    assert.ok(lines.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM'));
-    assert.ok(lines.some((l) => l.msg === 'relay stopped'));
+    assert.ok(lines.some((l) => l.msg === MSG_SHUTTING_DOWN && l.signal === 'SIGTERM'));
+    assert.ok(lines.some((l) => l.msg === MSG_RELAY_STOPPED));
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }

@@ -5,6 +5,8 @@ import type { ReconcileRecord } from '../../relay/controller/controller.ts';
 import { eventually } from '../support/kube.ts';
 import type { RelayEnv } from '../support/relay-env.ts';
 import { CONFIGMAP, FAULTY, FAULTY_RECONCILER, startRelayEnv } from '../support/relay-env.ts';
+import { MSG_UNEXPECTED_FAILURE } from '../../relay/controller/controller.ts';
+import { MSG_OBSERVER_FAILED, MSG_RECONCILE_FAILED } from '../../relay/controller/reporter.ts';
 
 let env: RelayEnv;
 const records: ReconcileRecord[] = [];
@@ -82,7 +84,7 @@ test('a failed reconcile hands observers the request, no answer, the Warning and
   );
   assert.match(r.error?.message ?? '', new RegExp(`mode err for ${env.namespace}/refused`));
   const logged = await eventually('the reconcile failed log line', () =>
-    Promise.resolve(env.logLines('refused', 'reconcile failed')[0]),
+    Promise.resolve(env.logLines('refused', MSG_RECONCILE_FAILED)[0]),
   );
   assert.deepEqual(logged.error, r.error, 'the same error text as the log line');
   assert.deepEqual(
@@ -103,10 +105,11 @@ test('an observer that throws is logged and breaks nothing', async () => {
       env.kube.get(CONFIGMAP.apiVersion, CONFIGMAP.kind, env.namespace, 'after-bug-faulty'),
     );
     await recordOf('after-bug', 'success');
-    assert.ok(
-      env.logs.some((l) => l.includes('"msg":"reconcile observer failed"') && l.includes('observer bug')),
-    );
-    assert.equal(env.logLines('after-bug', 'unexpected reconcile failure').length, 0);
+    const failures = env.logs
+      .map((l) => JSON.parse(l) as { msg?: string; error?: { message?: string } })
+      .filter((l) => l.msg === MSG_OBSERVER_FAILED);
+    assert.ok(failures.some((l) => l.error?.message === 'observer bug'));
+    assert.equal(env.logLines('after-bug', MSG_UNEXPECTED_FAILURE).length, 0);
   } finally {
     env.relay.manager.onReconcile.delete(broken);
   }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../support/kube.ts';
 import type { RelayEnv } from '../support/relay-env.ts';
 import { DATABASE, DATABASE_RECONCILER, POD, startRelayEnv, STATEFULSET } from '../support/relay-env.ts';
+import { MSG_FINALIZED, MSG_RECONCILED, MSG_RECONCILE_FAILED } from '../../relay/controller/reporter.ts';
 
 let env: RelayEnv;
 before(async () => {
@@ -26,7 +27,7 @@ const statusOf = async (name: string) =>
 const reconciles = (name: string) =>
   env.logs
     .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((l) => l.msg === 'reconciled' && l.key === `${env.namespace}/${name}`)
+    .filter((l) => l.msg === MSG_RECONCILED && l.key === `${env.namespace}/${name}`)
     .map((l) => String(l.trigger));
 
 const pod = (name: string, labels: Record<string, string>) => ({
@@ -108,7 +109,7 @@ test('after a relay restart the first request already carries the related Pods (
       env.logs
         .slice(from)
         .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .find((l) => l.msg === 'reconciled' && l.key === `${env.namespace}/orders`),
+        .find((l) => l.msg === MSG_RECONCILED && l.key === `${env.namespace}/orders`),
     ),
   );
   assert.equal(first.related, 1, 'the matching Pod was in the request that was applied');
@@ -147,6 +148,6 @@ test('deleting a Database keeps it until its StatefulSet is gone, even with the 
     60_000,
   );
   const lines = env.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.ok(lines.some((l) => l.msg === 'finalized' && l.key === `${env.namespace}/orders`));
-  assert.ok(lines.some((l) => l.msg === 'reconcile failed' && l.result === 'worker_unavailable'));
+  assert.ok(lines.some((l) => l.msg === MSG_FINALIZED && l.key === `${env.namespace}/orders`));
+  assert.ok(lines.some((l) => l.msg === MSG_RECONCILE_FAILED && l.result === 'worker_unavailable'));
 });

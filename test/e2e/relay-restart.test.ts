@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../support/kube.ts';
 import type { RelayEnv } from '../support/relay-env.ts';
 import { CONFIGMAP, DEPLOYMENT, startRelayEnv, WEBSITE, WEBSITE_RECONCILER } from '../support/relay-env.ts';
+import { MSG_RECONCILED } from '../../relay/controller/reporter.ts';
 
 let env: RelayEnv;
 const NAMES = ['a', 'b', 'c', 'd', 'e'];
@@ -50,7 +51,7 @@ function reconciledSince(from: number): [string, string][] {
   return env.logs
     .slice(from)
     .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((l) => l.msg === 'reconciled')
+    .filter((l) => l.msg === MSG_RECONCILED)
     .map((l) => [String(l.key).split('/')[1] ?? '', String(l.trigger)]);
 }
 

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../support/kube.ts';
 import type { RelayEnv } from '../support/relay-env.ts';
 import { CONFIGMAP, startRelayEnv, WEBSITE, WEBSITE_RECONCILER } from '../support/relay-env.ts';
+import { MSG_WATCH_STALLED } from '../../relay/relay.ts';
 
 const WATCH_TIMEOUT_S = 3;
 const STALL_MS = 6000;
@@ -97,7 +98,7 @@ test('a frozen apiserver connection is detected as a watch stall, resumed withou
   );
   const silences = env.logs
     .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((l) => typeof l.msg === 'string' && l.msg.startsWith('watch stalled'))
+    .filter((l) => l.msg === MSG_WATCH_STALLED)
     .map((l) => `${String(l.kind)} silent ${String(l.silentMs)} ms`);
   assert.ok(silences.length > 0, 'the stall is logged');
   console.log(`watch-stall: ${silences.join('; ')}`);

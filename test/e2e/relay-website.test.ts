@@ -15,6 +15,7 @@ import {
   WEBSITE_GO_RECONCILER,
   WEBSITE_RECONCILER,
 } from '../support/relay-env.ts';
+import { MSG_RECONCILED } from '../../relay/controller/reporter.ts';
 
 /** The same tests for each implementation of the Website semantics (TypeScript and Go), one relay each. */
 function websiteSuite(def: ReconcilerDef): void {
@@ -173,7 +174,7 @@ function websiteSuite(def: ReconcilerDef): void {
   test('each reconcile logs the primary key and a traceparent that the worker logs too', () => {
     const relayLines = env.logs
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.msg === 'reconciled' && l.key === `${env.namespace}/burst`);
+      .filter((l) => l.msg === MSG_RECONCILED && l.key === `${env.namespace}/burst`);
     assert.ok(relayLines.length > 0);
     const workerTraces = new Set(env.worker.logLines().map((l) => l.traceparent));
     for (const line of relayLines) {

@@ -1,9 +1,10 @@
-// Runs `node relay/main.ts` as a child process, as a Deployment would, and reads its JSON log lines and metrics.
+// Runs `node relay/main.ts` as a child process, as a Deployment would: its started record, JSON log lines and metrics.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { relayStarted } from '../../relay/observe/started.ts';
 import { eventually } from './kube.ts';
 import { sumMetric } from './relay-env.ts';
 
@@ -20,6 +21,12 @@ export interface RelayProcessOptions {
   selector: string;
   /** More environment (e.g. WATCH_STALL_MS). */
   env?: Record<string, string>;
+  /**
+   * The observe server's port on 127.0.0.1, when the caller fixes it (METRICS_PORT). Without it the relay
+   * picks a free one and reports it in its RelayStarted record, over an IPC channel that a command clearing
+   * the environment (`env -i`) would cut.
+   */
+  metricsPort?: number;
 }
 
 export interface RelayProcess {
@@ -43,24 +50,28 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
       ...process.env,
       // Empty: no kubeconfig, so the relay takes the in-cluster configuration.
       KUBECONFIG: options.kubeconfigPath ?? '',
-      METRICS_PORT: '0',
+      METRICS_PORT: String(options.metricsPort ?? 0),
       METRICS_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       RECONCILER_SELECTOR: options.selector,
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // The IPC channel carries the relay's RelayStarted record (relay/observe/started.ts).
+    stdio: ['ignore', 'pipe', 'inherit', ...(options.metricsPort === undefined ? ['ipc' as const] : [])],
   });
+  const started =
+    options.metricsPort === undefined
+      ? relayStarted(child).then((record) => record.url)
+      : Promise.resolve(`http://127.0.0.1:${String(options.metricsPort)}`);
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   const lines: Record<string, unknown>[] = [];
+  // Piped (stdio[1]); the type cannot say so once the IPC channel makes stdio four long.
+  if (child.stdout === null) throw new Error('the relay process has no stdout pipe');
   createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(JSON.parse(line) as Record<string, unknown>);
   });
   try {
-    const metricsUrl = await eventually('the relay started line', () =>
-      Promise.resolve(lines.find((l) => l.msg === 'relay started')?.metrics as string | undefined),
-    );
-    const base = metricsUrl.replace(/\/metrics$/, '');
+    const base = await started;
     await eventually('the relay /readyz 200', async () =>
       (await fetch(`${base}/readyz`)).status === 200 ? true : undefined,
     );

@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureGoTool, planGoTool, type GoToolSpec } from '../../../cluster/go-tool.ts';
-import type { Logger } from '../../../cluster/log.ts';
+import type { Logger } from '../../../relay/observe/log.ts';
 
 const HELM: GoToolSpec = {
   name: 'helm',
