@@ -11,6 +11,7 @@ import type { ReconcileRequest } from '../../src/protocol/schemas.ts';
 import { ReconcileResponse } from '../../src/protocol/schemas.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { DEFAULT_KEY_ID, signHeaders } from '../../src/signing.ts';
+import { nodeHmac } from './node-hmac.ts';
 import type { Clock } from '../clock.ts';
 import { realClock } from '../clock.ts';
 import { parseRetryAfter } from '../retry-after.ts';
@@ -106,6 +107,7 @@ export class Dispatcher {
         path: new URL(url).pathname,
         body,
         nowSeconds: Math.floor(this.#clock.now() / 1000),
+        hmac: nodeHmac,
       })),
     };
     let status = 0;
