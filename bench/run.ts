@@ -10,6 +10,7 @@ const BENCHMARKS = [
   'replay',
   'worker',
   'hooks',
+  'hooks-relay',
   'go',
   'controlplane',
   'relay-image',
