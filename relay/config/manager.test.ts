@@ -182,11 +182,16 @@ test('manager should refuse a config its reconciler’s schema refuses (Ready=Fa
 
 test('manager should take a config-only change in the running controller and reconcile every primary once; any other change restarts it', async () => {
   received.length = 0;
-  const { manager, push } = managerFor(reconciler(1, { config: { size: 1 } }));
+  // No config at first: no descriptor is read, and adding one is still a config-only change.
+  const { manager, push } = managerFor(reconciler(1, {}));
   manager.start();
   await until('the start-up reconciles', () => received.length === 2);
   const running = manager.controllers.get('widgets');
   const describedBefore = describes;
+  assert.deepEqual(
+    received.map((r) => r.config),
+    [undefined, undefined],
+  );
 
   push(reconciler(2, { config: { size: 2 } }));
   await until('every primary once with the new config', () => received.length === 4);

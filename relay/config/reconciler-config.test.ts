@@ -43,9 +43,7 @@ function refusal(fn: () => unknown): ReconcilerRefused {
 test('reconciler config should pass a config the schema accepts, and no config at all', () => {
   assert.deepEqual(
     checkAgainstDescriptor('w', spec({ image: 'nginx:1.27', maxReplicas: 3 }), { configSchema: SCHEMA }),
-    {
-      finalizerName: 'zeroloop.dev/website',
-    },
+    { finalizerName: undefined },
   );
   assert.doesNotThrow(() => checkAgainstDescriptor('w', spec(), {}));
 });
@@ -83,12 +81,19 @@ test('reconciler config should refuse a config when the reconciler declares no s
   assert.match(big.message, /over the 65536-byte bound/);
 });
 
-test('reconciler config should refuse a finalizer name outside the primary’s group', () => {
-  const refused = refusal(() => checkAgainstDescriptor('w', spec(), { finalizerName: 'kubernetes.io/x' }));
+test('reconciler config should refuse a finalizer name outside the primary’s group when the Reconciler holds a finalizer', () => {
+  const holding = spec(undefined, { finalizer: true });
+  const refused = refusal(() => checkAgainstDescriptor('w', holding, { finalizerName: 'kubernetes.io/x' }));
   assert.equal(refused.reason, 'InvalidFinalizerName');
-  assert.deepEqual(checkAgainstDescriptor('w', spec(), { finalizerName: 'examples.zeroloop.dev/cleanup' }), {
+  assert.deepEqual(checkAgainstDescriptor('w', holding, { finalizerName: 'examples.zeroloop.dev/cleanup' }), {
     finalizerName: 'examples.zeroloop.dev/cleanup',
   });
+  assert.deepEqual(checkAgainstDescriptor('w', holding, {}), { finalizerName: undefined }, 'the default');
+  assert.deepEqual(
+    checkAgainstDescriptor('w', spec(), { finalizerName: 'kubernetes.io/x' }),
+    { finalizerName: undefined },
+    'no finalizer held: its name does not matter',
+  );
 });
 
 test('reconciler config change should be none for a key reorder, config for a new config, restart for anything else', () => {

@@ -26,13 +26,18 @@ export class ReconcilerRefused extends Error {
   }
 }
 
-/** What the controller takes from the descriptor; throws ReconcilerRefused. */
+/**
+ * What the controller takes from the descriptor: the finalizer name it declares, checked, when the
+ * Reconciler holds a finalizer (undefined: the default, or none held). Throws ReconcilerRefused.
+ */
 export function checkAgainstDescriptor(
   name: string,
   spec: ReconcilerSpec,
   descriptor: Pick<Descriptor, 'configSchema' | 'finalizerName'>,
-): { finalizerName: string } {
+): { finalizerName: string | undefined } {
   if (spec.config !== undefined) checkConfig(name, spec.reconciler, spec.config, descriptor.configSchema);
+  // Undefined unless declared, so a config change alone never looks like a new finalizer.
+  if (!spec.finalizer || descriptor.finalizerName === undefined) return { finalizerName: undefined };
   try {
     return {
       finalizerName: finalizerNameFor(spec.reconciler, descriptor.finalizerName, spec.primary.apiVersion),
