@@ -8,13 +8,15 @@
 //   sent to the relay once;
 // - delivery: POST sent → the `delivery` frame arriving on the relay's WebSocket, p50/p99 over 200
 //   deliveries posted one after another (the worker's share of a hook's latency).
+// - idle (`--idle-minutes=10`): connected with a "ping" every 30 s; the frames the object's code handled
+//   (0: the runtime answered every ping) and workerd's CPU over the time.
 // The relay's share (frame → reconcile start) is measured by the relay's benchmark and goes under
 // `relay` in the same results file.
-// Writes bench/results/hooks.json. Run: npm run bench -- hooks
+// Writes bench/results/hooks.json. Run: npm run bench -- hooks [--idle-minutes=10]
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { HOOK_ROUTES } from '../src/protocol/hooks.ts';
+import { HOOK_ROUTES, HookStatus } from '../src/protocol/hooks.ts';
 import { DEFAULT_KEY_ID } from '../src/signing.ts';
 import { sampleTrees } from './baseline/procfs.ts';
 import { percentile } from './stats.ts';
@@ -34,6 +36,11 @@ const FLOOD = 10_000;
 const CONCURRENCY = 16;
 const REPEATS = 1_000;
 const DELIVERIES = 200;
+/** `--idle-minutes=N`: stay connected N minutes, pinging as the relay does (0: skip; the figure wants ≥ 10). */
+const IDLE_MINUTES = Number(
+  /^--idle-minutes=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--idle-minutes=')) ?? '')?.[1] ?? 0,
+);
+const PING_EVERY_MS = 30_000;
 const RESULTS = new URL('./results/hooks.json', import.meta.url);
 const CLUSTER = 'default';
 const DEFAULT_KEY = { keyId: DEFAULT_KEY_ID, secret: TEST_SECRET, cluster: CLUSTER } as const;
@@ -122,12 +129,13 @@ try {
   floods.afterwards = { healthz: health.status, validDelivery: afterFlood.status, framesDuringFlood };
   results.flood = floods;
 
-  const pendingOf = async (): Promise<number> => {
+  const statusOf = async (): Promise<HookStatus> => {
     const response = await fetch(new URL(HOOK_ROUTES.status, workerd.url), {
       headers: await relayHeaders(DEFAULT_KEY, HOOK_ROUTES.status),
     });
-    return ((await response.json()) as { pending: number }).pending;
+    return HookStatus.parse(await response.json());
   };
+  const pendingOf = async (): Promise<number> => (await statusOf()).pending;
   const pendingBefore = await pendingOf();
   progress(`dedup: one delivery posted ${String(REPEATS)} times…`);
   const delivery = randomUUID();
@@ -166,6 +174,34 @@ try {
     postToFrameMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2) },
   };
   progress(`delivery: ${JSON.stringify(results.delivery)}`);
+
+  if (IDLE_MINUTES > 0) {
+    progress(
+      `idle: ${String(IDLE_MINUTES)} min connected, a "ping" every ${String(PING_EVERY_MS / 1000)} s as the relay sends…`,
+    );
+    const before = await statusOf();
+    const cpuBefore = sampleTrees([pid]).cpuSeconds;
+    const pongsBefore = relay.frames.filter((f) => f === 'pong').length;
+    const pings = Math.floor((IDLE_MINUTES * 60_000) / PING_EVERY_MS);
+    for (let i = 0; i < pings; i++) {
+      await new Promise((r) => setTimeout(r, PING_EVERY_MS));
+      relay.send('ping');
+    }
+    await relay.until(
+      () => relay.frames.filter((f) => f === 'pong').length - pongsBefore === pings,
+      'the pongs',
+    );
+    const cpuSeconds = sampleTrees([pid]).cpuSeconds - cpuBefore;
+    const after = await statusOf();
+    results.idle = {
+      minutes: IDLE_MINUTES,
+      pings,
+      pongs: relay.frames.filter((f) => f === 'pong').length - pongsBefore,
+      framesTheObjectHandled: after.handledFrames - before.handledFrames,
+      workerdCpuSeconds: round(cpuSeconds, 2),
+    };
+    progress(`idle: ${JSON.stringify(results.idle)}`);
+  }
   await relay.close();
 } finally {
   await workerd.close();
