@@ -5,12 +5,15 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildReconciler } from '../reconcilers/pipeline/build.ts';
 import { toolchain } from '../reconcilers/pipeline/cache.ts';
-import { createLogger, silentLogger } from '../relay/observe/log.ts';
+import { createLogger, silentLogger, stderrLogger } from '../relay/observe/log.ts';
 import { discover, type ReconcilerSource } from '../reconcilers/pipeline/manifest.ts';
 import { loaderFor } from '../reconcilers/pipeline/node-loader.ts';
 import type { ReconcilerExports, WitRequest } from '../src/contract/wit.ts';
 import { BUILD_DIR, TOOLKIT_ROOT } from '../reconcilers/pipeline/paths.ts';
 import { buildReconcilers } from '../reconcilers/pipeline/pipeline.ts';
+
+/** Progress and result lines on stderr, in the relay's log shape. */
+const progress = stderrLogger('bench.build');
 
 const BUDGET_GZIP_BYTES = 700_000;
 
@@ -151,9 +154,7 @@ try {
         }
       }
     }
-    process.stderr.write(
-      JSON.stringify({ event: 'bench.build', ...row, stepsMs: JSON.stringify(steps) }) + '\n',
-    );
+    progress.info('bench.build', { ...row, stepsMs: JSON.stringify(steps) });
   }
 } finally {
   await rm(buildDir, { recursive: true, force: true });
@@ -189,6 +190,4 @@ const report = {
 };
 await mkdir(join(TOOLKIT_ROOT, 'bench', 'results'), { recursive: true });
 await writeFile(join(TOOLKIT_ROOT, 'bench', 'results', 'build.json'), JSON.stringify(report, null, 2) + '\n');
-process.stderr.write(
-  JSON.stringify({ event: 'bench.done', file: 'bench/results/build.json', fullNoopMs }) + '\n',
-);
+progress.info('bench.done', { file: 'bench/results/build.json', fullNoopMs });

@@ -12,6 +12,8 @@ import { createLogger, type Logger } from '../relay/observe/log.ts';
 import { copyRepo } from '../test/support/repo-copy.ts';
 import { percentile } from './stats.ts';
 
+/** Progress and result lines, in the relay's log shape. */
+const progress = createLogger({}, { component: 'bench.dev-build' });
 const { values } = parseArgs({ options: { root: { type: 'string' }, rounds: { type: 'string' } } });
 const ROUNDS = Number(values.rounds ?? 7);
 const copy = values.root === undefined ? await copyRepo() : undefined;
@@ -67,7 +69,7 @@ try {
   await build('RolloutInProgressWarm');
   for (let round = 1; round <= ROUNDS; round++) {
     rounds.push(await build(`RolloutInProgress${String(round)}`));
-    console.log(JSON.stringify({ event: 'dev-build.round', round, ...rounds.at(-1) }));
+    progress.info('dev-build.round', { round, ...rounds.at(-1) });
   }
 } finally {
   await writeFile(source, original);
@@ -94,7 +96,7 @@ const results = {
   machine: { cpus: cpus().length, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) },
   time: new Date().toISOString(),
 };
-console.log(JSON.stringify({ event: 'dev-build.done', medianMs: results.medianMs }));
+progress.info('dev-build.done', { medianMs: results.medianMs });
 if (values.root === undefined) {
   const dir = new URL('./results/', import.meta.url);
   await mkdir(dir, { recursive: true });

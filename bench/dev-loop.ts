@@ -15,6 +15,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDevSession, until } from '../test/support/dev-session.ts';
 import { percentile } from './stats.ts';
+import { createLogger } from '../relay/observe/log.ts';
+
+/** Progress and result lines, in the relay's log shape. */
+const log = createLogger({}, { component: 'bench.dev-loop' });
 
 const ROUNDS = Number(process.env.DEV_LOOP_ROUNDS ?? 7);
 const RESULTS = new URL('./results/dev-loop.json', import.meta.url);
@@ -70,7 +74,7 @@ try {
       ...(shown !== undefined ? { statusMs: shown } : {}),
     });
     steps.push(await buildSteps(stepsFrom));
-    console.log(JSON.stringify({ event: 'dev-loop.round', round, ...samples.at(-1), steps: steps.at(-1) }));
+    log.info('dev-loop.round', { round, ...samples.at(-1), steps: steps.at(-1) });
     await sleep(1_000);
   }
 } finally {
@@ -110,10 +114,4 @@ const results = {
 };
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-console.log(
-  JSON.stringify({
-    event: 'dev-loop.done',
-    medianMs: results.medianMs,
-    results: 'bench/results/dev-loop.json',
-  }),
-);
+log.info('dev-loop.done', { medianMs: results.medianMs, results: 'bench/results/dev-loop.json' });

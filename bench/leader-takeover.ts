@@ -14,7 +14,10 @@ import type { RelayProcess } from '../test/support/relay-process.ts';
 import { startRelayProcess } from '../test/support/relay-process.ts';
 import { percentile } from './stats.ts';
 import { MSG_LEADERSHIP_ACQUIRED } from '../relay/election/elector.ts';
-import { silentLogger } from '../relay/observe/log.ts';
+import { createLogger, silentLogger } from '../relay/observe/log.ts';
+
+/** Progress and result lines, in the relay's log shape. */
+const log = createLogger({}, { component: 'bench.leader-takeover' });
 
 const RUNS = Number(process.env.BENCH_RUNS ?? (process.argv.includes('--quick') ? 2 : 5));
 
@@ -76,9 +79,7 @@ try {
     const spec = await holder();
     const ms = Math.round(micros(spec.acquireTime ?? '') / 1000 - sentAt);
     (signal === 'SIGKILL' ? sigkillMs : sigtermMs).push(ms);
-    console.log(
-      JSON.stringify({ event: 'bench.takeover', signal, ms, phaseMs, holder: spec.holderIdentity }),
-    );
+    log.info('bench.takeover', { signal, ms, phaseMs, holder: spec.holderIdentity });
     leader = next;
     follower = await replica();
   }

@@ -14,6 +14,10 @@ import { performance } from 'node:perf_hooks';
 import { requestToWit, responseFromWit, type ReconcilerExports } from '../src/contract/wit.ts';
 import { ReconcileResponse, type ReconcileRequest } from '../src/protocol/schemas.ts';
 import { databaseRequest, websiteRequest } from '../worker/testing/realistic.ts';
+import { createLogger } from '../relay/observe/log.ts';
+
+/** Progress and result lines, in the relay's log shape. */
+const log = createLogger({}, { component: 'bench.reconcile-node' });
 
 const WARMUP = 50;
 const CALLS = 1_000;
@@ -81,7 +85,7 @@ async function benchOne(
     worker,
     small: { owned: small.owned.length, related: 0, bytes: JSON.stringify(small).length, call: smallCall },
   };
-  process.stdout.write(`${JSON.stringify({ event: 'bench.reconciler', ...result })}\n`);
+  log.info('bench.reconciler', { ...result });
   return result;
 }
 
@@ -109,6 +113,4 @@ const report = {
   results,
 };
 await writeFile(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
-process.stdout.write(
-  `${JSON.stringify({ event: 'bench.done', file: 'bench/results/reconcile-node.json' })}\n`,
-);
+log.info('bench.done', { file: 'bench/results/reconcile-node.json' });

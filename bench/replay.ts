@@ -10,16 +10,14 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import {
-  expectOk,
-  loadBuilt,
-  readYamlObjects,
-  reconcile,
-  requestFor,
-} from '../cli/testing/component.ts';
+import { expectOk, loadBuilt, readYamlObjects, reconcile, requestFor } from '../cli/testing/component.ts';
 import { builtHash } from '../reconcilers/pipeline/cache.ts';
 import { recordingOf } from '../relay/record/recorder.ts';
 import { percentile } from './stats.ts';
+import { createLogger } from '../relay/observe/log.ts';
+
+/** Progress and result lines, in the relay's log shape. */
+const log = createLogger({}, { component: 'bench.replay' });
 
 const ROUNDS = 10;
 const RESULTS = new URL('./results/replay.json', import.meta.url);
@@ -76,13 +74,7 @@ try {
   };
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(
-    JSON.stringify({
-      event: 'replay.done',
-      medianMs: results.medianMs,
-      results: 'bench/results/replay.json',
-    }),
-  );
+  log.info('replay.done', { medianMs: results.medianMs, results: 'bench/results/replay.json' });
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -13,6 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { copyRepo } from '../test/support/repo-copy.ts';
 import { percentile } from './stats.ts';
 import { MSG_STOP_DONE } from '../local/session.ts';
+import { createLogger } from '../relay/observe/log.ts';
+
+/** Progress and result lines, in the relay's log shape. */
+const log = createLogger({}, { component: 'bench.shutdown' });
 
 const ROUNDS = Number(process.env.SHUTDOWN_ROUNDS ?? 3);
 const RESULTS = new URL('./results/shutdown.json', import.meta.url);
@@ -61,7 +65,7 @@ async function once(root: string, args: readonly string[], round: number): Promi
     const parsed = JSON.parse(line) as { msg: string; what: string; ms: number };
     if (parsed.msg === MSG_STOP_DONE) stops[parsed.what] = parsed.ms;
   }
-  console.log(JSON.stringify({ event: 'shutdown.round', command: args.join(' '), round, exitMs, stops }));
+  log.info('shutdown.round', { command: args.join(' '), round, exitMs, stops });
   return { exitMs, stops };
 }
 
@@ -96,4 +100,4 @@ const out = {
 };
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 await writeFile(RESULTS, `${JSON.stringify(out, null, 2)}\n`);
-console.log(JSON.stringify({ event: 'shutdown.done', results: 'bench/results/shutdown.json' }));
+log.info('shutdown.done', { results: 'bench/results/shutdown.json' });
