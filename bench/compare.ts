@@ -9,7 +9,9 @@
 //    processes (zeroloop: the relay and workerd separately) from /proc.
 // Writes bench/results/compare.json and compare.md.
 // Run: npm run bench -- compare [--quick]   (quick: 100 burst, 50 sequential, 20 s idle)
-// Env: BENCH_CONCURRENCY (8), BENCH_BULK, BENCH_SEQUENTIAL, BENCH_IDLE_SECONDS, BENCH_SYSTEMS (comma list).
+// Env: BENCH_CONCURRENCY (8), BENCH_BULK, BENCH_SEQUENTIAL, BENCH_IDLE_SECONDS, BENCH_SYSTEMS (comma list),
+// BENCH_WORKER_DELAY_MS (0: milliseconds a proxy adds each way between relay and worker, as a deployed
+// Worker 10–50 ms away; results then go to compare-delay<ms>.{json,md}).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +39,8 @@ const IDLE_SECONDS = count('BENCH_IDLE_SECONDS', 120, 20);
 const IDLE_WEBSITES = 20;
 /** bench/relay.ts runs the relay with concurrency 8; the baseline gets the same MaxConcurrentReconciles. */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const WORKER_DELAY_MS = Number(process.env.BENCH_WORKER_DELAY_MS ?? 0);
+const RESULT_NAME = WORKER_DELAY_MS > 0 ? `compare-delay${String(WORKER_DELAY_MS)}` : 'compare';
 const ALL_SYSTEMS: SystemName[] = ['zeroloop', 'baseline-watch', 'baseline-percona'];
 const SYSTEMS = (process.env.BENCH_SYSTEMS?.split(',') ?? ALL_SYSTEMS).filter((s): s is SystemName =>
   (ALL_SYSTEMS as string[]).includes(s),
@@ -127,6 +131,7 @@ try {
           namespace: ctx.namespace,
           concurrency: CONCURRENCY,
           logDir,
+          workerDelayMs: WORKER_DELAY_MS,
         });
         progress(
           `${name} ready (${Object.entries(system.parts)
@@ -165,7 +170,7 @@ try {
 
   const run: CompareRun = {
     date: new Date().toISOString(),
-    command: `npm run bench -- compare${QUICK ? ' --quick' : ''}`,
+    command: `${WORKER_DELAY_MS > 0 ? `BENCH_WORKER_DELAY_MS=${String(WORKER_DELAY_MS)} ` : ''}npm run bench -- compare${QUICK ? ' --quick' : ''}`,
     quick: QUICK,
     machine: {
       cpus: cpus().length,
@@ -176,6 +181,7 @@ try {
     setup: {
       controlPlane: plane.version,
       concurrency: CONCURRENCY,
+      workerDelayMs: WORKER_DELAY_MS,
       sequential: SEQUENTIAL,
       burst: BULK,
       burstCreatesInFlight: 50,
@@ -190,8 +196,8 @@ try {
     reference,
     systems,
   };
-  writeFileSync(new URL('compare.json', results), `${JSON.stringify(compareJson(run), null, 2)}\n`);
-  writeFileSync(new URL('compare.md', results), compareMarkdown(run));
+  writeFileSync(new URL(`${RESULT_NAME}.json`, results), `${JSON.stringify(compareJson(run), null, 2)}\n`);
+  writeFileSync(new URL(`${RESULT_NAME}.md`, results), compareMarkdown(run));
   process.stdout.write(compareMarkdown(run));
 } finally {
   await apiserver.close();

@@ -161,6 +161,8 @@ export interface BurstFigures {
   reconcilesToConverge: number;
   reconcilesToSettle: number;
   failedReconciles: number;
+  /** zeroloop: requests the relay sent its worker from the first create until quiet. */
+  workerRequests?: number;
   apiserverRequests: number;
   /** The Websites' Ready reasons at the end of the burst (what the status says after settling). */
   finalReadyReasons: Record<string, number>;
@@ -214,6 +216,7 @@ export async function measureBurst(
     reconcilesToConverge: r1.total - r0.total,
     reconcilesToSettle: r2.total - r0.total,
     failedReconciles: r2.failed - r0.failed,
+    ...(r2.workerRequests !== undefined && { workerRequests: r2.workerRequests - (r0.workerRequests ?? 0) }),
     apiserverRequests: a1 - a0,
     finalReadyReasons: ctx.observer.reasons(names),
     parts,

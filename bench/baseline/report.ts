@@ -92,6 +92,16 @@ function rows(run: CompareRun): Row[] {
     },
     { figure: 'burst: failed reconciles', unit: '', values: each((s) => s.burst.failedReconciles) },
     {
+      figure: 'burst: worker round trips per Website (relay → worker requests ÷ Websites)',
+      unit: '',
+      values: each((s) =>
+        s.burst.workerRequests === undefined
+          ? null
+          : Math.round((s.burst.workerRequests / s.burst.count) * 100) / 100,
+      ),
+      noRatio: true,
+    },
+    {
       figure: 'burst: apiserver requests (all clients, incl. the benchmark’s creates)',
       unit: '',
       values: each((s) => s.burst.apiserverRequests),
@@ -181,7 +191,10 @@ export function compareMarkdown(run: CompareRun): string {
     'One control plane; each system in turn in a fresh namespace. zeroloop = relay (own Node process) + the',
     'website component in workerd; baseline = bench/baseline (controller-runtime, CreateOrUpdate) in `watch`',
     'mode (For + Owns, no requeue) and `percona` mode (RequeueAfter 5 s on every reconcile).',
-    `Reconcile concurrency ${String(run.setup.concurrency)} for all. Ratio < 1: zeroloop is lower.`,
+    `Reconcile concurrency ${String(run.setup.concurrency)} for all. Ratio < 1: zeroloop is lower.` +
+      (typeof run.setup.workerDelayMs === 'number' && run.setup.workerDelayMs > 0
+        ? ` A delay proxy adds ${String(run.setup.workerDelayMs)} ms each way between relay and worker (a Worker on Cloudflare, off-cluster).`
+        : ''),
     '',
     '| figure | zeroloop | baseline watch | baseline percona | zeroloop / watch | zeroloop / percona |',
     '|---|---|---|---|---|---|',

@@ -12,6 +12,7 @@ import type { TestKube } from '../../test/support/kube.ts';
 import { CONFIGMAP, DEPLOYMENT, SERVICE, sumMetric, WEBSITE } from '../../test/support/relay-env.ts';
 import { startPlainWorkerd } from '../../worker/testing/workerd.ts';
 import { PhaseLog } from './breakdown.ts';
+import { startDelayProxy } from './delay-proxy.ts';
 import { relayStarted } from '../../relay/observe/started.ts';
 
 export type SystemName = 'zeroloop' | 'baseline-watch' | 'baseline-percona';
@@ -22,8 +23,11 @@ export interface RunningSystem {
   readonly parts: Readonly<Record<string, readonly number[]>>;
   /** zeroloop: the phases of each reconcile, from the relay's log. */
   readonly phases?: PhaseLog;
-  /** Reconciles finished so far, and how many of them failed, from the system's own metrics. */
-  reconciles(): Promise<{ total: number; failed: number }>;
+  /**
+   * Reconciles finished so far, and how many of them failed, from the system's own metrics; for
+   * zeroloop also the requests the relay sent its worker (each a network round trip when deployed).
+   */
+  reconciles(): Promise<{ total: number; failed: number; workerRequests?: number }>;
   stop(): Promise<void>;
 }
 
@@ -34,6 +38,8 @@ export interface StartOptions {
   concurrency: number;
   /** Each system's log goes to `<logDir>/<name>.log`. */
   logDir: string;
+  /** zeroloop: milliseconds added each way between relay and worker (a delay proxy); 0 for none. */
+  workerDelayMs?: number;
 }
 
 /** A system did not become ready; its log says why. */
@@ -74,6 +80,7 @@ export async function startZeroloop(options: StartOptions): Promise<RunningSyste
   const logPath = join(options.logDir, 'zeroloop.log');
   const worker = await startPlainWorkerd();
   const workerd = [worker.process.pid ?? 0];
+  const proxy = options.workerDelayMs ? await startDelayProxy(worker.url, options.workerDelayMs) : undefined;
   const reconcilerName = `compare-${namespace}`;
   await kube.apply({
     apiVersion: 'zeroloop.dev/v1alpha1',
@@ -81,7 +88,7 @@ export async function startZeroloop(options: StartOptions): Promise<RunningSyste
     metadata: { name: reconcilerName, labels: { 'zeroloop.dev/test': namespace } },
     spec: {
       reconciler: 'website',
-      endpoint: worker.url.toString(),
+      endpoint: (proxy?.url ?? worker.url).toString(),
       signingSecretRef: { namespace, name: 'worker-signing', key: 'secret' },
       primary: WEBSITE,
       owns: [DEPLOYMENT, SERVICE, CONFIGMAP],
@@ -113,6 +120,7 @@ export async function startZeroloop(options: StartOptions): Promise<RunningSyste
   const stop = async () => {
     await terminate(relay);
     await kube.delete('zeroloop.dev/v1alpha1', 'Reconciler', undefined, reconcilerName);
+    await proxy?.close();
     await worker.close();
     log.end();
   };
@@ -131,7 +139,11 @@ export async function startZeroloop(options: StartOptions): Promise<RunningSyste
     async reconciles() {
       const text = await (await fetch(metricsUrl)).text();
       const total = sumMetric(text, 'zeroloop_reconciles_total');
-      return { total, failed: total - sumMetric(text, 'zeroloop_reconciles_total', { result: 'success' }) };
+      return {
+        total,
+        failed: total - sumMetric(text, 'zeroloop_reconciles_total', { result: 'success' }),
+        workerRequests: sumMetric(text, 'zeroloop_worker_requests_total'),
+      };
     },
     stop,
   };
