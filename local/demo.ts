@@ -7,6 +7,7 @@ import { parseProtocolVersion, PROTOCOL_VERSION, supportsProtocol } from '../src
 import { DescriptorList } from '../src/protocol/schemas.ts';
 import type { Descriptor } from '../src/protocol/schemas.ts';
 import { signHeaders } from '../src/signing.ts';
+import { applyDemoHookSecret, demoTriggers } from './hooks.ts';
 import type { Manifests } from './kube.ts';
 
 /** The project's reconcilers (their CRDs and samples); the Reconciler CRD is the toolkit's. */
@@ -64,6 +65,8 @@ export interface Demo {
   kinds: ReadonlyMap<string, string>;
   /** `Kind namespace/name` of every sample applied. */
   samples: string[];
+  /** The Reconciler that carries the demo hook (local/hooks.ts), if a Website reconciler runs. */
+  hooked?: string;
 }
 
 export function reconcilerName(namespace: string, reconciler: string): string {
@@ -84,6 +87,9 @@ export async function applyDemo(options: DemoOptions): Promise<Demo> {
     stringData: { secret: options.secret },
   });
   const kinds = new Map<string, string>();
+  // The Websites get a hook (README, Triggers): `npx zeroloop hook` sends it a signed test delivery.
+  const hooked = descriptors.find((d) => d.primary.kind === 'Website');
+  if (hooked) await applyDemoHookSecret(manifests, namespace);
   for (const d of descriptors) {
     const name = reconcilerName(namespace, d.name);
     await manifests.apply({
@@ -100,6 +106,7 @@ export async function applyDemo(options: DemoOptions): Promise<Demo> {
         finalizer: d.finalizer,
         // Empty means every namespace.
         namespaces: options.allNamespaces ? [] : [namespace],
+        ...(d === hooked && { triggers: demoTriggers() }),
       },
     });
     kinds.set(name, d.primary.kind);
@@ -121,7 +128,12 @@ export async function applyDemo(options: DemoOptions): Promise<Demo> {
     }
   }
   progress(`samples applied: ${samples.join(', ')}`);
-  return { selector: `${DEMO_LABEL}=${namespace}`, kinds, samples };
+  return {
+    selector: `${DEMO_LABEL}=${namespace}`,
+    kinds,
+    samples,
+    ...(hooked && { hooked: reconcilerName(namespace, hooked.name) }),
+  };
 }
 
 /**

@@ -26,6 +26,8 @@ export interface NextStepsInput {
   owned: readonly string[];
   /** Whether the reconcilers watch every namespace (the embedded cluster) or only `namespace`. */
   allNamespaces: boolean;
+  /** The demo hook (local/hooks.ts) and its URL, once the relay wrote it. */
+  hook?: { reconciler: string; hook: string; url: string };
 }
 
 function firstOf(samples: readonly string[], kind: string): string | undefined {
@@ -70,6 +72,11 @@ export function nextSteps(i: NextStepsInput): string {
         ]
       : []),
     `${kubectl} -n ${ns} get events --sort-by=.lastTimestamp`,
+    ...(i.hook
+      ? [
+          `npx zeroloop hook ${i.hook.reconciler} ${i.hook.hook} --send${i.context !== undefined ? ` --context ${i.context}` : ''}   # a signed test delivery: every Website reconciles, trigger external`,
+        ]
+      : []),
     `curl -s ${i.metricsUrl} | grep '^zeroloop_reconciles_total'`,
     `curl -s ${i.workerUrl}/healthz`,
   ];
@@ -80,6 +87,9 @@ export function nextSteps(i: NextStepsInput): string {
     `  live page:     ${i.livePageUrl}`,
     `  relay metrics: ${i.metricsUrl}`,
     `  worker:        ${i.workerUrl}`,
+    ...(i.hook
+      ? [`  hook:          ${i.hook.url}   (${i.hook.reconciler}, hook ${i.hook.hook}; README, Triggers)`]
+      : []),
     `  JSON logs:     ${i.logFile}`,
     `  worker log:    ${i.workerLogFile}`,
     '',

@@ -18,6 +18,7 @@ import { embeddedCluster, fromKubeconfig } from './cluster.ts';
 import type { LocalCluster } from './cluster.ts';
 import { DEFAULT_NODES } from '../cluster/index.ts';
 import { applyDemo, describeWorker, removeDemo } from './demo.ts';
+import { demoHookUrl } from './hooks.ts';
 import { Manifests } from './kube.ts';
 import type { Descriptor, KindRef } from '../src/protocol/schemas.ts';
 import type { Output } from './output.ts';
@@ -256,6 +257,7 @@ async function run(): Promise<void> {
     });
   }
   const metricsUrl = `${relay.url ?? ''}/metrics`;
+  const hook = demo.hooked !== undefined ? await demoHookUrl(manifests, demo.hooked, local.url) : undefined;
   out.say(
     nextSteps({
       kubeconfigPath: cluster.kubeconfigPath,
@@ -271,6 +273,7 @@ async function run(): Promise<void> {
       samples: demo.samples,
       ...(await resourceNames(manifests, descriptors)),
       allNamespaces: cluster.plane !== undefined,
+      ...(hook && { hook }),
     }),
   );
 }

@@ -1,9 +1,16 @@
 // E2e: hooks. A real GitHub push (@octokit/webhooks-examples, signed with @octokit/webhooks-methods) posted to the real worker in workerd reaches the real relay over the WebSocket the relay opened, and wakes exactly the Websites its selector names; a push to another branch wakes none; a relay SIGKILLed while deliveries wait gets every one after it restarts, once.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { main as zeroloop } from '../../cli/main.ts';
 import { DEFAULT_KEY_ID } from '../../src/signing.ts';
+import { KubeApiError } from '../../relay/kube/client.ts';
+import { Discovery } from '../../relay/kube/discovery.ts';
+import { ApiListerWatcher } from '../../relay/watch/list-watch.ts';
 import type { RunningWorker } from '../../worker/testing/harness.ts';
 import { startWorker } from '../../worker/testing/harness.ts';
 import { githubExamples, githubHeaders, hookStatus, postHook } from '../../worker/testing/hooks.ts';
@@ -13,6 +20,7 @@ import { sharedControlPlane } from '../support/cluster.ts';
 import { eventually, TestKube } from '../support/kube.ts';
 import type { RelayProcess } from '../support/relay-process.ts';
 import { startRelayProcess } from '../support/relay-process.ts';
+import { relayClient } from '../support/install.ts';
 import { prepareNamespace, reconcilerManifest, WEBSITE, WEBSITE_RECONCILER } from '../support/relay-env.ts';
 import { waitConverged } from '../support/websites.ts';
 
@@ -142,6 +150,122 @@ test('a push to another branch wakes none', async () => {
   assert.deepEqual(lines('hook delivery', id), []);
   assert.deepEqual(lines('reconciled', id), []);
   assert.equal(lines('reconciled').length, before, 'no reconcile at all');
+});
+
+test('zeroloop hook prints the URL, and --send posts a delivery signed as GitHub signs it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'zl-hook-cli-'));
+  const payload = join(dir, 'push.json');
+  await writeFile(payload, JSON.stringify({ ...push, ref: 'refs/heads/main' }));
+  const run = async (...argv: string[]) => {
+    const out = { code: 0, stdout: '', stderr: '' };
+    out.code = await zeroloop(['hook', reconciler, 'git-push', ...argv], {
+      cwd: dir,
+      env: { ...process.env, KUBECONFIG: plane.kubeconfigPath },
+      stdout: (t) => (out.stdout += t),
+      stderr: (t) => (out.stderr += t),
+    });
+    return out;
+  };
+  const printed = await run();
+  assert.equal(printed.code, 0, printed.stderr);
+  assert.equal(printed.stdout, `${worker.url.origin}${hookPath}\n`);
+  const sent = await run('--send', '--payload', payload);
+  assert.equal(sent.code, 0, sent.stderr);
+  const id = /\(delivery ([0-9a-f-]+)\): 202 /.exec(sent.stdout)?.[1];
+  assert.ok(id, sent.stdout);
+  assert.match(sent.stdout, /"accepted":true/);
+  await eventually('both shop Websites reconciled for the CLI delivery', () =>
+    Promise.resolve(lines('reconciled', id).length >= 2 ? true : undefined),
+  );
+  const missing = await run('--send', '--payload', join(dir, 'absent.json'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /reading --payload/);
+  const unknown = await run('--event', 'push', '--url', 'http://127.0.0.1:1', '--send', '--payload', payload);
+  assert.equal(unknown.code, 1, 'a worker that is not there');
+  assert.match(unknown.stderr, /POST http:\/\/127\.0\.0\.1:1\/hooks\/.* failed: .*is the worker up/);
+});
+
+test('a Role naming only the hook Secret is enough for the relay to list and watch it, and grants no other', async () => {
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  await kube.create({
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'hook-reader', namespace },
+  });
+  await kube.create({
+    apiVersion: rbac,
+    kind: 'Role',
+    metadata: { name: 'hook-reader', namespace },
+    rules: [
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: ['repo-hook'],
+        verbs: ['get', 'list', 'watch'],
+      },
+    ],
+  });
+  await kube.create({
+    apiVersion: rbac,
+    kind: 'RoleBinding',
+    metadata: { name: 'hook-reader', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'hook-reader' },
+    subjects: [{ kind: 'ServiceAccount', name: 'hook-reader', namespace }],
+  });
+  const answer = (await kube.client.request(
+    'POST',
+    `/api/v1/namespaces/${namespace}/serviceaccounts/hook-reader/token`,
+    {
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 600 },
+      },
+    },
+  )) as { status: { token: string } };
+  const client = relayClient(plane.restConfig, answer.status.token);
+  const discovery = new Discovery(client);
+  const scope = { apiVersion: 'v1', kind: 'Secret', namespace };
+  try {
+    // The hooks' own list-watch of one Secret, by name (relay/hooks/hooks.ts).
+    const one = new ApiListerWatcher({
+      client,
+      discovery,
+      scope: { ...scope, fieldSelector: 'metadata.name=repo-hook' },
+    });
+    const listed = await eventually('the grant in effect', () =>
+      one.list(AbortSignal.timeout(5000)).then(
+        (l) => l,
+        () => undefined,
+      ),
+    );
+    assert.deepEqual(
+      listed.items.map((o) => o.metadata.name),
+      ['repo-hook'],
+    );
+    const watching = new AbortController();
+    const events: string[] = [];
+    const watched = one.watch('0', watching.signal, (e) => {
+      if (e.type !== 'BOOKMARK') events.push(`${e.type} ${e.object.metadata.name}`);
+      watching.abort();
+    });
+    await eventually('the watch sends the Secret', () =>
+      Promise.resolve(events.length > 0 ? true : undefined),
+    );
+    await watched.catch(() => undefined);
+    assert.deepEqual(events, ['ADDED repo-hook']);
+    // Every Secret, or another by name: refused.
+    await assert.rejects(
+      new ApiListerWatcher({ client, discovery, scope }).list(AbortSignal.timeout(5000)),
+      /403|forbidden/i,
+    );
+    await assert.rejects(
+      client.request('GET', `/api/v1/namespaces/${namespace}/secrets/worker-signing`),
+      (error: unknown) => error instanceof KubeApiError && error.status === 403,
+    );
+  } finally {
+    await client.close();
+  }
 });
 
 test('a relay SIGKILLed with deliveries accepted and unacknowledged gets each one after it restarts, once', async () => {

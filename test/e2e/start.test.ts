@@ -10,6 +10,7 @@ import { sharedControlPlane } from '../support/cluster.ts';
 import { eventually, TestKube } from '../support/kube.ts';
 import { cmdline, descendants, spawnNpmStart, startTime } from '../support/processes.ts';
 import { MSG_RECONCILED } from '../../relay/controller/reporter.ts';
+import { main as zeroloop } from '../../cli/main.ts';
 
 const WEBSITE = { apiVersion: 'examples.zeroloop.dev/v1alpha1', kind: 'Website' } as const;
 
@@ -58,6 +59,24 @@ test('npm start should show reconciles of the samples, serve its URLs, and stop 
   assert.ok(metricsUrl !== undefined && workerUrl !== undefined && liveUrl !== undefined);
   assert.match(await (await fetch(liveUrl)).text(), /zeroloop · live reconciles/);
   assert.match(start.stdout(), new RegExp(`kubectl -n ${namespace} patch website hello`));
+  // The demo's hook: its URL, and the printed command sends a signed delivery that wakes every Website.
+  const hookUrl = (await printed('the hook URL', /hook: +(http:\/\/127\.0\.0\.1:\d+\/hooks\/\S+)/m))[1];
+  assert.ok(hookUrl?.startsWith(`${workerUrl}/hooks/default/`));
+  const send = /npx zeroloop hook (\S+) (\S+) --send/m.exec(start.stdout());
+  assert.ok(send?.[1] !== undefined && send[2] !== undefined, 'a ready zeroloop hook line');
+  let sent = '';
+  const code = await zeroloop(['hook', send[1], send[2], '--send'], {
+    cwd: tmpdir(),
+    env: { ...process.env, KUBECONFIG: plane.kubeconfigPath },
+    stdout: (text) => (sent += text),
+    stderr: (text) => (sent += text),
+  });
+  assert.equal(code, 0, sent);
+  assert.match(sent, /: 202 \{"accepted":true/);
+  await printed(
+    'a reconcile line for the hook delivery',
+    new RegExp(`Website ${namespace}/hello +trigger=external`, 'm'),
+  );
   // On a cluster it did not start, the demo stays in its namespace, and says so.
   assert.match(start.stdout(), new RegExp(`watching namespace ${namespace} only`));
   assert.match(start.stdout(), new RegExp(`The reconcilers watch only namespace ${namespace} `));
