@@ -7,9 +7,11 @@
 // - kill: the relay process SIGKILLed, 100 deliveries accepted meanwhile (held by the object, unacknowledged),
 //   a new relay process started: how many it dispatched, lost and dispatched twice, and how long until the
 //   object held none; then the same with the 100 posted while the relay runs, SIGKILLed right after the last
-//   answer (some acknowledged, some not): across both relays, lost and dispatched twice.
+//   answer (some acknowledged, some not): across both relays, lost and dispatched twice;
+// - idle (`--idle N`, minutes): the relay connected with its hook and nothing posted: frames the object's
+//   code handled (the pings are answered by the runtime, so 0), how far its last pong moved, reconciles (0).
 // Writes the figures under `relay` in bench/results/hooks.json (bench/hooks.ts writes the worker's).
-// Run: flock /tmp/zeroloop-plane.lock node bench/hooks-relay.ts
+// Run: flock /tmp/zeroloop-plane.lock node bench/hooks-relay.ts [--idle 10]
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -18,6 +20,7 @@ import { startControlPlane } from '../cluster/index.ts';
 import { loadKubeconfigFile } from '../relay/kube/rest-config.ts';
 import { silentLogger } from '../relay/observe/log.ts';
 import { startRelay } from '../relay/relay.ts';
+import { MSG_HOOK_DELIVERY } from '../relay/hooks/deliveries.ts';
 import type { ReconcileRecord } from '../relay/controller/result.ts';
 import { DEFAULT_KEY_ID } from '../src/signing.ts';
 import { controlPlaneAt } from '../test/support/cluster.ts';
@@ -39,6 +42,9 @@ import { percentile } from './stats.ts';
 
 const DELIVERIES = 100;
 const KILLED = 100;
+/** `--idle N`: N minutes with the relay connected and nothing posted (the object's code must not run). */
+const idleAt = process.argv.indexOf('--idle');
+const IDLE_MINUTES = idleAt >= 0 ? Number(process.argv[idleAt + 1] ?? '10') : 0;
 const HOOK_SECRET = 'bench hook secret';
 const WORKER_KEY = { keyId: DEFAULT_KEY_ID, secret: TEST_SECRET, cluster: 'default' };
 const RESULTS = new URL('./results/hooks.json', import.meta.url);
@@ -157,7 +163,7 @@ try {
     return p;
   };
   const dispatched = (p: RelayProcess) =>
-    p.lines.filter((l) => l.msg === 'hook delivery').map((l) => String(l.delivery));
+    p.lines.filter((l) => l.msg === MSG_HOOK_DELIVERY).map((l) => String(l.delivery));
   const count = (ids: readonly string[], seen: readonly string[]) => {
     const times = new Map<string, number>();
     for (const id of seen) times.set(id, (times.get(id) ?? 0) + 1);
@@ -207,6 +213,29 @@ try {
     ...count(live, [...dispatched(second), ...dispatched(third)]),
   };
   progress(`kill mid-flight: ${JSON.stringify(figures.killedMidFlight)}`);
+
+  if (IDLE_MINUTES > 0) {
+    // ── idle: a connected relay with a hook, nothing happening ────────────────────────────────
+    progress(`idle: ${String(IDLE_MINUTES)} minutes with the relay connected and nothing posted…`);
+    const reconciles = () => third.metric('zeroloop_reconciles_total');
+    await sleep(5000);
+    const [before, reconcilesBefore] = [await hookStatus(workerd.url, WORKER_KEY), await reconciles()];
+    await sleep(IDLE_MINUTES * 60_000);
+    const [after, reconcilesAfter] = [await hookStatus(workerd.url, WORKER_KEY), await reconciles()];
+    figures.idle = {
+      minutes: IDLE_MINUTES,
+      framesTheObjectHandled: after.handledFrames - before.handledFrames,
+      lastPongSecondsAgo:
+        after.lastPongAt === undefined ? null : round((Date.now() - after.lastPongAt) / 1000, 1),
+      pongAdvancedSeconds:
+        after.lastPongAt === undefined || before.lastPongAt === undefined
+          ? null
+          : round((after.lastPongAt - before.lastPongAt) / 1000, 1),
+      reconciles: reconcilesAfter - reconcilesBefore,
+      connections: after.connections,
+    };
+    progress(`idle: ${JSON.stringify(figures.idle)}`);
+  }
 } finally {
   for (const p of relays)
     if (p.child.exitCode === null && p.child.signalCode === null) await p.kill('SIGKILL');

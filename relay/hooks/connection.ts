@@ -28,6 +28,10 @@ import type { Clock, Timer } from '../clock.ts';
 import type { Logger } from '../observe/log.ts';
 import { type HookTarget, signedGetHeaders, targetUrl } from './signed.ts';
 
+/** The messages of the connection's log lines that tools and tests match. */
+export const MSG_HOOK_CONNECTION_OPEN = 'hook connection open';
+export const MSG_HOOK_CONNECTION_LOST = 'hook connection lost; reconnecting';
+
 export const PING_INTERVAL_MS = 30_000;
 export const HANDSHAKE_TIMEOUT_MS = 15_000;
 export const RECONNECT_BASE_MS = 500;
@@ -187,7 +191,7 @@ export class HookConnection {
     this.#timer?.cancel();
     this.#state = 'open';
     this.#awaitingPong = false;
-    this.#log.info('hook connection open', { cluster: this.#cluster });
+    this.#log.info(MSG_HOOK_CONNECTION_OPEN, { cluster: this.#cluster });
     if (this.#hooks !== undefined) this.#socket?.send(this.#hooks);
     this.#schedulePing();
   }
@@ -248,7 +252,7 @@ export class HookConnection {
     this.#timer?.cancel();
     this.#state = 'backoff';
     const delayMs = reconnectDelay(this.#attempt++, this.#o.random);
-    this.#log.warn('hook connection lost; reconnecting', { why, retryInMs: delayMs });
+    this.#log.warn(MSG_HOOK_CONNECTION_LOST, { why, retryInMs: delayMs });
     this.#timer = this.#o.clock.setTimer(() => {
       void this.#connect();
     }, delayMs);

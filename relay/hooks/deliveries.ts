@@ -13,6 +13,9 @@ import { AcknowledgedDeliveries } from './dedup.ts';
 import { DeliveryTurns } from './turns.ts';
 import { type PrimaryLookup, primariesToWake } from './wake.ts';
 
+/** Logged once per delivery dispatched (its id, the hook, how many primaries it woke); tools and tests match it. */
+export const MSG_HOOK_DELIVERY = 'hook delivery';
+
 /** What a delivery needs of a Reconciler's controller. */
 export interface WakeTarget extends PrimaryLookup {
   readonly synced: boolean;
@@ -125,7 +128,7 @@ export class Deliveries {
       delivery: id,
       ...(delivery.summary !== undefined && { summary: delivery.summary }),
     };
-    this.#o.log.info('hook delivery', { ...fields, event: delivery.event, woken: keys.length });
+    this.#o.log.info(MSG_HOOK_DELIVERY, { ...fields, event: delivery.event, woken: keys.length });
     entry.on = controller;
     this.#turnsOf(controller).expect(id, keys);
     for (const key of keys) controller.wake(key, trigger);

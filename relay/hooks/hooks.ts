@@ -205,8 +205,7 @@ export class Hooks {
       if (this.#links.has(id) || this.#stopped) continue;
       const target = group.target;
       const ask = this.#o.askCluster ?? ((t: HookTarget) => askCluster(t, this.#o.clock.now()));
-      const link: Link = { sent: undefined, acks: [], connection: undefined as unknown as HookConnection };
-      link.connection = new HookConnection({
+      const connection = new HookConnection({
         target,
         clock: this.#o.clock,
         log: this.#log,
@@ -223,8 +222,10 @@ export class Hooks {
         ...(this.#o.openSocket ? { openSocket: this.#o.openSocket } : {}),
         ...(this.#o.pingIntervalMs !== undefined ? { pingIntervalMs: this.#o.pingIntervalMs } : {}),
       });
+      // Its callbacks run once it has started, after `link` exists.
+      const link: Link = { sent: undefined, acks: [], connection };
       this.#links.set(id, link);
-      link.connection.start();
+      connection.start();
     }
   }
 

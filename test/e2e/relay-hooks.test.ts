@@ -11,6 +11,10 @@ import { DEFAULT_KEY_ID } from '../../src/signing.ts';
 import { KubeApiError } from '../../relay/kube/client.ts';
 import { Discovery } from '../../relay/kube/discovery.ts';
 import { ApiListerWatcher } from '../../relay/watch/list-watch.ts';
+import { MSG_LEADERSHIP_ACQUIRED } from '../../relay/election/elector.ts';
+import { MSG_HOOK_CONNECTION_OPEN } from '../../relay/hooks/connection.ts';
+import { MSG_HOOK_DELIVERY } from '../../relay/hooks/deliveries.ts';
+import { MSG_RECONCILED } from '../../relay/controller/reporter.ts';
 import type { RunningWorker } from '../../worker/testing/harness.ts';
 import { startWorker } from '../../worker/testing/harness.ts';
 import { githubExamples, githubHeaders, hookStatus, postHook } from '../../worker/testing/hooks.ts';
@@ -129,27 +133,27 @@ test('a push to the watched branch wakes exactly the selected primaries, with th
   assert.equal(status, 202);
   assert.equal(answer.accepted, true);
   await eventually('both shop Websites reconciled for the delivery', () =>
-    Promise.resolve(lines('reconciled', id).length >= 2 ? true : undefined),
+    Promise.resolve(lines(MSG_RECONCILED, id).length >= 2 ? true : undefined),
   );
   // Anything else it would wake has had time to run.
   await sleep(2000);
-  const woken = lines('reconciled', id).map((l) => String(l.key));
+  const woken = lines(MSG_RECONCILED, id).map((l) => String(l.key));
   assert.deepEqual(woken.sort(), [`${namespace}/site-a`, `${namespace}/site-b`]);
-  assert.ok(lines('reconciled', id).every((l) => l.trigger === 'external' && l.hook === 'git-push'));
+  assert.ok(lines(MSG_RECONCILED, id).every((l) => l.trigger === 'external' && l.hook === 'git-push'));
   await eventually('the delivery acknowledged', async () =>
     (await hookStatus(worker.url, WORKER_KEY)).pending === 0 ? true : undefined,
   );
 });
 
 test('a push to another branch wakes none', async () => {
-  const before = lines('reconciled').length;
+  const before = lines(MSG_RECONCILED).length;
   const { id, status, answer } = await postPush('refs/heads/feature');
   assert.equal(status, 202);
   assert.equal(answer.accepted, false, 'the filter turned it away at the worker');
   await sleep(2000);
-  assert.deepEqual(lines('hook delivery', id), []);
-  assert.deepEqual(lines('reconciled', id), []);
-  assert.equal(lines('reconciled').length, before, 'no reconcile at all');
+  assert.deepEqual(lines(MSG_HOOK_DELIVERY, id), []);
+  assert.deepEqual(lines(MSG_RECONCILED, id), []);
+  assert.equal(lines(MSG_RECONCILED).length, before, 'no reconcile at all');
 });
 
 test('zeroloop hook prints the URL, and --send posts a delivery signed as GitHub signs it', async () => {
@@ -175,7 +179,7 @@ test('zeroloop hook prints the URL, and --send posts a delivery signed as GitHub
   assert.ok(id, sent.stdout);
   assert.match(sent.stdout, /"accepted":true/);
   await eventually('both shop Websites reconciled for the CLI delivery', () =>
-    Promise.resolve(lines('reconciled', id).length >= 2 ? true : undefined),
+    Promise.resolve(lines(MSG_RECONCILED, id).length >= 2 ? true : undefined),
   );
   const missing = await run('--send', '--payload', join(dir, 'absent.json'));
   assert.equal(missing.code, 1);
@@ -286,15 +290,55 @@ test('a relay SIGKILLed with deliveries accepted and unacknowledged gets each on
     (await hookStatus(worker.url, WORKER_KEY)).pending === 0 ? true : undefined,
   );
   for (const id of ids) {
-    const dispatched = second.lines.filter((l) => l.msg === 'hook delivery' && l.delivery === id);
+    const dispatched = second.lines.filter((l) => l.msg === MSG_HOOK_DELIVERY && l.delivery === id);
     assert.equal(dispatched.length, 1, `delivery ${id} dispatched once`);
     assert.equal(dispatched[0]?.woken, 2);
   }
   // Coalesced into as few reconciles as the queue allows, each of them told about a delivery.
-  const external = second.lines.filter((l) => l.msg === 'reconciled' && l.trigger === 'external');
+  const external = second.lines.filter((l) => l.msg === MSG_RECONCILED && l.trigger === 'external');
   assert.deepEqual([...new Set(external.map((l) => String(l.key)))].sort(), [
     `${namespace}/site-a`,
     `${namespace}/site-b`,
   ]);
   assert.ok(external.every((l) => ids.includes(String(l.delivery))));
+});
+
+test('only the leader connects, and a failover between acceptance and delivery loses nothing', async () => {
+  // The single relay of the tests above steps aside; two replicas elect a leader.
+  for (const relay of relays)
+    if (relay.child.exitCode === null && relay.child.signalCode === null) await relay.kill('SIGTERM');
+  const replica = async (pod: string) => {
+    const relay = await startRelayProcess({
+      kubeconfigPath: plane.kubeconfigPath,
+      selector: `zeroloop.dev/test=${namespace}`,
+      env: { LEADER_ELECTION: 'true', POD_NAME: pod, POD_NAMESPACE: namespace },
+    });
+    relays.push(relay);
+    return relay;
+  };
+  const leading = (relay: RelayProcess) => relay.lines.some((l) => l.msg === MSG_LEADERSHIP_ACQUIRED);
+  const connected = (relay: RelayProcess) => relay.lines.some((l) => l.msg === MSG_HOOK_CONNECTION_OPEN);
+  const a = await replica('hooks-a');
+  await eventually('a leads and connects', () =>
+    Promise.resolve(leading(a) && connected(a) ? true : undefined),
+  );
+  const b = await replica('hooks-b');
+  await sleep(3000);
+  assert.equal(connected(b), false, 'the follower opened no connection');
+  assert.equal((await hookStatus(worker.url, WORKER_KEY)).connections, 1);
+  await a.kill('SIGKILL');
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { id, answer } = await postPush('refs/heads/main');
+    assert.equal(answer.accepted, true);
+    ids.push(id);
+  }
+  await eventually(
+    'the new leader dispatched and acknowledged every delivery',
+    async () => ((await hookStatus(worker.url, WORKER_KEY)).pending === 0 ? true : undefined),
+    60_000,
+  );
+  assert.ok(leading(b) && connected(b));
+  for (const id of ids)
+    assert.equal(b.lines.filter((l) => l.msg === MSG_HOOK_DELIVERY && l.delivery === id).length, 1, id);
 });
