@@ -298,6 +298,7 @@ export class Controller {
 
   #onPrimary = (delta: Delta): void => {
     const key = storeKey(delta.object);
+    this.#statuses.seen(key, delta.object);
     if (primaryTriggers(delta)) this.#enqueue(key, { type: 'primary' });
     if (delta.type === 'deleted') {
       this.#statuses.forget(key);

@@ -44,3 +44,12 @@ test('written statuses should trust only the base version when versions are not 
   statuses.forget('demo/w1');
   assert.equal(statuses.size, 0);
 });
+
+test('written statuses should drop the memory when the watch delivers the write, so an idle primary holds none', () => {
+  const statuses = new WrittenStatuses();
+  statuses.wrote('demo/w1', primary('10'), { ready: true }, '12');
+  statuses.seen('demo/w1', primary('11'));
+  assert.equal(statuses.size, 1, 'an older event keeps it');
+  statuses.seen('demo/w1', primary('12', { ready: true }));
+  assert.equal(statuses.size, 0);
+});

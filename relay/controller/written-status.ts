@@ -36,6 +36,12 @@ export class WrittenStatuses {
     return { ...cached, status: written.status };
   }
 
+  /** A watch event of the primary: once the cache holds the write (or newer), the memory goes, so idle primaries hold none. */
+  seen(key: string, cached: KObject): void {
+    const written = this.#byKey.get(key);
+    if (written && !olderThanWrite(cached.metadata.resourceVersion, written)) this.#byKey.delete(key);
+  }
+
   forget(key: string): void {
     this.#byKey.delete(key);
   }
