@@ -26,6 +26,7 @@ const BENCHMARKS = [
   'relay',
   'relay-memory',
   'metrics',
+  'logger',
   'leader-takeover',
   'scale',
   'compare',
