@@ -84,8 +84,8 @@ try {
     const t0 = performance.now();
     const dev = startInProject(project, 'npx', ['zeroloop', 'dev', 'greeting']);
     try {
-      // The relay's first reconcile line for the sample: it applies the ConfigMap, asks again with it, and
-      // writes the status Ready (a second pass within the same reconcile).
+      // The relay's reconcile line that writes the sample's status: the one after the reconcile that
+      // applied the ConfigMap (which leaves the status owed until the children are seen).
       await dev.line(/Greeting \S+\/example .*ok: applied \d+, pruned \d+, status written/, 600_000);
       times.dev = Math.round(performance.now() - t0);
       times.total = Math.round(performance.now() - started);

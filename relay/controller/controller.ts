@@ -45,6 +45,7 @@ import { sync, type SyncDeps } from './sync.ts';
 import { Wakes } from './wakes.ts';
 import { WrittenStatuses } from './written-status.ts';
 import { LastWrites } from './last-write.ts';
+import { StatusDebts } from './status-debts.ts';
 import { runWorker } from './worker-loop.ts';
 import { callWorker } from './worker-call.ts';
 
@@ -99,6 +100,8 @@ export class Controller {
   #statuses = new WrittenStatuses();
   /** The outcome of the last write of an answer, per primary (last-write.ts). */
   #lastWrites = new LastWrites();
+  /** Statuses left to the primary's next reconcile by a reconcile that wrote (status-debts.ts). */
+  #debts: StatusDebts;
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
   /** How far start() got: caches synced (a follower stays there), then workers running. */
@@ -119,6 +122,12 @@ export class Controller {
     });
     this.#keys = new ControllerKeys(this.queue, (gate, key) => {
       this.#outages.park(gate, key);
+    });
+    this.#debts = new StatusDebts({
+      clock: this.#clock,
+      enqueue: (key, trigger) => {
+        this.#enqueue(key, trigger);
+      },
     });
     const labels = { reconciler: config.name };
     this.#log = deps.log.child(labels);
@@ -281,6 +290,7 @@ export class Controller {
   async stop(deadlineMs = 10_000): Promise<void> {
     this.#stopping.abort();
     this.#outages.stop();
+    this.#debts.clear();
     this.#caches.unsubscribe();
     this.queue.shutDown();
     const finished = await Promise.race([
@@ -301,6 +311,7 @@ export class Controller {
     this.#statuses.seen(key, delta.object);
     if (primaryTriggers(delta)) this.#enqueue(key, { type: 'primary' });
     if (delta.type === 'deleted') {
+      this.#debts.paid(key);
       this.#statuses.forget(key);
       this.#lastWrites.forget(key);
       void this.#related.set(key, []);
@@ -335,6 +346,8 @@ export class Controller {
 
   /** One key: its snapshot → sync → queue operations → reports. */
   async #reconcile(key: string, trigger: Trigger, phases: PhaseTimer): Promise<void> {
+    // Whatever this turn does (reconcile, skip, park) covers a status still owed.
+    this.#debts.paid(key);
     const cached = this.#caches.primary(key);
     // A status this relay wrote whose watch event has not arrived yet is the primary's status.
     const primary = cached && this.#statuses.view(key, cached);
@@ -362,6 +375,8 @@ export class Controller {
     const input = { key, primary, owned, kinds, trigger, plan, lastWrite, phases, traceparent };
     const outcome = await sync(this.#sync, input);
     this.#lastWrites.record(key, outcome);
+    if (outcome.type === 'reconciled' && outcome.trace.statusOwed)
+      this.#debts.owe(key, outcome.trace.statusOwed);
     const answered = outcome.trace.answered;
     const { flaps } = this.#keys;
     const flap = answered && flaps.record(key, primary.metadata.generation, answered.wrote);

@@ -1,4 +1,4 @@
-// Unit tests of one reconcile (sync): the worker's answer applied through the real Applier to a fake apiserver, the second pass, the finalizer, related selectors and failures as outcomes.
+// Unit tests of one reconcile (sync): the worker's answer applied through the real Applier to a fake apiserver, the status a write leaves owed, the finalizer, related selectors and failures as outcomes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kindId, refOf } from '../../src/keys.ts';
@@ -167,19 +167,36 @@ test('sync should apply what the worker answers, stamped as the primary’s, and
   assert.equal(h.written.length, 1, 'its write is announced for echo recognition');
 });
 
-test('sync should show the reconciler what it wrote, and write the status of that second answer', async () => {
+test('sync should leave the status of an answer that wrote unwritten and owed, with the written object as trigger, in one worker call', async () => {
   const h = harness((request) =>
     answer({ desired: [configMap()], status: { ownedSeen: request.owned.length } }),
   );
   const outcome = await sync(h.deps, h.input());
   assert.equal(outcome.type, 'reconciled');
-  assert.equal(h.requests.length, 2);
-  assert.equal(h.requests[1]?.owned.length, 1, 'the second request carries the object the first pass wrote');
-  assert.deepEqual(h.kube.objects.get(PRIMARY_PATH)?.status, { ownedSeen: 1 });
-  assert.equal(outcome.trace.passes, 2);
-  assert.equal(outcome.trace.statusWritten, true);
+  assert.equal(h.requests.length, 1, 'one worker call');
+  assert.equal(outcome.trace.statusWritten, false);
+  assert.deepEqual(outcome.trace.statusOwed, {
+    type: 'owned',
+    ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'demo', name: 'w1-config' },
+  });
   const statusWrites = h.kube.requests.filter((r) => r.path === `${PRIMARY_PATH}/status`);
-  assert.equal(statusWrites.length, 1, 'the first answer’s status is never written');
+  assert.equal(statusWrites.length, 0, 'a status computed before the write is never written');
+  // The next reconcile (woken by the child, or by the debt) sees the child and writes the status.
+  const cm = h.kube.objects.get(CM_PATH) as unknown as KObject;
+  h.deps.live = () => cm;
+  const next = await sync(h.deps, { ...h.input(), owned: [cm], trigger: { type: 'owned', ref: refOf(cm) } });
+  assert.equal(next.trace.statusWritten, true);
+  assert.equal(next.trace.statusOwed, undefined);
+  assert.deepEqual(h.kube.objects.get(PRIMARY_PATH)?.status, { ownedSeen: 1 });
+});
+
+test('sync should owe no status when the answer has none, or when it wrote nothing', async () => {
+  const noStatus = harness(() => answer({ desired: [configMap()] }));
+  assert.equal((await sync(noStatus.deps, noStatus.input())).trace.statusOwed, undefined);
+  const h = harness(() => answer({ desired: [], status: { phase: 'Idle' } }));
+  const outcome = await sync(h.deps, h.input());
+  assert.equal(outcome.trace.statusWritten, true, 'nothing written: the status is written at once');
+  assert.equal(outcome.trace.statusOwed, undefined);
 });
 
 test('sync should add the finalizer before the first worker call, and remove it once a finalizing answer says finalized', async () => {
@@ -287,9 +304,8 @@ test('sync should not write again a status the relay wrote when a reconcile read
   const statusWrites = () => h.kube.requests.filter((r) => r.path === `${PRIMARY_PATH}/status`).length;
   const stale = h.input().primary;
   const first = await sync(h.deps, h.input());
-  assert.equal(first.trace.statusWritten, true);
-  assert.equal(statusWrites(), 1);
-  // Woken by the child's watch event: the cache holds the child, and the primary from before the status write.
+  assert.ok(first.trace.statusOwed, 'the write leaves the status owed');
+  // Woken by the child's watch event: the cache holds the child, and the primary from before any status write.
   const cm = h.kube.objects.get(CM_PATH) as unknown as KObject;
   h.deps.live = () => cm;
   const woken = (p: KObject): SyncInput => ({
@@ -298,8 +314,12 @@ test('sync should not write again a status the relay wrote when a reconcile read
     trigger: { type: 'owned', ref: refOf(cm) },
   });
   const second = await sync(h.deps, woken(statuses.view('demo/w1', stale)));
-  assert.equal(second.type, 'reconciled');
-  assert.equal(second.trace.statusWritten, false);
+  assert.equal(second.trace.statusWritten, true);
+  assert.equal(statusWrites(), 1);
+  // Woken again before the status write's watch event: the primary as the relay wrote it, not the cache's.
+  const third = await sync(h.deps, woken(statuses.view('demo/w1', stale)));
+  assert.equal(third.type, 'reconciled');
+  assert.equal(third.trace.statusWritten, false);
   assert.equal(statusWrites(), 1, 'the status is written once');
   assert.deepEqual(
     h.requests.at(-1)?.primary.status,
@@ -314,7 +334,7 @@ test('sync should not write again a status the relay wrote when a reconcile read
   assert.equal(statuses.size, 0);
 });
 
-test('sync should send the Reconciler’s config and the last write’s outcome, and applied to the call after its own first pass', async () => {
+test('sync should send the Reconciler’s config and the last write’s outcome', async () => {
   const h = harness((request) => answer({ desired: [configMap()], status: { seen: request.owned.length } }), {
     config: config({ config: { image: 'nginx:1.27' } }),
   });
@@ -323,10 +343,7 @@ test('sync should send the Reconciler’s config and the last write’s outcome,
   assert.equal(outcome.type, 'reconciled');
   assert.deepEqual(
     h.requests.map((r) => [r.config, r.lastWrite]),
-    [
-      [{ image: 'nginx:1.27' }, lastWrite],
-      [{ image: 'nginx:1.27' }, { state: 'applied' }],
-    ],
+    [[{ image: 'nginx:1.27' }, lastWrite]],
   );
   const bare = harness(() => answer());
   await sync(bare.deps, bare.input());

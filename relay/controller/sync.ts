@@ -1,4 +1,4 @@
-// One reconcile of one primary, as controller-runtime's Reconcile: finalizer → worker → scope guard → apply (twice when a status follows writes) → related selectors → finalizer removal.
+// One reconcile of one primary, as controller-runtime's Reconcile: finalizer → worker → scope guard → apply → related selectors → finalizer removal.
 //
 // It reads a snapshot (the primary and its owned objects as the cache holds them), writes through
 // the applier and the client, and returns an Outcome. It touches no queue, metric, log line or
@@ -16,15 +16,14 @@ import type { ControllerConfig } from '../api/reconciler.ts';
 import type { ApplyInput, ApplyResult, Refusal } from '../apply/applier.ts';
 import { withIntent } from '../apply/intent.ts';
 import { identity, stamp } from '../apply/ownership.ts';
+import { refOf } from '../../src/keys.ts';
 import { checkScope } from '../apply/scope.ts';
 import { buildRequest } from '../dispatch/snapshot.ts';
 import type { KubeRequester } from '../kube/client.ts';
 import type { KObject } from '../kube/object.ts';
 import type { PhaseTimer } from '../observe/phases.ts';
-import { ownedAfter } from './after-apply.ts';
 import { addFinalizer, type FinalizerPlan, type FinalizerTarget, removeFinalizer } from './finalizer.ts';
 import type { ControllerKinds } from './kinds.ts';
-import { APPLIED } from './last-write.ts';
 import { type Bounded, bound } from './limits.ts';
 import { type ResolvedSelector, resolveSelectors, selectorsKey } from './related.ts';
 import type { WorkerExchange } from './result.ts';
@@ -77,14 +76,18 @@ export interface SyncInput {
 export interface SyncTrace {
   /** Every worker call, in order (the answer once it arrived). */
   calls: WorkerExchange[];
-  /** Over both apply passes. */
   applied: number;
   pruned: number;
   statusWritten: boolean;
   /** Writes the last pass skipped: the live object already held the intent. */
   unchanged: number;
-  /** Apply passes run: 1, or 2 when a status followed writes. */
+  /** Apply passes run (1 once the answer was applied). */
   passes: number;
+  /**
+   * The answer wrote children and its status was left unwritten: it is owed (status-debts.ts), and
+   * this is the trigger of the reconcile that pays it if nothing else wakes the primary first.
+   */
+  statusOwed?: Trigger;
   /** Ownership fields the relay removed from the answer (`identity: fields`), first pass only. */
   stripped: string[];
   /** Desired objects not adopted, first pass only. */
@@ -148,34 +151,23 @@ async function run(d: SyncDeps, input: SyncInput, trace: SyncTrace): Promise<num
   };
   // Before the first call, so a deletion can never skip the finalizing call.
   if (plan.add) await phases.time('finalizer', () => addFinalizer(d.client, target, plan));
-  let answer = await ask(d, input, owned, trace, input.lastWrite);
-  let bounded = bound(key, answer.response, spec.limits);
-  const first = await apply(d, input, owned, answer.response, { holdStatus: true, trace });
-  d.wrote(first.written);
-  wroteStatus(d, input, answer.response, first);
+  const answer = await ask(d, input, owned, trace, input.lastWrite);
+  const bounded = bound(key, answer.response, spec.limits);
+  const result = await apply(d, input, owned, answer.response, { holdStatus: true, trace });
+  d.wrote(result.written);
+  wroteStatus(d, input, answer.response, result);
   Object.assign(trace, {
-    applied: first.applied,
-    pruned: first.pruned,
-    statusWritten: first.statusWritten,
-    unchanged: first.unchanged,
+    applied: result.applied,
+    pruned: result.pruned,
+    statusWritten: result.statusWritten,
+    unchanged: result.unchanged,
     passes: 1,
   });
-  if (answer.response.status !== null && !first.statusWritten && first.applied + first.pruned > 0) {
-    // It wrote: show the reconciler the result, and write the status it computes from it.
-    const after = ownedAfter(owned, first);
-    answer = await ask(d, input, after, trace, APPLIED);
-    bounded = bound(key, answer.response, spec.limits);
-    const again = await apply(d, input, after, answer.response, { fresher: first.written, trace });
-    d.wrote(again.written);
-    wroteStatus(d, input, answer.response, again);
-    Object.assign(trace, {
-      applied: trace.applied + again.applied,
-      pruned: trace.pruned + again.pruned,
-      statusWritten: again.statusWritten,
-      unchanged: again.unchanged,
-      passes: 2,
-    });
-  }
+  // It wrote: its status was computed from the children as they were before. A pruned child's
+  // deletion wakes the primary by itself; a written one owes the status to the next reconcile.
+  const written = result.written.values().next().value;
+  if (answer.response.status !== null && !result.statusWritten && result.applied > 0)
+    trace.statusOwed = written ? { type: 'owned', ref: refOf(written) } : { type: 'primary' };
   trace.answered = {
     bounded,
     wrote: trace.applied + trace.pruned > 0,
@@ -244,7 +236,7 @@ async function ask(
   return answer;
 }
 
-/** Scope guard → ownership stamp → the Applier; the first pass notes what it stripped and refused. */
+/** Scope guard → ownership stamp → the Applier; notes what it stripped and refused. */
 async function apply(
   d: SyncDeps,
   input: SyncInput,
@@ -252,15 +244,11 @@ async function apply(
   response: ReconcileResponse,
   options: {
     trace: SyncTrace;
-    /** Leave the status for a second pass if this one writes (see after-apply.ts). */
+    /** Leave the status unwritten if this apply writes (status-debts.ts). */
     holdStatus?: boolean;
-    /** Objects this reconcile just wrote, newer than the cache's copies. */
-    fresher?: ReadonlyMap<string, KObject>;
   },
 ): Promise<ApplyResult> {
-  const { fresher, trace } = options;
-  // A second pass repeats the first's findings: note them once.
-  const first = fresher === undefined;
+  const { trace } = options;
   const spec = d.config.spec;
   const { key, primary, kinds } = input;
   const placed = checkScope({
@@ -272,10 +260,9 @@ async function apply(
     namespaces: spec.namespaces,
   });
   const stamped = placed.map((p) => stamp(p.object, primary, spec.reconciler, p.namespace));
-  if (first)
-    trace.stripped = stamped.flatMap((s) =>
-      s.stripped.length > 0 ? [`${identity(s.object)}: ${s.stripped.join(', ')}`] : [],
-    );
+  trace.stripped = stamped.flatMap((s) =>
+    s.stripped.length > 0 ? [`${identity(s.object)}: ${s.stripped.join(', ')}`] : [],
+  );
   const result = await d.applier.apply({
     key,
     reconciler: spec.reconciler,
@@ -283,12 +270,12 @@ async function apply(
     primaryResource: kinds.primary,
     desired: stamped.map((s) => withIntent(s.object)),
     owned,
-    live: (obj) => fresher?.get(identity(obj)) ?? d.live(obj),
+    live: (obj) => d.live(obj),
     resources: kinds.owns,
     status: response.status,
     phases: input.phases,
     holdStatusIfWritten: options.holdStatus === true,
   });
-  if (first) trace.refused = result.refused;
+  trace.refused = result.refused;
   return result;
 }
