@@ -53,8 +53,8 @@ export interface ApplyInput {
   /** Receives the time of the dry-run, apply, and prune-and-status steps. */
   phases?: PhaseTimer;
   /**
-   * Leave `status` unwritten when this apply writes or prunes anything: the caller asks the
-   * reconciler again with the result, and writes the status of that answer.
+   * Leave `status` unwritten when this apply writes or prunes anything: it was computed from the
+   * children as they were before, and the primary's next reconcile writes it (controller/status-debts.ts).
    */
   holdStatusIfWritten?: boolean;
 }
