@@ -8,10 +8,10 @@
 //   a new relay process started: how many it dispatched, lost and dispatched twice, and how long until the
 //   object held none; then the same with the 100 posted while the relay runs, SIGKILLed right after the last
 //   answer (some acknowledged, some not): across both relays, lost and dispatched twice;
-// - idle (`--idle N`, minutes): the relay connected with its hook and nothing posted: frames the object's
+// - idle (`--idle=N`, minutes): the relay connected with its hook and nothing posted: frames the object's
 //   code handled (the pings are answered by the runtime, so 0), how far its last pong moved, reconciles (0).
 // Writes the figures under `relay` in bench/results/hooks.json (bench/hooks.ts writes the worker's).
-// Run: flock /tmp/zeroloop-plane.lock node bench/hooks-relay.ts [--idle 10]
+// Run: flock /tmp/zeroloop-plane.lock node bench/hooks-relay.ts [--idle=10]   (or npm run bench -- hooks-relay --idle=10)
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -42,9 +42,9 @@ import { percentile } from './stats.ts';
 
 const DELIVERIES = 100;
 const KILLED = 100;
-/** `--idle N`: N minutes with the relay connected and nothing posted (the object's code must not run). */
-const idleAt = process.argv.indexOf('--idle');
-const IDLE_MINUTES = idleAt >= 0 ? Number(process.argv[idleAt + 1] ?? '10') : 0;
+/** `--idle=N`: N minutes with the relay connected and nothing posted (the object's code must not run). */
+const idleFlag = process.argv.find((a) => a.startsWith('--idle'));
+const IDLE_MINUTES = idleFlag === undefined ? 0 : Number(idleFlag.split('=')[1] ?? '10');
 const HOOK_SECRET = 'bench hook secret';
 const WORKER_KEY = { keyId: DEFAULT_KEY_ID, secret: TEST_SECRET, cluster: 'default' };
 const RESULTS = new URL('./results/hooks.json', import.meta.url);
