@@ -2,6 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PROJECT_ROOT, TOOLKIT_ROOT } from '../reconcilers/pipeline/paths.ts';
+import { configDefaults } from '../src/manifests/reconciler-resource.ts';
 import { HEADERS, ROUTES } from '../src/protocol/routes.ts';
 import { parseProtocolVersion, PROTOCOL_VERSION, supportsProtocol } from '../src/protocol/version.ts';
 import { DescriptorList } from '../src/protocol/schemas.ts';
@@ -92,6 +93,7 @@ export async function applyDemo(options: DemoOptions): Promise<Demo> {
   if (hooked) await applyDemoHookSecret(manifests, namespace);
   for (const d of descriptors) {
     const name = reconcilerName(namespace, d.name);
+    const config = configDefaults(d.configSchema);
     await manifests.apply({
       apiVersion: 'zeroloop.dev/v1alpha1',
       kind: 'Reconciler',
@@ -107,6 +109,8 @@ export async function applyDemo(options: DemoOptions): Promise<Demo> {
         // Empty means every namespace.
         namespaces: options.allNamespaces ? [] : [namespace],
         ...(d === hooked && { triggers: demoTriggers() }),
+        // The configuration its schema defaults to, written out so it is there to edit (README, Configuration).
+        ...(config !== undefined && { config }),
       },
     });
     kinds.set(name, d.primary.kind);
