@@ -225,9 +225,10 @@ function breakdownMarkdown(b: SystemFigures['breakdown']): string[] {
   const cell = (x: Breakdown, p: string) => (x[p] ? `${String(x[p].p50)} / ${String(x[p].p99)}` : '–');
   return [
     "Where a zeroloop reconcile's time goes (ms, p50 / p99, from the relay's `phasesMs`; a reconcile that",
-    'skips a phase counts 0 for it; `worker` is both calls when a reconcile that wrote asks again):',
+    'skips a phase counts 0 for it; `worker` is every worker call of the reconcile; a reconcile that writes',
+    'leaves its status to the next one, so the burst counts two reconciles a Website):',
     '',
-    '| phase | 200 sequential creates | burst |',
+    '| phase | sequential creates | burst |',
     '|---|---|---|',
     ...phases.map((p) => `| ${p} | ${cell(b.sequential, p)} | ${cell(b.burst, p)} |`),
     '',
