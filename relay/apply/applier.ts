@@ -32,7 +32,8 @@ import { unchanged } from './intent.ts';
 import { APPLY, ApplyFailed, applyTarget, refused } from './patch.ts';
 import { errorMessage } from '../../src/error-message.ts';
 import { createOnly, existsAlready } from './create-only.ts';
-import { identity, isStampedBy, OWNER_LABEL, RECONCILER_LABEL } from './ownership.ts';
+import { deleteExact } from './delete.ts';
+import { foreignOwner, identity, isStampedBy } from './ownership.ts';
 
 export { ApplyFailed } from './patch.ts';
 
@@ -194,7 +195,8 @@ export class Applier {
       }
     }
     if (failures.length > 0) {
-      const undone = await this.#rollBack(input, created);
+      const deletions = await deleteExact(this.#client, input.resources, created);
+      const undone = deletions.filter((d) => d.result !== 'failed').length;
       const note =
         created.length > 0
           ? `; deleted again ${String(undone)} of the ${String(created.length)} object(s) it created`
@@ -236,24 +238,6 @@ export class Applier {
     }
   }
 
-  /** Deletes objects this apply created (uid precondition); returns how many are gone. */
-  async #rollBack(input: ApplyInput, created: KObject[]): Promise<number> {
-    const results = await Promise.allSettled(
-      created.map((obj) =>
-        this.#client.request(
-          'DELETE',
-          objectPath(this.#resource(input, obj), obj.metadata.namespace, obj.metadata.name),
-          {
-            body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: obj.metadata.uid } },
-          },
-        ),
-      ),
-    );
-    return results.filter(
-      (r) => r.status === 'fulfilled' || (r.reason instanceof KubeApiError && r.reason.status === 404),
-    ).length;
-  }
-
   /** Why an object the cache had not seen may not be applied (read from the apiserver), or undefined if it is ours. */
   async #foreign(
     input: ApplyInput,
@@ -275,33 +259,19 @@ export class Applier {
     }
   }
 
-  /** Deletes the stale objects; returns the uids deleted. */
+  /** Deletes the stale objects; returns the uids deleted; throws ApplyFailed naming the first that failed. */
   async #prune(input: ApplyInput, stale: KObject[]): Promise<string[]> {
-    const results = await Promise.allSettled(
-      stale.map(async (obj) => {
-        const r = input.resources.get(kindId(obj));
-        if (!r) return undefined;
-        try {
-          await this.#client.request('DELETE', objectPath(r, obj.metadata.namespace, obj.metadata.name), {
-            body: {
-              apiVersion: 'v1',
-              kind: 'DeleteOptions',
-              propagationPolicy: 'Background',
-              preconditions: { uid: obj.metadata.uid },
-            },
-          });
-        } catch (error) {
-          if (error instanceof KubeApiError && (error.status === 404 || error.status === 409))
-            return undefined;
-          const cause = refused(error, 'delete', r, obj.metadata.namespace);
-          throw new ApplyFailed(input.key, 'prune', `${identity(obj)}: ${errorMessage(cause)}`, cause);
-        }
-        return obj.metadata.uid;
-      }),
+    const known = stale.filter((o) => input.resources.has(kindId(o)));
+    const deletions = await deleteExact(this.#client, input.resources, known);
+    const failed = deletions.find((d) => d.result === 'failed');
+    if (failed?.result === 'failed') {
+      const { object, error, resource } = failed;
+      const cause = resource ? refused(error, 'delete', resource, object.metadata.namespace) : error;
+      throw new ApplyFailed(input.key, 'prune', `${identity(object)}: ${errorMessage(cause)}`, cause);
+    }
+    return deletions.flatMap((d) =>
+      d.result === 'deleted' && d.object.metadata.uid ? [d.object.metadata.uid] : [],
     );
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    return results.flatMap((r) => (r.status === 'fulfilled' && r.value !== undefined ? [r.value] : []));
   }
 
   /** Applies `status` to the status subresource when it differs from the primary's; undefined when not written. */
@@ -349,17 +319,4 @@ function time<T>(
 function withoutRefused(writes: Write[], refused: Refusal[]): Write[] {
   const ids = new Set(refused.map((r) => r.object));
   return writes.filter((w) => !ids.has(identity(w.object)));
-}
-
-/** Who an existing object belongs to, as the AdoptionRefused message says it. */
-function foreignOwner(live: KObject): string {
-  const labels = live.metadata.labels ?? {};
-  const controller = live.metadata.ownerReferences?.find((r) => r.controller === true);
-  const owner =
-    labels[OWNER_LABEL] !== undefined
-      ? `stamped by zeroloop for owner ${labels[OWNER_LABEL]} (reconciler ${labels[RECONCILER_LABEL] ?? '?'})`
-      : controller
-        ? `controlled by ${controller.kind} ${controller.name}`
-        : 'created by someone else';
-  return `${identity(live)} already exists and was not created by the relay for this primary (${owner}); rename the object in the reconciler, or delete the existing one`;
 }

@@ -123,3 +123,16 @@ export function identity(obj: {
 }): string {
   return `${obj.apiVersion}/${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
 }
+
+/** Who an existing object belongs to, as the AdoptionRefused message says it. */
+export function foreignOwner(live: KObject): string {
+  const labels = live.metadata.labels ?? {};
+  const controller = live.metadata.ownerReferences?.find((r) => r.controller === true);
+  const owner =
+    labels[OWNER_LABEL] !== undefined
+      ? `stamped by zeroloop for owner ${labels[OWNER_LABEL]} (reconciler ${labels[RECONCILER_LABEL] ?? '?'})`
+      : controller
+        ? `controlled by ${controller.kind} ${controller.name}`
+        : 'created by someone else';
+  return `${identity(live)} already exists and was not created by the relay for this primary (${owner}); rename the object in the reconciler, or delete the existing one`;
+}
