@@ -128,13 +128,20 @@ test(`a relay SIGKILLed mid-burst of ${COUNT} Websites and started again converg
     0,
     `no child rewritten: ${[...writes.modifiedByObject()].slice(0, 10).join(', ')}`,
   );
-  // One status write per Website, plus one for each the first run had reconciled: the website
-  // reconciler computes the status from the children it was sent, so a first reconcile reports
-  // DeploymentPending, and the second run, which sees the Deployment, writes RolloutInProgress.
+  // One status write per Website, plus at most one for each the first run had reconciled: a status
+  // the first run wrote from the children it saw may be rewritten by the second run, which sees
+  // them as the kill left them.
   assert.ok(
     website.modified >= COUNT && website.modified <= COUNT + firstLines.length,
     `${website.modified} status writes: one per Website, at most one more per Website the first run reconciled (${firstLines.length})`,
   );
   assert.equal(secondPrimaries.size, COUNT, 'the second run reconciled every Website');
-  assert.equal(secondTotal, COUNT, 'and each once');
+  // Each once, plus once more for each whose children it wrote: that reconcile leaves the status to
+  // the next one (relay README, "A status follows the writes").
+  const owed = secondLines.filter((l) => l.statusOwed === true).length;
+  assert.equal(
+    secondTotal,
+    COUNT + owed,
+    `each once, plus ${owed} that wrote the status their first left owed`,
+  );
 });
