@@ -40,10 +40,10 @@ export interface SignedRequest {
 
 /** Imported keys by secret: importing costs as much as signing, and the secrets are few. */
 const imported = new Map<string, Promise<CryptoKey>>();
-const MAX_IMPORTED = 64;
+const MAX_IMPORTED = 256;
 
-function hmacKey(secret: string): Promise<CryptoKey> {
-  if (secret.length === 0) throw new Error('signing secret is empty: set a non-empty shared secret');
+/** The WebCrypto HMAC-SHA256 key of `secret` (sign and verify), imported once and kept (at most 256). */
+export function hmacKey(secret: string): Promise<CryptoKey> {
   let key = imported.get(secret);
   if (!key) {
     if (imported.size >= MAX_IMPORTED) imported.clear();
@@ -54,6 +54,11 @@ function hmacKey(secret: string): Promise<CryptoKey> {
     imported.set(secret, key);
   }
   return key;
+}
+
+function nonEmpty(secret: string): string {
+  if (secret.length === 0) throw new Error('signing secret is empty: set a non-empty shared secret');
+  return secret;
 }
 
 function toHex(bytes: ArrayBuffer | Uint8Array): string {
@@ -98,7 +103,9 @@ function signedText(keyId: string, timestamp: string, nonce: string, request: Si
 export type Hmac = (secret: string, text: Uint8Array) => string | Promise<string>;
 
 async function webCryptoHmac(secret: string, text: Uint8Array): Promise<string> {
-  return toHex(await crypto.subtle.sign('HMAC', await hmacKey(secret), text as Uint8Array<ArrayBuffer>));
+  return toHex(
+    await crypto.subtle.sign('HMAC', await hmacKey(nonEmpty(secret)), text as Uint8Array<ArrayBuffer>),
+  );
 }
 
 export interface SignOptions extends SignedRequest {
@@ -120,7 +127,7 @@ export async function signature(
   const keyId = options.keyId ?? DEFAULT_KEY_ID;
   const problem = unsignable(keyId, options.nonce, options);
   if (problem !== undefined) throw new Error(`cannot sign: ${problem}`);
-  if (options.secret.length === 0) throw new Error('signing secret is empty: set a non-empty shared secret');
+  nonEmpty(options.secret);
   const text = signedText(keyId, String(options.nowSeconds), options.nonce, options);
   return (options.hmac ?? webCryptoHmac)(options.secret, text);
 }
@@ -199,7 +206,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       `unknown key id "${keyId}": sign with a key the worker holds, or add it there`,
     );
   }
-  const key = await hmacKey(secret);
+  const key = await hmacKey(nonEmpty(secret));
   const text = signedText(keyId, timestamp, nonce, options) as Uint8Array<ArrayBuffer>;
   const valid = await crypto.subtle.verify('HMAC', key, sig, text);
   if (!valid) {

@@ -1,4 +1,5 @@
 // Reads a hook delivery's raw body under a byte cap, stopping as soon as the cap is passed (the bytes are what senders sign).
+import { readStreamCapped } from '../capped-stream.ts';
 
 /** The body's bytes, or `undefined` when it is over `maxBytes` (declared or counted); the stream is then cancelled. */
 export async function readCapped(
@@ -10,26 +11,5 @@ export async function readCapped(
     await request.body?.cancel();
     return undefined;
   }
-  const stream = request.body;
-  if (stream === null) return new Uint8Array(0);
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return readStreamCapped(request.body, maxBytes);
 }

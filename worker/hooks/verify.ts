@@ -7,27 +7,11 @@
 // HMACs are checked with WebCrypto's verify (constant time); tokens are compared as SHA-256 digests with a
 // loop that always runs to the end, so neither the time nor the length of a wrong token tells anything.
 import type { HookSource } from '../../src/protocol/hooks.ts';
+import { hmacKey } from '../../src/signing.ts';
 
 const encoder = new TextEncoder();
 const SHA256_HEADER = /^sha256=([0-9a-fA-F]{64})$/;
 const BEARER = /^Bearer +(\S+)$/i;
-
-/** Imported HMAC keys by secret: importing costs about as much as one verification. */
-const keys = new Map<string, Promise<CryptoKey>>();
-const MAX_KEYS = 256;
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (key === undefined) {
-    if (keys.size >= MAX_KEYS) keys.clear();
-    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'sign',
-      'verify',
-    ]);
-    keys.set(secret, key);
-  }
-  return key;
-}
 
 function fromHex(hex: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(hex.length / 2);

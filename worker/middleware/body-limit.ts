@@ -1,6 +1,7 @@
 // Middleware that reads the request body under a byte limit BEFORE anything parses it: 413 above the limit.
 import { createMiddleware } from 'hono/factory';
 import { MAX_BODY_BYTES } from '../../src/protocol/routes.ts';
+import { readStreamCapped } from '../capped-stream.ts';
 import { WorkerError } from '../errors/worker-error.ts';
 import type { WorkerEnv } from '../types.ts';
 
@@ -36,26 +37,8 @@ export function bodyLimit(options: BodyLimitOptions = {}) {
 }
 
 async function readLimited(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string> {
-  if (stream === null) return '';
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(`more than ${maxBytes}`, maxBytes);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readStreamCapped(stream, maxBytes);
+  if (bytes === undefined) throw tooLarge(`more than ${maxBytes}`, maxBytes);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
