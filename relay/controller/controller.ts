@@ -1,4 +1,4 @@
-// Runs one Reconciler: informers → triggers → work queue → workers, each reconcile a `sync` (sync.ts) whose outcome becomes queue operations (outcome.ts) and reports (reporter.ts); no resync.
+// Runs one Reconciler: informers → triggers → work queue → workers, each key handled by handler.ts (a `sync` whose outcome becomes queue operations and reports); no resync.
 //
 // Guarantees (relay/README.md, "Guarantees"):
 // - level-triggered: each call carries the primary and its owned objects as the cache holds them;
@@ -20,39 +20,33 @@ import type { EventRecorder } from '../apply/events.ts';
 import type { Clock } from '../clock.ts';
 import { realClock, sleep } from '../clock.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
-import { newTraceparent } from '../dispatch/dispatcher.ts';
 import { ALWAYS_LEADING, type Leadership, whenLeading } from '../election/leadership.ts';
 import type { KubeRequester } from '../kube/client.ts';
 import type { Discovery } from '../kube/discovery.ts';
 import type { KObject } from '../kube/object.ts';
 import type { Logger } from '../observe/log.ts';
 import type { RelayMetrics } from '../observe/metrics.ts';
-import { PhaseTimer } from '../observe/phases.ts';
 import type { BackoffOptions } from '../queue/rate-limited.ts';
 import { RateLimitingQueue } from '../queue/rate-limited.ts';
 import type { InformerFactory } from '../watch/informer.ts';
 import { type Delta, storeKey } from '../watch/store.ts';
 import { ControllerCaches } from './caches.ts';
-import { planFinalizer } from './finalizer.ts';
 import type { ControllerKinds } from './kinds.ts';
 import { ControllerKeys } from './keys.ts';
 import { Outages } from './outages.ts';
 import { primaryTriggers } from './predicates.ts';
 import { RelatedWatches } from './related-watches.ts';
 import { Reporter } from './reporter.ts';
-import { type ReconcileResult, resultOf } from './result.ts';
-import { sync, type SyncDeps } from './sync.ts';
 import { Wakes } from './wakes.ts';
-import { WrittenStatuses } from './written-status.ts';
-import { LastWrites } from './last-write.ts';
-import { StatusDebts } from './status-debts.ts';
+import { ReconcileHandler, type TurnEvent } from './handler.ts';
+import { PrimaryMemory } from './primary-memory.ts';
+import type { SyncDeps } from './sync.ts';
 import { runWorker } from './worker-loop.ts';
 import { callWorker } from './worker-call.ts';
 
 export type { ReconcileRecord, ReconcileResult, WorkerExchange } from './result.ts';
 
-/** A key's turn: `taken` by a worker, then how it ended: `parked` (taken again after the outage), `skipped` (gone), or the reconcile's result. */
-export type TurnEvent = 'taken' | 'parked' | 'skipped' | ReconcileResult;
+export type { TurnEvent } from './handler.ts';
 
 /** Logged when a reconcile throws past sync (a relay bug): the key is retried with backoff. */
 export const MSG_UNEXPECTED_FAILURE = 'unexpected reconcile failure';
@@ -96,12 +90,8 @@ export class Controller {
   #related: RelatedWatches;
   #wakes: Wakes;
   #keys: ControllerKeys;
-  /** Statuses the relay wrote that the cache may not hold yet (written-status.ts). */
-  #statuses = new WrittenStatuses();
-  /** The outcome of the last write of an answer, per primary (last-write.ts). */
-  #lastWrites = new LastWrites();
-  /** Statuses left to the primary's next reconcile by a reconcile that wrote (status-debts.ts). */
-  #debts: StatusDebts;
+  #memory: PrimaryMemory;
+  #handler: ReconcileHandler;
   #workers: Promise<void>[] = [];
   #stopping = new AbortController();
   /** How far start() got: caches synced (a follower stays there), then workers running. */
@@ -123,7 +113,7 @@ export class Controller {
     this.#keys = new ControllerKeys(this.queue, (gate, key) => {
       this.#outages.park(gate, key);
     });
-    this.#debts = new StatusDebts({
+    this.#memory = new PrimaryMemory({
       clock: this.#clock,
       enqueue: (key, trigger) => {
         this.#enqueue(key, trigger);
@@ -177,9 +167,17 @@ export class Controller {
         this.#wakes.wrote(written);
       },
       wroteStatus: (key, primary, status, resourceVersion) => {
-        this.#statuses.wrote(key, primary, status, resourceVersion);
+        this.#memory.wroteStatus(key, primary, status, resourceVersion);
       },
     };
+    this.#handler = new ReconcileHandler({
+      ...{ keys: this.#keys, wakes: this.#wakes, caches: this.#caches, outages: this.#outages },
+      ...{ related: this.#related, memory: this.#memory, reporter: this.#reporter, sync: this.#sync },
+      ...{ clock: this.#clock, log: this.#log, onTurn: this.onTurn },
+      kinds: () => this.#kinds,
+      config: () => this.#config,
+      queueLength: () => this.queue.length,
+    });
   }
 
   /** The Reconciler as this controller runs it now. */
@@ -266,8 +264,8 @@ export class Controller {
     // workers: a worker takes a key synchronously, so enqueueing after would run it twice.
     for (const key of this.#caches.primaryKeys()) this.#enqueue(key, { type: 'primary' });
     const loop = {
-      handle: (key: string) => this.#process(key),
-      // #reconcile returns its failures as outcomes; this is a bug guard (the key is retried).
+      handle: (key: string) => this.#handler.handle(key),
+      // The handler returns sync's failures as outcomes; this is a bug guard (the key is retried).
       threw: (key: string, error: unknown) => {
         this.#log.error(MSG_UNEXPECTED_FAILURE, { key, error });
       },
@@ -290,7 +288,7 @@ export class Controller {
   async stop(deadlineMs = 10_000): Promise<void> {
     this.#stopping.abort();
     this.#outages.stop();
-    this.#debts.clear();
+    this.#memory.stop();
     this.#caches.unsubscribe();
     this.queue.shutDown();
     const finished = await Promise.race([
@@ -308,12 +306,10 @@ export class Controller {
 
   #onPrimary = (delta: Delta): void => {
     const key = storeKey(delta.object);
-    this.#statuses.seen(key, delta.object);
+    this.#memory.seen(key, delta.object);
     if (primaryTriggers(delta)) this.#enqueue(key, { type: 'primary' });
     if (delta.type === 'deleted') {
-      this.#debts.paid(key);
-      this.#statuses.forget(key);
-      this.#lastWrites.forget(key);
+      this.#memory.forget(key);
       void this.#related.set(key, []);
       const { flaps } = this.#keys;
       if (flaps.forget(key)) this.#reporter.flappingForgotten(flaps.keys());
@@ -325,84 +321,5 @@ export class Controller {
   #enqueue(key: string, trigger: Trigger): void {
     this.#keys.enqueue(key, trigger);
     this.#reporter.queueDepth(this.queue.length);
-  }
-
-  /** One key a worker took: the in-flight bookkeeping around its reconcile. */
-  async #process(key: string): Promise<void> {
-    this.#reporter.queueDepth(this.queue.length);
-    this.#reporter.busy(1);
-    this.#wakes.begin(key);
-    const phases = new PhaseTimer();
-    const { trigger, readyAt } = this.#keys.take(key);
-    this.#turn(key, 'taken');
-    if (readyAt !== undefined) phases.add('queue', performance.now() - readyAt);
-    try {
-      await this.#reconcile(key, trigger, phases);
-    } finally {
-      this.#wakes.end(key);
-      this.#reporter.busy(-1);
-    }
-  }
-
-  /** One key: its snapshot → sync → queue operations → reports. */
-  async #reconcile(key: string, trigger: Trigger, phases: PhaseTimer): Promise<void> {
-    // Whatever this turn does (reconcile, skip, park) covers a status still owed.
-    this.#debts.paid(key);
-    const cached = this.#caches.primary(key);
-    // A status this relay wrote whose watch event has not arrived yet is the primary's status.
-    const primary = cached && this.#statuses.view(key, cached);
-    const kinds = this.#kinds;
-    const plan = primary && planFinalizer(primary, this.config.spec, this.config.finalizerName);
-    // Gone, or being deleted without our finalizer (the garbage collector removes the children).
-    if (!primary || !kinds || !plan || plan.skip) {
-      this.#keys.settle(key, { type: 'skipped' });
-      this.#turn(key, 'skipped');
-      return;
-    }
-    const gate = this.#outages.closed();
-    if (gate) {
-      // The worker or the apiserver is down: hold the key (and its trigger) until a probe sees it answer.
-      this.#keys.keep(key, trigger);
-      this.#keys.settle(key, { type: 'parked', gate });
-      this.#turn(key, 'parked');
-      return;
-    }
-    const started = this.#clock.now();
-    const traceparent = newTraceparent();
-    const log = this.#log.child({ key, traceparent });
-    const owned = this.#caches.owned(primary, this.config.spec.reconciler);
-    const lastWrite = this.#lastWrites.of(key);
-    const input = { key, primary, owned, kinds, trigger, plan, lastWrite, phases, traceparent };
-    const outcome = await sync(this.#sync, input);
-    this.#lastWrites.record(key, outcome);
-    if (outcome.type === 'reconciled' && outcome.trace.statusOwed)
-      this.#debts.owe(key, outcome.trace.statusOwed);
-    const answered = outcome.trace.answered;
-    const { flaps } = this.#keys;
-    const flap = answered && flaps.record(key, primary.metadata.generation, answered.wrote);
-    if (outcome.type === 'failed') {
-      this.#keys.keep(key, trigger);
-      this.#outages.failed(outcome.error);
-    }
-    const retryInMs = this.#keys.settle(key, outcome);
-    // Deleted while in flight: release the related watches this reconcile may have set.
-    if (!this.#caches.primary(key)) await this.#related.set(key, []);
-    const context = { key, primary, trigger, started, phases, log, plan };
-    this.#reporter.reconciled(context, outcome, {
-      flap,
-      flapping: () => flaps.keys(),
-      ...(retryInMs !== undefined && { retryInMs }),
-    });
-    this.#turn(key, outcome.type === 'reconciled' ? 'success' : resultOf(outcome.error));
-  }
-
-  #turn(key: string, turn: TurnEvent): void {
-    for (const observer of this.onTurn) {
-      try {
-        observer(key, turn);
-      } catch (error) {
-        this.#log.error('turn observer failed', { key, error });
-      }
-    }
   }
 }
