@@ -1,5 +1,5 @@
 // defineReconciler: turns a descriptor and a pure reconcile function into the wit exports `describe` and `reconcile`.
-import type { WitDescriptor, WitResponse } from '../../src/contract/wit.ts';
+import { descriptorToWit, type WitDescriptor, type WitResponse } from '../../src/contract/wit.ts';
 import { DNS_LABEL } from '../../src/keys.ts';
 import { finalizerNameProblem } from '../../src/protocol/finalizer-name.ts';
 import { describeThrown, ReconcileError } from './errors.ts';
@@ -51,16 +51,7 @@ export function defineReconciler<Config>(
 export function defineReconciler<Config>(definition: Definition<Config>): ReconcilerModule {
   const descriptor = definition.describe;
   checkDescriptor(descriptor);
-  const wit: WitDescriptor = {
-    name: descriptor.name,
-    version: descriptor.version,
-    primary: { apiVersion: descriptor.primary.apiVersion, kind: descriptor.primary.kind },
-    owns: descriptor.owns.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind })),
-    reads: descriptor.reads.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind })),
-    finalizer: descriptor.finalizer,
-    configSchema: descriptor.configSchema === undefined ? undefined : JSON.stringify(descriptor.configSchema),
-    finalizerName: descriptor.finalizerName,
-  };
+  const wit = descriptorToWit(descriptor);
   // Without a config function, Config is JsonObject | undefined (the first overload).
   const read = definition.config ?? ((config: JsonObject | undefined) => config as Config);
   let cache: ConfigCache<Config> | undefined;

@@ -277,8 +277,13 @@ export function descriptorFromWit(descriptor: WitDescriptor): Descriptor {
   return out;
 }
 
-/** The descriptor as a component returns it (guest side and tests). */
-export function descriptorToWit(descriptor: Descriptor): WitDescriptor {
+/** The descriptor as a component returns it (guest side: the TypeScript SDK, whose lists are read-only; and tests). */
+export function descriptorToWit(
+  descriptor: Omit<Descriptor, 'owns' | 'reads'> & {
+    owns: readonly Descriptor['owns'][number][];
+    reads: readonly Descriptor['reads'][number][];
+  },
+): WitDescriptor {
   return {
     name: descriptor.name,
     version: descriptor.version,
