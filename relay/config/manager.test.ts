@@ -23,6 +23,7 @@ import { FakeKube } from '../testing/fake-kube.ts';
 import { ScriptedWatch } from '../testing/scripted-watch.ts';
 import { InformerFactory } from '../watch/informer.ts';
 import { Manager } from './manager.ts';
+import { answer } from '../testing/answer.ts';
 
 const SCHEMA = {
   type: 'object',
@@ -57,16 +58,7 @@ const server = createServer((req, res) => {
       return;
     }
     received.push(ReconcileRequest.parse(JSON.parse(body)));
-    res.end(
-      JSON.stringify({
-        desired: [],
-        status: null,
-        related: [],
-        requeueAfterMs: null,
-        finalized: false,
-        events: [],
-      }),
-    );
+    res.end(JSON.stringify(answer()));
   });
 });
 let endpoint = '';

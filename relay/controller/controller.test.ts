@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEADERS } from '../../src/protocol/routes.ts';
-import { ReconcileRequest, type ReconcileResponse } from '../../src/protocol/schemas.ts';
+import { ReconcileRequest } from '../../src/protocol/schemas.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { type ControllerConfig, ReconcilerSpec } from '../api/reconciler.ts';
 import { Applier } from '../apply/applier.ts';
@@ -23,6 +23,7 @@ import { FakeKube } from '../testing/fake-kube.ts';
 import { ScriptedWatch } from '../testing/scripted-watch.ts';
 import { InformerFactory } from '../watch/informer.ts';
 import { Controller, type ReconcileRecord } from './controller.ts';
+import { answer } from '../testing/answer.ts';
 
 const widget = (name: string, generation = 1): KObject => ({
   apiVersion: 'example.com/v1',
@@ -39,14 +40,6 @@ const widget = (name: string, generation = 1): KObject => ({
 /** Requests the worker received, and a gate a test can hold one primary's next call on. */
 const received: ReconcileRequest[] = [];
 let hold: { name: string; release: Promise<void>; entered: () => void } | undefined;
-const answer: ReconcileResponse = {
-  desired: [],
-  status: null,
-  related: [],
-  requeueAfterMs: null,
-  finalized: false,
-  events: [],
-};
 const server = createServer((req, res) => {
   let body = '';
   req.on('data', (c: Buffer) => (body += c.toString()));
@@ -64,7 +57,7 @@ const server = createServer((req, res) => {
         'content-type': 'application/json',
         [HEADERS.protocol]: String(PROTOCOL_VERSION),
       });
-      res.end(JSON.stringify(answer));
+      res.end(JSON.stringify(answer()));
     })();
   });
 });

@@ -1,20 +1,11 @@
 // Unit tests of the answer limits: rejections name the limit, Events are capped, requeue-after is clamped.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ReconcileResponse } from '../../src/protocol/schemas.ts';
 import { AnswerLimits } from '../api/reconciler.ts';
 import { AnswerLimitExceeded, bound } from './limits.ts';
+import { answer } from '../testing/answer.ts';
 
 const limits = AnswerLimits.parse({});
-const answer = (over: Partial<ReconcileResponse> = {}): ReconcileResponse => ({
-  desired: [],
-  status: null,
-  related: [],
-  requeueAfterMs: null,
-  finalized: false,
-  events: [],
-  ...over,
-});
 const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } };
 
 test('bound should reject too many desired objects or too big a status, naming the limit', () => {

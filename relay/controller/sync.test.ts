@@ -17,6 +17,7 @@ import { AnswerLimitExceeded } from './limits.ts';
 import type { ResolvedSelector } from './related.ts';
 import { type RelatedSelectors, sync, type SyncDeps, type SyncInput } from './sync.ts';
 import { WrittenStatuses } from './written-status.ts';
+import { answer } from '../testing/answer.ts';
 
 const WIDGET: ResourceInfo = {
   apiVersion: 'example.com/v1',
@@ -50,18 +51,6 @@ function config(overrides: Record<string, unknown> = {}): ControllerConfig {
     ...overrides,
   });
   return { name: 'widgets', spec, signingKey: 'k' };
-}
-
-function answer(partial: Partial<ReconcileResponse> = {}): ReconcileResponse {
-  return {
-    desired: [],
-    status: null,
-    related: [],
-    requeueAfterMs: null,
-    finalized: false,
-    events: [],
-    ...partial,
-  };
 }
 
 const configMap = (data: Record<string, string> = { a: '1' }) => ({
