@@ -103,9 +103,7 @@ function signedText(keyId: string, timestamp: string, nonce: string, request: Si
 export type Hmac = (secret: string, text: Uint8Array) => string | Promise<string>;
 
 async function webCryptoHmac(secret: string, text: Uint8Array): Promise<string> {
-  return toHex(
-    await crypto.subtle.sign('HMAC', await hmacKey(nonEmpty(secret)), text as Uint8Array<ArrayBuffer>),
-  );
+  return toHex(await crypto.subtle.sign('HMAC', await hmacKey(secret), text as Uint8Array<ArrayBuffer>));
 }
 
 export interface SignOptions extends SignedRequest {
