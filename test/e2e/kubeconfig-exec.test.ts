@@ -373,7 +373,11 @@ test('npm start on a merged KUBECONFIG with --context runs the demo through the 
       'm',
     ),
   );
-  assert.match(start.stdout(), new RegExp(`kubectl --context plane -n ${demo} get`));
+  // The next steps follow the relay's start (discovery, the live page), so a reconcile line may come first.
+  await start.printed(
+    'the next steps, with the context',
+    new RegExp(`kubectl --context plane -n ${demo} get`),
+  );
   assert.ok(await kube.get(WEBSITE.apiVersion, WEBSITE.kind, demo, 'hello'));
   assert.equal((await execPluginRuns(runs)).length, 1, 'one run serves the demo setup and the relay');
   const exit = await start.interrupt();
