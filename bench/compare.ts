@@ -27,6 +27,7 @@ import type { IdleFigures, PhaseContext } from './baseline/phases.ts';
 import { load1m, measureBurst, measureIdle, measureSequential, prepareIdleSet } from './baseline/phases.ts';
 import { compareJson, compareMarkdown } from './baseline/report.ts';
 import type { CompareRun, SystemFigures } from './baseline/report.ts';
+import { deployedRelay } from './baseline/deployed-relay.ts';
 import { startBaseline, startZeroloop } from './baseline/systems.ts';
 import type { RunningSystem, StartOptions, SystemName } from './baseline/systems.ts';
 
@@ -188,8 +189,7 @@ try {
       idleWebsites: IDLE_WEBSITES,
       idleSeconds: IDLE_SECONDS,
       website: 'spec.html set (ConfigMap + Deployment), expose: false (no Service)',
-      zeroloop:
-        'relay (node relay/main.ts) + the production worker bundle (website component, QuickJS) in plain workerd',
+      zeroloop: `relay as deployed (${(await deployedRelay()).what}) + the production worker bundle (website component, QuickJS) in plain workerd`,
       baseline: `bench/baseline (controller-runtime v0.23, controllerutil.CreateOrUpdate), ${binary.path}`,
       quietRequestsPer5s: quietRequests,
     },

@@ -43,6 +43,7 @@ import {
 } from '../test/support/relay-env.ts';
 import { PRODUCTION_CONFIG, startWorker } from '../worker/testing/harness.ts';
 import { ensureBaseline } from './baseline/build.ts';
+import { deployedNodeFlags } from './baseline/deployed-relay.ts';
 import { ConvergenceObserver } from './baseline/observer.ts';
 import { sampleTrees } from './baseline/procfs.ts';
 import { load1m, round } from './baseline/phases.ts';
@@ -67,11 +68,9 @@ const systems = (process.env.BENCH_SYSTEMS ?? 'zeroloop,baseline').split(',');
 const CONCURRENCY = 8;
 const IN_FLIGHT = 50;
 const SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === '1';
-const deployment = readFileSync(new URL('../deploy/relay/deployment.yaml', import.meta.url), 'utf8');
-/** The node flags of the Deployment's `command: [node, <flags…>, relay.mjs]` (the bench runs relay/main.ts). */
-const DEPLOYED_FLAGS =
-  /command: \[node, (.*), relay\.mjs\]/.exec(deployment)?.[1]?.split(', ').join(' ') ?? '';
-const RELAY_FLAGS = (process.env.BENCH_RELAY_NODE_FLAGS ?? DEPLOYED_FLAGS).split(' ').filter(Boolean);
+const RELAY_FLAGS = (process.env.BENCH_RELAY_NODE_FLAGS ?? deployedNodeFlags().join(' '))
+  .split(' ')
+  .filter(Boolean);
 const TAG = process.env.BENCH_TAG ? `relay-memory-${process.env.BENCH_TAG}` : 'relay-memory';
 const results = new URL('./results/', import.meta.url);
 const logDir = mkdtempSync(join(tmpdir(), 'zeroloop-relay-memory-'));

@@ -5,7 +5,6 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { ControlPlane } from '../../cluster/index.ts';
 import { freePorts } from '../../cluster/ports.ts';
 import type { TestKube } from '../../test/support/kube.ts';
@@ -14,6 +13,7 @@ import { startPlainWorkerd } from '../../worker/testing/workerd.ts';
 import { PhaseLog } from './breakdown.ts';
 import { startDelayProxy } from './delay-proxy.ts';
 import { relayStarted } from '../../relay/observe/started.ts';
+import { deployedRelay } from './deployed-relay.ts';
 
 export type SystemName = 'zeroloop' | 'baseline-watch' | 'baseline-percona';
 
@@ -71,7 +71,8 @@ async function terminate(child: ChildProcess): Promise<void> {
 }
 
 /**
- * The relay as its own process (so its RSS and CPU are its own) and the production worker bundle
+ * The relay as deployed (the image's bundle and the Deployment's node flags), as its own process (so
+ * its RSS and CPU are its own), and the production worker bundle
  * in plain workerd: no wrangler proxy or log capture in front of it, which cost more per request
  * than the reconcile (a deployed Worker runs off-cluster, on Cloudflare).
  */
@@ -96,7 +97,8 @@ export async function startZeroloop(options: StartOptions): Promise<RunningSyste
       concurrency: options.concurrency,
     },
   });
-  const relay = spawn(process.execPath, [fileURLToPath(new URL('../../relay/main.ts', import.meta.url))], {
+  const deployed = await deployedRelay();
+  const relay = spawn(process.execPath, [...deployed.args], {
     env: {
       ...process.env,
       KUBECONFIG: plane.kubeconfigPath,

@@ -1,0 +1,47 @@
+// The relay as deployed, for benchmarks: relay.mjs bundled as the image bundles it, and the node flags of the Deployment's command.
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { ENTRY, RELAY_BUNDLE } from '../../deploy/image-tree.ts';
+
+export interface DeployedRelay {
+  /** The arguments after `node`: the Deployment's flags, then the bundle. */
+  readonly args: readonly string[];
+  /** What runs, in words, for a results file. */
+  readonly what: string;
+}
+
+/** The node flags of deploy/relay/deployment.yaml's `command: [node, <flags…>, relay.mjs]`. */
+export function deployedNodeFlags(): string[] {
+  const deployment = readFileSync(new URL('../../deploy/relay/deployment.yaml', import.meta.url), 'utf8');
+  const flags = /command: \[node, (.*), relay\.mjs\]/.exec(deployment)?.[1];
+  if (flags === undefined)
+    throw new Error(
+      'deploy/relay/deployment.yaml has no `command: [node, …, relay.mjs]`; update deployed-relay.ts',
+    );
+  return flags.split(', ');
+}
+
+let bundled: Promise<DeployedRelay> | undefined;
+
+/** Bundles relay/main.ts once per process into a temporary directory, as deploy/image-tree.ts does for the image. */
+export function deployedRelay(): Promise<DeployedRelay> {
+  bundled ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zeroloop-relay-bundle-'));
+    const outfile = join(dir, ENTRY);
+    const result = await build({
+      ...RELAY_BUNDLE,
+      entryPoints: [fileURLToPath(new URL('../../relay/main.ts', import.meta.url))],
+      outfile,
+      logLevel: 'warning',
+    });
+    if (result.errors.length > 0)
+      throw new Error(`bundling relay/main.ts failed: ${String(result.errors[0]?.text)}`);
+    const flags = deployedNodeFlags();
+    return { args: [...flags, outfile], what: `node ${flags.join(' ')} relay.mjs (the image's bundle)` };
+  })();
+  return bundled;
+}
