@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KObject } from '../kube/object.ts';
-import { holds, intentHash, unchanged, withIntent } from './intent.ts';
+import { canonical, holds, intentHash, unchanged, withIntent } from './intent.ts';
 import { INTENT_ANNOTATION } from './ownership.ts';
 
 const desired: KObject = {
@@ -22,6 +22,33 @@ test('intentHash should not depend on key order, and change with any field', () 
   assert.equal(intentHash(desired), intentHash(reordered));
   assert.notEqual(intentHash(desired), intentHash({ ...desired, spec: { replicas: 3 } }));
   assert.equal(intentHash(withIntent(desired)), intentHash(desired), 'its own annotation is excluded');
+});
+
+test('intentHash should stay what earlier relays stored on live objects (a new value would rewrite every object once)', () => {
+  // Computed by the relay before canonical() was rewritten without intermediate arrays.
+  assert.equal(intentHash(desired), 'B8guGgAeFCi-WUwbXAsJhg');
+});
+
+test('canonical should be JSON.stringify with sorted keys, undefined fields left out', () => {
+  const values: unknown[] = [
+    desired,
+    { b: 1, a: [3, { z: null, y: 'é', x: undefined }], Ä: true, A: -0.5, '\u2028': '"q"' },
+    [[], {}, [null, 'a'], { k: [] }],
+    'plain',
+    42,
+    null,
+  ];
+  const sortKeys = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sortKeys)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  for (const v of values) assert.equal(canonical(v), JSON.stringify(sortKeys(v)));
 });
 
 test('holds should accept server defaults and extra fields, and refuse any changed or missing value', () => {

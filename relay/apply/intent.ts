@@ -14,16 +14,35 @@ import { createHash } from 'node:crypto';
 import type { KObject } from '../kube/object.ts';
 import { INTENT_ANNOTATION } from './ownership.ts';
 
-/** JSON with object keys sorted, so equal objects hash equal whatever the answer's key order. */
+/**
+ * JSON with object keys sorted, so equal objects hash equal whatever the answer's key order. Fields
+ * whose value is undefined are left out, as JSON.stringify leaves them out. It runs for every desired
+ * object of every reconcile, so it builds one string and no intermediate arrays; its output must never
+ * change (the hash is stored on live objects: a new output would rewrite every object once).
+ */
 export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') {
+    // undefined (in a list) gives undefined, written as nothing, as earlier relays wrote it.
+    const json = JSON.stringify(value) as string | undefined;
+    return json ?? '';
   }
-  return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonical(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // The default sort orders by UTF-16 code units, as `<` does on strings.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const v = record[key];
+    if (v === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${canonical(v)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /** The hash of a stamped object's intent (its intent annotation excluded). */
