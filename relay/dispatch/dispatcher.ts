@@ -160,7 +160,8 @@ export class Dispatcher {
       throw fail('WorkerUnavailable', `POST ${url} failed: ${detail}`, { cause });
     }
 
-    const errorBody = parseErrorBody(text);
+    // An error body is only looked for in an error answer: a 200's body is parsed once, below.
+    const errorBody = status === 200 ? undefined : parseErrorBody(text);
     if (stated === undefined) {
       // Not the worker speaking (a gateway's error page): mapped as before. A zeroloop answer: refused.
       if (status === 200 || errorBody !== undefined)
