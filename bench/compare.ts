@@ -28,6 +28,7 @@ import { load1m, measureBurst, measureIdle, measureSequential, prepareIdleSet } 
 import { compareJson, compareMarkdown } from './baseline/report.ts';
 import type { CompareRun, SystemFigures } from './baseline/report.ts';
 import { deployedRelay } from './baseline/deployed-relay.ts';
+import { deleteNamespace } from './baseline/namespace.ts';
 import { startBaseline, startZeroloop } from './baseline/systems.ts';
 import type { RunningSystem, StartOptions, SystemName } from './baseline/systems.ts';
 
@@ -62,20 +63,6 @@ const apiserver = apiserverCounter(plane);
 const logDir = mkdtempSync(join(tmpdir(), 'zeroloop-compare-'));
 progress(`control plane ${plane.version} up; system logs in ${logDir}`);
 
-/** Deletes a namespace and waits until the namespace controller has removed it and everything in it. */
-async function deleteNamespace(namespace: string): Promise<void> {
-  await kube.delete('v1', 'Namespace', undefined, namespace);
-  const started = Date.now();
-  while ((await kube.get('v1', 'Namespace', undefined, namespace)) !== undefined) {
-    if (Date.now() - started > 300_000) {
-      progress(`namespace ${namespace} still terminating after 5 min; going on`);
-      return;
-    }
-    await sleep(2000);
-  }
-  progress(`namespace ${namespace} removed in ${Math.round((Date.now() - started) / 1000)} s`);
-}
-
 /** A fresh namespace with a convergence observer, for `fn`; removed afterwards. */
 async function inNamespace<T>(prefix: string, fn: (ctx: PhaseContext) => Promise<T>): Promise<T> {
   const namespace = await prepareNamespace(kube, prefix);
@@ -90,7 +77,7 @@ async function inNamespace<T>(prefix: string, fn: (ctx: PhaseContext) => Promise
     });
   } finally {
     await observer.stop();
-    await deleteNamespace(namespace);
+    await deleteNamespace(kube, namespace, progress);
   }
 }
 

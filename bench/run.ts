@@ -30,6 +30,7 @@ const BENCHMARKS = [
   'leader-takeover',
   'scale',
   'compare',
+  'kinds',
 ] as const;
 
 /** Names select benchmarks; `--flags` (e.g. `--quick`) are passed on to each selected one. */

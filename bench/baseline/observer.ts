@@ -25,7 +25,8 @@ export class ConvergenceObserver {
     this.#informers = informers;
   }
 
-  static async start(kube: TestKube, namespace: string): Promise<ConvergenceObserver> {
+  /** Watches `namespace`, or every namespace when undefined (then Website names must differ across them). */
+  static async start(kube: TestKube, namespace: string | undefined): Promise<ConvergenceObserver> {
     const informers = new InformerFactory({
       listerWatcherFor: (scope) =>
         new ApiListerWatcher({ client: kube.client, discovery: new Discovery(kube.client), scope }),

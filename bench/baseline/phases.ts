@@ -1,4 +1,4 @@
-// The measured phases of `npm run bench -- compare`, each run against one system in its own namespace.
+// The measured phases of `npm run bench -- compare` (each run against one system in its own namespace) and of `kinds`' burst.
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestKube } from '../../test/support/kube.ts';
@@ -26,22 +26,31 @@ function website(name: string, namespace: string) {
   return { ...WEBSITE, metadata: { name, namespace }, spec: { html: `<h1>${name}</h1>`, expose: false } };
 }
 
-/** Creates the Websites `names` with 50 creates in flight. */
-async function createAll(ctx: PhaseContext, names: readonly string[]): Promise<void> {
+/** A Website by namespace and name. */
+export interface WebsiteRef {
+  namespace: string;
+  name: string;
+}
+
+/** Creates the Websites `websites` with 50 creates in flight. */
+async function createAll(kube: TestKube, websites: readonly WebsiteRef[]): Promise<void> {
   let next = 0;
   await Promise.all(
-    Array.from({ length: Math.min(IN_FLIGHT, names.length) }, async () => {
-      while (next < names.length) {
-        const name = names[next++] ?? '';
-        await ctx.kube.create(website(name, ctx.namespace));
+    Array.from({ length: Math.min(IN_FLIGHT, websites.length) }, async () => {
+      while (next < websites.length) {
+        const ref = websites[next++];
+        if (ref) await kube.create(website(ref.name, ref.namespace));
       }
     }),
   );
 }
 
+const refsIn = (ctx: PhaseContext, names: readonly string[]): WebsiteRef[] =>
+  names.map((name) => ({ namespace: ctx.namespace, name }));
+
 /** Waits until every Website in `names` converged; false after `timeoutMs`. */
 async function waitConverged(
-  ctx: PhaseContext,
+  ctx: Pick<PhaseContext, 'observer' | 'progress'>,
   names: readonly string[],
   timeoutMs: number,
 ): Promise<boolean> {
@@ -69,7 +78,11 @@ async function waitConverged(
  * reference's rate, with room). A reconcile that only reads its cache (percona mode once converged)
  * is quiet too, so the same rule ends every system's burst. Gives up after `maxMs`.
  */
-async function settle(ctx: PhaseContext, quietRequests: number, maxMs: number): Promise<number> {
+async function settle(
+  ctx: Pick<PhaseContext, 'apiserver'>,
+  quietRequests: number,
+  maxMs: number,
+): Promise<number> {
   const started = performance.now();
   let before = await ctx.apiserver.requests();
   while (performance.now() - started < maxMs) {
@@ -93,7 +106,7 @@ export interface IdleFigures {
  * and what the system reconciles over `seconds`.
  */
 export async function measureIdle(
-  ctx: PhaseContext,
+  ctx: Pick<PhaseContext, 'apiserver' | 'progress'>,
   system: RunningSystem | undefined,
   seconds: number,
 ): Promise<IdleFigures> {
@@ -118,7 +131,7 @@ export async function prepareIdleSet(
   quietRequests: number,
   expectConverged: boolean,
 ): Promise<boolean> {
-  await createAll(ctx, names);
+  await createAll(ctx.kube, refsIn(ctx, names));
   const converged = expectConverged ? await waitConverged(ctx, names, 120_000) : true;
   await settle(ctx, quietRequests, 60_000);
   return converged;
@@ -172,20 +185,35 @@ export interface BurstFigures {
 }
 
 /** `count` Websites created at once (50 creates in flight), measured until the apiserver went quiet. */
-export async function measureBurst(
+export function measureBurst(
   ctx: PhaseContext,
   system: RunningSystem,
   count: number,
   quietRequests: number,
 ): Promise<BurstFigures> {
   const names = Array.from({ length: count }, (_, i) => `bulk-${i}`);
+  return measureBurstOf(ctx, system, refsIn(ctx, names), quietRequests);
+}
+
+/**
+ * `websites`, in any namespaces, created at once (50 creates in flight) and measured until the
+ * apiserver went quiet. Their names must differ: the observer (which must see every namespace) keys by name.
+ */
+export async function measureBurstOf(
+  ctx: Omit<PhaseContext, 'namespace'>,
+  system: RunningSystem,
+  websites: readonly WebsiteRef[],
+  quietRequests: number,
+): Promise<BurstFigures> {
+  const count = websites.length;
+  const names = websites.map((w) => w.name);
   const cpuBefore = Object.fromEntries(
     Object.entries(system.parts).map(([part, roots]) => [part, sampleTrees(roots).cpuSeconds]),
   );
   const a0 = await ctx.apiserver.requests();
   const r0 = await system.reconciles();
   const t0 = performance.now();
-  await createAll(ctx, names);
+  await createAll(ctx.kube, websites);
   const createsSentMs = Math.round(performance.now() - t0);
   ctx.progress(`burst: ${count} creates sent in ${createsSentMs} ms`);
   const converged = await waitConverged(ctx, names, 600_000);

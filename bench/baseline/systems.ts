@@ -1,4 +1,4 @@
-// Starts and stops the systems under comparison on one control plane: zeroloop (relay + worker) and the baseline operator.
+// Starts and stops the systems under comparison on one control plane: zeroloop (one relay + worker, a Reconciler per namespace) and the baseline operator(s).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -42,6 +42,15 @@ export interface StartOptions {
   workerDelayMs?: number;
 }
 
+export interface ZeroloopOptions extends StartOptions {
+  /**
+   * The namespaces the one relay serves, one Reconciler each (confined to its namespace, all selected by
+   * the label `zeroloop.dev/test=<namespace>`); default `[namespace]`. Each needs its `worker-signing`
+   * Secret, as prepareNamespace makes it.
+   */
+  namespaces?: readonly string[];
+}
+
 /** A system did not become ready; its log says why. */
 export class SystemStartFailed extends Error {
   override readonly name = 'SystemStartFailed';
@@ -63,6 +72,31 @@ async function readyWithin(url: string, ms: number, child: ChildProcess): Promis
   return false;
 }
 
+/** Waits until the relay at `metricsUrl` runs `count` controllers and is ready (every cache synced). */
+async function controllersWithin(
+  metricsUrl: string,
+  count: number,
+  ms: number,
+  child: ChildProcess,
+): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const running = await fetch(metricsUrl).then(
+      async (r) => sumMetric(await r.text(), 'zeroloop_controllers'),
+      () => 0,
+    );
+    const ready =
+      running >= count &&
+      (await fetch(metricsUrl.replace('/metrics', '/readyz')).then(
+        (r) => r.ok,
+        () => false,
+      ));
+    if (ready) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
 async function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -72,31 +106,33 @@ async function terminate(child: ChildProcess): Promise<void> {
 
 /**
  * The relay as deployed (the image's bundle and the Deployment's node flags), as its own process (so
- * its RSS and CPU are its own), and the production worker bundle
+ * its RSS and CPU are its own), serving one Reconciler per namespace, and the production worker bundle
  * in plain workerd: no wrangler proxy or log capture in front of it, which cost more per request
  * than the reconcile (a deployed Worker runs off-cluster, on Cloudflare).
  */
-export async function startZeroloop(options: StartOptions): Promise<RunningSystem> {
+export async function startZeroloop(options: ZeroloopOptions): Promise<RunningSystem> {
   const { kube, namespace, plane } = options;
+  const served = options.namespaces ?? [namespace];
   const logPath = join(options.logDir, 'zeroloop.log');
   const worker = await startPlainWorkerd();
   const workerd = [worker.process.pid ?? 0];
   const proxy = options.workerDelayMs ? await startDelayProxy(worker.url, options.workerDelayMs) : undefined;
-  const reconcilerName = `compare-${namespace}`;
-  await kube.apply({
-    apiVersion: 'zeroloop.dev/v1alpha1',
-    kind: 'Reconciler',
-    metadata: { name: reconcilerName, labels: { 'zeroloop.dev/test': namespace } },
-    spec: {
-      reconciler: 'website',
-      endpoint: (proxy?.url ?? worker.url).toString(),
-      signingSecretRef: { namespace, name: 'worker-signing', key: 'secret' },
-      primary: WEBSITE,
-      owns: [DEPLOYMENT, SERVICE, CONFIGMAP],
-      namespaces: [namespace],
-      concurrency: options.concurrency,
-    },
-  });
+  const reconcilers = served.map((ns) => ({ ns, name: `compare-${ns}` }));
+  for (const { ns, name } of reconcilers)
+    await kube.apply({
+      apiVersion: 'zeroloop.dev/v1alpha1',
+      kind: 'Reconciler',
+      metadata: { name, labels: { 'zeroloop.dev/test': namespace } },
+      spec: {
+        reconciler: 'website',
+        endpoint: (proxy?.url ?? worker.url).toString(),
+        signingSecretRef: { namespace: ns, name: 'worker-signing', key: 'secret' },
+        primary: WEBSITE,
+        owns: [DEPLOYMENT, SERVICE, CONFIGMAP],
+        namespaces: [ns],
+        concurrency: options.concurrency,
+      },
+    });
   const deployed = await deployedRelay();
   const relay = spawn(process.execPath, [...deployed.args], {
     env: {
@@ -121,7 +157,8 @@ export async function startZeroloop(options: StartOptions): Promise<RunningSyste
   });
   const stop = async () => {
     await terminate(relay);
-    await kube.delete('zeroloop.dev/v1alpha1', 'Reconciler', undefined, reconcilerName);
+    for (const { name } of reconcilers)
+      await kube.delete('zeroloop.dev/v1alpha1', 'Reconciler', undefined, name);
     await proxy?.close();
     await worker.close();
     log.end();
@@ -133,6 +170,15 @@ export async function startZeroloop(options: StartOptions): Promise<RunningSyste
   if (!metricsUrl || !(await readyWithin(metricsUrl.replace('/metrics', '/readyz'), 60_000, relay))) {
     await stop();
     throw new SystemStartFailed('zeroloop', 'the relay did not report ready within 60 s', logPath);
+  }
+  // /readyz covers the controllers running; with several Reconcilers, wait until each one is.
+  if (!(await controllersWithin(metricsUrl, served.length, 60_000, relay))) {
+    await stop();
+    throw new SystemStartFailed(
+      'zeroloop',
+      `the relay did not run ${String(served.length)} controllers with synced caches within 60 s`,
+      logPath,
+    );
   }
   return {
     name: 'zeroloop',
@@ -194,5 +240,26 @@ export async function startBaseline(
       };
     },
     stop,
+  };
+}
+
+/** Several running systems measured as one: process trees gathered by part, reconciles summed, stopped together. */
+export function combined(name: SystemName, systems: readonly RunningSystem[]): RunningSystem {
+  const parts: Record<string, number[]> = {};
+  for (const system of systems)
+    for (const [part, pids] of Object.entries(system.parts)) (parts[part] ??= []).push(...pids);
+  return {
+    name,
+    parts,
+    async reconciles() {
+      const each = await Promise.all(systems.map((s) => s.reconciles()));
+      return {
+        total: each.reduce((sum, r) => sum + r.total, 0),
+        failed: each.reduce((sum, r) => sum + r.failed, 0),
+      };
+    },
+    async stop() {
+      await Promise.all(systems.map((s) => s.stop()));
+    },
   };
 }
