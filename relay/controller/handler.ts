@@ -2,7 +2,7 @@
 import type { Trigger } from '../../src/protocol/schemas.ts';
 import type { ControllerConfig } from '../api/reconciler.ts';
 import type { Clock } from '../clock.ts';
-import { newTraceparent } from '../dispatch/dispatcher.ts';
+import { newTraceparent } from '../dispatch/traceparent.ts';
 import type { Logger } from '../observe/log.ts';
 import { PhaseTimer } from '../observe/phases.ts';
 import type { ControllerCaches } from './caches.ts';

@@ -9,7 +9,8 @@ import { HEADERS } from '../../src/protocol/routes.ts';
 import type { ReconcileRequest } from '../../src/protocol/schemas.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { verify } from '../../src/signing.ts';
-import { type AnswerVersions, Dispatcher, newTraceparent } from './dispatcher.ts';
+import { type AnswerVersions, Dispatcher } from './dispatcher.ts';
+import { newTraceparent } from './traceparent.ts';
 import { DispatchError } from './errors.ts';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;

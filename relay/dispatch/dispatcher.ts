@@ -2,7 +2,6 @@
 //
 // Every request states this relay's protocol version; every answer's version is judged before its
 // status or body is read (compatibility.ts), so an answer of another protocol is never misread.
-import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'undici';
 import { ErrorBody } from '../../src/protocol/errors.ts';
 import { BodyTooLarge, readBounded } from './bounded-body.ts';
@@ -33,11 +32,6 @@ export interface DispatchTarget {
 }
 
 const DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024;
-
-/** A W3C traceparent with fresh random ids (sampled). */
-export function newTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
-}
 
 /**
  * What one answer of a worker told about versions: `incompatible` is the IncompatibleWorker error
