@@ -40,8 +40,13 @@ export function deployedRelay(): Promise<DeployedRelay> {
     });
     if (result.errors.length > 0)
       throw new Error(`bundling relay/main.ts failed: ${String(result.errors[0]?.text)}`);
-    const flags = deployedNodeFlags();
-    return { args: [...flags, outfile], what: `node ${flags.join(' ')} relay.mjs (the image's bundle)` };
+    // BENCH_RELAY_NODE_FLAGS replaces the Deployment's flags, to measure another setting.
+    const override = process.env.BENCH_RELAY_NODE_FLAGS;
+    const flags = override !== undefined ? override.split(' ').filter(Boolean) : deployedNodeFlags();
+    return {
+      args: [...flags, outfile],
+      what: `node ${flags.join(' ')} relay.mjs (the image's bundle${override !== undefined ? '; flags from BENCH_RELAY_NODE_FLAGS' : ''})`,
+    };
   })();
   return bundled;
 }
