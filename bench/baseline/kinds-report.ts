@@ -21,7 +21,7 @@ export interface KindsRun {
   points: KindsPoint[];
 }
 
-type Field = 'rssMiB' | 'peakRssMiB' | 'cpuSeconds';
+type Field = 'rssMiB' | 'rssFileMiB' | 'peakRssMiB' | 'cpuSeconds';
 
 const part = (burst: BurstFigures, name: string, field: Field): number => burst.parts[name]?.[field] ?? NaN;
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -92,7 +92,8 @@ export function kindsMarkdown(run: KindsRun): string {
       `| ${p.n} | ${z.count} | ${converged(z)} / ${converged(b)} | ${z.reconcilesToSettle} / ${b.reconcilesToSettle} | ` +
       `${z.failedReconciles} / ${b.failedReconciles} | ${fmt(part(z, 'relay', 'peakRssMiB'))} / ` +
       `${fmt(part(z, 'workerd', 'peakRssMiB'))} / ${fmt(part(b, 'operator', 'peakRssMiB'))} | ` +
-      `${fmt(ratios(p).peakRss.relay)} | ${z.apiserverRequests} / ${b.apiserverRequests} | ` +
+      `${fmt(ratios(p).peakRss.relay)} | ${fmt(part(z, 'relay', 'rssFileMiB'))} / ` +
+      `${fmt(part(b, 'operator', 'rssFileMiB'))} | ${z.apiserverRequests} / ${b.apiserverRequests} | ` +
       `${z.settledMs} / ${b.settledMs} | ${p.loadavg1mAtStart} |`
     );
   });
@@ -116,13 +117,14 @@ export function kindsMarkdown(run: KindsRun): string {
     '',
     'Zeroloop / operators:',
     '',
-    '| N | Websites | converged | reconciles until quiet | failed reconciles | peak RSS relay / workerd / operators (MiB, sum of VmHWM) | peak ratio (relay) | apiserver requests | first create → quiet (ms) | load 1 min at start |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| N | Websites | converged | reconciles until quiet | failed reconciles | peak RSS relay / workerd / operators (MiB, sum of VmHWM) | peak ratio (relay) | file-backed RSS relay / operators (MiB) | apiserver requests | first create → quiet (ms) | load 1 min at start |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...detail,
     '',
     ...slopes(run.points),
     `Quiet threshold from a ${run.reference.seconds} s window with no controller: ${run.reference.apiserverRequests} apiserver requests.`,
-    'RSS of several processes is a sum: shared pages (the operators’ binary text) count in each process.',
+    'RSS of several processes is a sum: the operators’ file-backed pages (the same binary) are shared, yet',
+    'count once per operator; the file-backed column shows how much of the sum they are.',
     'The operators’ failed reconciles are `Status().Update` conflicts (the cached Website was stale), retried',
     'with backoff as controller-runtime operators do (bench/baseline/README.md); they converge all the same.',
     'The local control plane has no Deployment controller or kubelet, so no Website becomes Ready; converged',

@@ -56,6 +56,11 @@ export function processTree(root: number): number[] {
 export interface TreeSample {
   pids: number[];
   rssMiB: number;
+  /**
+   * The file-backed part of rssMiB (RssFile: the binary's and libraries' pages). Processes running the
+   * same binary share these pages, so a sum over them counts the same memory once per process.
+   */
+  rssFileMiB: number;
   /** Sum of each process's own peak RSS (VmHWM): an upper bound of the tree's peak. */
   peakRssMiB: number;
   cpuSeconds: number;
@@ -77,6 +82,7 @@ export function sampleTrees(roots: readonly number[]): TreeSample {
   return {
     pids,
     rssMiB: round(pids.reduce((sum, pid) => sum + statusKiB(pid, 'VmRSS'), 0) / 1024),
+    rssFileMiB: round(pids.reduce((sum, pid) => sum + statusKiB(pid, 'RssFile'), 0) / 1024),
     peakRssMiB: round(pids.reduce((sum, pid) => sum + statusKiB(pid, 'VmHWM'), 0) / 1024),
     cpuSeconds: Math.round(pids.reduce((sum, pid) => sum + (stat(pid)?.cpuSeconds ?? 0), 0) * 100) / 100,
   };
