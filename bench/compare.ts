@@ -1,4 +1,4 @@
-// Benchmark: zeroloop against a controller-runtime operator (watch and percona modes), side by side on one control plane.
+// Benchmark: zeroloop against a controller-runtime operator (watch and percona modes) and a bare client's floor, side by side on one control plane.
 //
 // Each system runs alone, in a fresh namespace, with the same reconcile concurrency:
 // 1. idle: 20 Websites converged, then a window counting reconciles and apiserver requests (the
@@ -7,9 +7,22 @@
 // 3. burst: Websites created at once, until every child exists and every status is written, then
 //    until the apiserver is quiet: reconciles, apiserver requests, RSS and CPU of the controller's
 //    processes (zeroloop: the relay and workerd separately) from /proc.
+//
+// The floor (bench/baseline/floor.ts) is not a controller: the lowest cost any controller could reach on
+// this plane. It is a bare client in its own Node process (the relay's node flags), measured from /proc by
+// pid like the others. The benchmark's own creates (the same code path as for every system) hand it each
+// create's answer over its IPC channel, in place of a watch event; per Website it server-side applies the
+// ConfigMap, the Deployment and the status bench/baseline ends with, BENCH_FLOOR_CONCURRENCY Websites at a
+// time (default 4), with no watch, no cache and no read. It makes no reconciles: the reconcile rows show
+// '–' for it (its writes are in the JSON, burst.writes). It has no idle phase (a client with no watch
+// sends nothing while nothing changes, so a window would only measure the reference's noise); its
+// sequential latency is create → its ConfigMap (applied first) seen by the observer's watch: one write
+// and a watch delivery, the latency floor. The table gets a floor column and the ratios zeroloop / floor
+// and baseline-watch / floor for the burst's time, apiserver and CPU rows.
 // Writes bench/results/compare.json and compare.md.
 // Run: npm run bench -- compare [--quick]   (quick: 100 burst, 50 sequential, 20 s idle)
-// Env: BENCH_CONCURRENCY (8), BENCH_BULK, BENCH_SEQUENTIAL, BENCH_IDLE_SECONDS, BENCH_SYSTEMS (comma list),
+// Env: BENCH_CONCURRENCY (8), BENCH_FLOOR_CONCURRENCY (4), BENCH_BULK, BENCH_SEQUENTIAL, BENCH_IDLE_SECONDS,
+// BENCH_SYSTEMS (comma list of zeroloop, baseline-watch, baseline-percona, floor; default all, in that order),
 // BENCH_WORKER_DELAY_MS (0: milliseconds a proxy adds each way between relay and worker, as a deployed
 // Worker 10–50 ms away; results then go to compare-delay<ms>.{json,md}).
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -29,7 +42,7 @@ import { compareJson, compareMarkdown } from './baseline/report.ts';
 import type { CompareRun, SystemFigures } from './baseline/report.ts';
 import { deployedRelay } from './baseline/deployed-relay.ts';
 import { deleteNamespace } from './baseline/namespace.ts';
-import { startBaseline, startZeroloop } from './baseline/systems.ts';
+import { startBaseline, startFloor, startZeroloop } from './baseline/systems.ts';
 import type { RunningSystem, StartOptions, SystemName } from './baseline/systems.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -41,9 +54,11 @@ const IDLE_SECONDS = count('BENCH_IDLE_SECONDS', 120, 20);
 const IDLE_WEBSITES = 20;
 /** bench/relay.ts runs the relay with concurrency 8; the baseline gets the same MaxConcurrentReconciles. */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+/** Websites the floor writes at a time (each one's writes in sequence). */
+const FLOOR_CONCURRENCY = Number(process.env.BENCH_FLOOR_CONCURRENCY ?? 4);
 const WORKER_DELAY_MS = Number(process.env.BENCH_WORKER_DELAY_MS ?? 0);
 const RESULT_NAME = WORKER_DELAY_MS > 0 ? `compare-delay${String(WORKER_DELAY_MS)}` : 'compare';
-const ALL_SYSTEMS: SystemName[] = ['zeroloop', 'baseline-watch', 'baseline-percona'];
+const ALL_SYSTEMS: SystemName[] = ['zeroloop', 'baseline-watch', 'baseline-percona', 'floor'];
 const SYSTEMS = (process.env.BENCH_SYSTEMS?.split(',') ?? ALL_SYSTEMS).filter((s): s is SystemName =>
   (ALL_SYSTEMS as string[]).includes(s),
 );
@@ -53,7 +68,7 @@ const progress = (msg: string) =>
 
 const loadAtStart = load1m();
 progress(
-  `mode ${QUICK ? 'quick' : 'full'}: ${SEQUENTIAL} sequential, ${BULK} burst, ${IDLE_SECONDS} s idle, concurrency ${CONCURRENCY}; systems ${SYSTEMS.join(', ')}`,
+  `mode ${QUICK ? 'quick' : 'full'}: ${SEQUENTIAL} sequential, ${BULK} burst, ${IDLE_SECONDS} s idle, concurrency ${CONCURRENCY} (floor ${FLOOR_CONCURRENCY}); systems ${SYSTEMS.join(', ')}`,
 );
 const binary = await ensureBaseline();
 progress(`baseline operator: ${binary.path}`);
@@ -85,6 +100,7 @@ const idleNames = Array.from({ length: IDLE_WEBSITES }, (_, i) => `idle-${i}`);
 
 function start(name: SystemName, options: StartOptions): Promise<RunningSystem> {
   if (name === 'zeroloop') return startZeroloop(options);
+  if (name === 'floor') return startFloor({ ...options, concurrency: FLOOR_CONCURRENCY });
   return startBaseline({
     ...options,
     binary: binary.path,
@@ -127,26 +143,30 @@ try {
             .join('; ')})`,
         );
         try {
-          await prepareIdleSet(ctx, idleNames, quietRequests, true);
-          const idle = await measureIdle(ctx, system, IDLE_SECONDS);
-          progress(
-            `${name} idle: ${idle.reconciles ?? '?'} reconciles, ${idle.apiserverRequests} apiserver requests in ${idle.seconds} s`,
-          );
+          // The floor has no idle phase: with no watch it sends nothing while nothing changes.
+          let idle: IdleFigures | undefined;
+          if (name !== 'floor') {
+            await prepareIdleSet(ctx, idleNames, quietRequests, true);
+            idle = await measureIdle(ctx, system, IDLE_SECONDS);
+            progress(
+              `${name} idle: ${idle.reconciles ?? '?'} reconciles, ${idle.apiserverRequests} apiserver requests in ${idle.seconds} s`,
+            );
+          }
           const beforeSequential = system.phases?.mark() ?? 0;
-          const latency = await measureSequential(ctx, SEQUENTIAL);
+          const latency = await measureSequential(ctx, SEQUENTIAL, system);
           const sequential = system.phases?.since(beforeSequential);
           await sleep(5000);
           const beforeBurst = system.phases?.mark() ?? 0;
           const burst = await measureBurst(ctx, system, BULK, quietRequests);
           const burstPhases = system.phases?.since(beforeBurst);
           progress(
-            `${name} burst: converged ${burst.convergeMs} ms, ${burst.reconcilesToSettle} reconciles, ${burst.apiserverRequests} apiserver requests`,
+            `${name} burst: converged ${burst.convergeMs} ms, ${burst.writes !== undefined ? `${burst.writes} writes (${burst.failedWrites ?? 0} failed)` : `${burst.reconcilesToSettle} reconciles`}, ${burst.apiserverRequests} apiserver requests`,
           );
           return {
             loadavg1mAtStart,
             latency,
             burst,
-            idle,
+            ...(idle && { idle }),
             ...(sequential && burstPhases ? { breakdown: { sequential, burst: burstPhases } } : {}),
           };
         } finally {
@@ -169,6 +189,7 @@ try {
     setup: {
       controlPlane: plane.version,
       concurrency: CONCURRENCY,
+      floorConcurrency: FLOOR_CONCURRENCY,
       workerDelayMs: WORKER_DELAY_MS,
       sequential: SEQUENTIAL,
       burst: BULK,
@@ -178,6 +199,7 @@ try {
       website: 'spec.html set (ConfigMap + Deployment), expose: false (no Service)',
       zeroloop: `relay as deployed (${(await deployedRelay()).what}) + the production worker bundle (website component, QuickJS) in plain workerd`,
       baseline: `bench/baseline (controller-runtime v0.23, controllerutil.CreateOrUpdate), ${binary.path}`,
+      floor: `bench/baseline/floor.ts: a bare client (KubeClient) in its own Node process with the relay's node flags, told of each create over IPC; per Website server-side applies the ConfigMap, Deployment and status, ${String(FLOOR_CONCURRENCY)} Websites at a time; no watch, cache or read`,
       quietRequestsPer5s: quietRequests,
     },
     reference,

@@ -1,6 +1,7 @@
 // The measured phases of `npm run bench -- compare` (each run against one system in its own namespace) and of `kinds`' burst.
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { KObject } from '../../relay/kube/object.ts';
 import type { TestKube } from '../../test/support/kube.ts';
 import { WEBSITE } from '../../test/support/relay-env.ts';
 import type { ApiserverCounter } from './apiserver.ts';
@@ -32,18 +33,32 @@ export interface WebsiteRef {
   name: string;
 }
 
-/** Creates the Websites `websites` with 50 creates in flight. */
-async function createAll(kube: TestKube, websites: readonly WebsiteRef[]): Promise<void> {
+/**
+ * Creates the Websites `websites` with 50 creates in flight; `created` gets each create's answer (the
+ * floor's work starts there, in place of a watch event).
+ */
+async function createAll(
+  kube: TestKube,
+  websites: readonly WebsiteRef[],
+  created?: (website: KObject) => void,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(IN_FLIGHT, websites.length) }, async () => {
       while (next < websites.length) {
         const ref = websites[next++];
-        if (ref) await kube.create(website(ref.name, ref.namespace));
+        if (ref) {
+          const answer = await kube.create(website(ref.name, ref.namespace));
+          created?.(answer);
+        }
       }
     }),
   );
 }
+
+/** The system's `created`, bound, or none (every system but the floor watches instead). */
+const createdOf = (system: RunningSystem | undefined) =>
+  system?.created ? (website: KObject) => system.created?.(website) : undefined;
 
 const refsIn = (ctx: PhaseContext, names: readonly string[]): WebsiteRef[] =>
   names.map((name) => ({ namespace: ctx.namespace, name }));
@@ -143,14 +158,23 @@ export interface LatencyFigures {
   loadavg1m: number;
 }
 
-/** Websites created one after another; for each, create call → its ConfigMap seen by a watch. */
-export async function measureSequential(ctx: PhaseContext, count: number): Promise<LatencyFigures> {
+/**
+ * Websites created one after another; for each, create call → its ConfigMap seen by a watch. The floor
+ * (`system` with `created`) is handed each create's answer and applies the ConfigMap first.
+ */
+export async function measureSequential(
+  ctx: PhaseContext,
+  count: number,
+  system?: RunningSystem,
+): Promise<LatencyFigures> {
+  const created = createdOf(system);
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const name = `seq-${i}`;
     const seen = ctx.observer.configMapOf(name);
     const t0 = performance.now();
-    await ctx.kube.create(website(name, ctx.namespace));
+    const answer = await ctx.kube.create(website(name, ctx.namespace));
+    created?.(answer);
     const timedOut = await Promise.race([seen.then(() => false), sleep(60_000).then(() => true)]);
     if (timedOut) throw new Error(`sequential: the ConfigMap of Website ${name} did not appear within 60 s`);
     samples.push((ctx.observer.configMapSeen.get(name) ?? NaN) - t0);
@@ -176,6 +200,9 @@ export interface BurstFigures {
   failedReconciles: number;
   /** zeroloop: requests the relay sent its worker from the first create until quiet. */
   workerRequests?: number;
+  /** The floor (which makes no reconciles): the writes it sent until quiet, and its failed attempts. */
+  writes?: number;
+  failedWrites?: number;
   apiserverRequests: number;
   /** The Websites' Ready reasons at the end of the burst (what the status says after settling). */
   finalReadyReasons: Record<string, number>;
@@ -213,7 +240,7 @@ export async function measureBurstOf(
   const a0 = await ctx.apiserver.requests();
   const r0 = await system.reconciles();
   const t0 = performance.now();
-  await createAll(ctx.kube, websites);
+  await createAll(ctx.kube, websites, createdOf(system));
   const createsSentMs = Math.round(performance.now() - t0);
   ctx.progress(`burst: ${count} creates sent in ${createsSentMs} ms`);
   const converged = await waitConverged(ctx, names, 600_000);
@@ -245,6 +272,8 @@ export async function measureBurstOf(
     reconcilesToSettle: r2.total - r0.total,
     failedReconciles: r2.failed - r0.failed,
     ...(r2.workerRequests !== undefined && { workerRequests: r2.workerRequests - (r0.workerRequests ?? 0) }),
+    ...(r2.writes !== undefined && { writes: r2.writes - (r0.writes ?? 0) }),
+    ...(r2.failedWrites !== undefined && { failedWrites: r2.failedWrites - (r0.failedWrites ?? 0) }),
     apiserverRequests: a1 - a0,
     finalReadyReasons: ctx.observer.reasons(names),
     parts,

@@ -1,4 +1,4 @@
-// Turns the compare benchmark's raw figures into bench/results/compare.json and compare.md (each figure, each system, ratios).
+// Turns the compare benchmark's raw figures into bench/results/compare.json and compare.md (each figure, each system, ratios, the floor).
 import type { BurstFigures, IdleFigures, LatencyFigures } from './phases.ts';
 import type { SystemName } from './systems.ts';
 import type { Breakdown } from './breakdown.ts';
@@ -8,7 +8,8 @@ export interface SystemFigures {
   loadavg1mAtStart: number;
   latency: LatencyFigures;
   burst: BurstFigures;
-  idle: IdleFigures;
+  /** Absent for the floor, which has no idle phase (with no watch it sends nothing while nothing changes). */
+  idle?: IdleFigures;
   /** zeroloop only: where each reconcile's time went, in the sequential and the burst phase. */
   breakdown?: { sequential: Breakdown; burst: Breakdown };
 }
@@ -25,6 +26,8 @@ export interface CompareRun {
 }
 
 const BASELINES = ['baseline-watch', 'baseline-percona'] as const;
+/** The systems compared with the floor, in the floor's ratio columns. */
+const OVER_FLOOR = ['zeroloop', 'baseline-watch'] as const;
 
 function percentile(samples: readonly number[], p: number): number {
   return Math.round(nearestRank(samples, p) * 10) / 10;
@@ -40,25 +43,33 @@ interface Row {
   values: Partial<Record<SystemName, number | null>>;
   /** A context figure (the load average), not a cost: no ratio. */
   noRatio?: boolean;
+  /** A burst cost the floor also pays (time, apiserver requests, CPU): ratios over the floor. */
+  floorRatio?: boolean;
 }
 
 /** The figures as rows: one per measurement, one value per system. */
 function rows(run: CompareRun): Row[] {
   const each = (f: (s: SystemFigures) => number | null) =>
     Object.fromEntries(Object.entries(run.systems).map(([name, s]) => [name, f(s)])) as Row['values'];
+  /** A reconcile count: none for the floor, which makes no reconciles. */
+  const reconcileCount = (f: (s: SystemFigures) => number | null) =>
+    Object.fromEntries(
+      Object.entries(run.systems).map(([name, s]) => [name, name === 'floor' ? null : f(s)]),
+    ) as Row['values'];
+  /** An idle figure: none for a system without an idle phase (the floor). */
+  const idleFigure = (f: (s: SystemFigures, idle: IdleFigures) => number) =>
+    each((s) => (s.idle ? f(s, s.idle) : null));
   const ref = run.reference;
-  const netRequests = (s: SystemFigures) =>
-    perHour(
-      s.idle.apiserverRequests - (ref.apiserverRequests * s.idle.seconds) / ref.seconds,
-      s.idle.seconds,
-    );
+  const netRequests = (_: SystemFigures, idle: IdleFigures) =>
+    perHour(idle.apiserverRequests - (ref.apiserverRequests * idle.seconds) / ref.seconds, idle.seconds);
   const part = (s: SystemFigures, name: string) => s.burst.parts[name];
   const total = (s: SystemFigures, field: 'rssMiB' | 'cpuSeconds' | 'peakRssMiB') =>
     sum(...Object.values(s.burst.parts).map((p) => p[field]));
   const zeroloopOnly = (f: (s: SystemFigures) => number | undefined) =>
     each((s) => (s.burst.parts.relay ? (f(s) ?? null) : null));
   const anyS = Object.values(run.systems)[0];
-  const n = { seq: anyS?.latency.count ?? 0, burst: anyS?.burst.count ?? 0, idle: anyS?.idle.seconds ?? 0 };
+  const idleSeconds = Object.values(run.systems).find((s) => s.idle)?.idle?.seconds ?? 0;
+  const n = { seq: anyS?.latency.count ?? 0, burst: anyS?.burst.count ?? 0, idle: idleSeconds };
   return [
     {
       figure: `create → ConfigMap seen, p50 (${n.seq} sequential)`,
@@ -74,23 +85,29 @@ function rows(run: CompareRun): Row[] {
       figure: `burst of ${n.burst}: every child and status written`,
       unit: 'ms',
       values: each((s) => s.burst.convergeMs),
+      floorRatio: true,
     },
     {
       figure: `burst of ${n.burst}: every ConfigMap seen`,
       unit: 'ms',
       values: each((s) => s.burst.configMapsMs),
+      floorRatio: true,
     },
     {
       figure: 'burst: reconciles until converged',
       unit: '',
-      values: each((s) => s.burst.reconcilesToConverge),
+      values: reconcileCount((s) => s.burst.reconcilesToConverge),
     },
     {
       figure: 'burst: reconciles until the apiserver went quiet',
       unit: '',
-      values: each((s) => s.burst.reconcilesToSettle),
+      values: reconcileCount((s) => s.burst.reconcilesToSettle),
     },
-    { figure: 'burst: failed reconciles', unit: '', values: each((s) => s.burst.failedReconciles) },
+    {
+      figure: 'burst: failed reconciles',
+      unit: '',
+      values: reconcileCount((s) => s.burst.failedReconciles),
+    },
     {
       figure: 'burst: worker round trips per Website (relay → worker requests ÷ Websites)',
       unit: '',
@@ -105,6 +122,7 @@ function rows(run: CompareRun): Row[] {
       figure: 'burst: apiserver requests (all clients, incl. the benchmark’s creates)',
       unit: '',
       values: each((s) => s.burst.apiserverRequests),
+      floorRatio: true,
     },
     {
       figure: 'controller RSS at end of burst (all processes)',
@@ -122,18 +140,19 @@ function rows(run: CompareRun): Row[] {
       figure: 'controller CPU over the burst (all processes)',
       unit: 's',
       values: each((s) => total(s, 'cpuSeconds')),
+      floorRatio: true,
     },
     { figure: '… relay CPU', unit: 's', values: zeroloopOnly((s) => part(s, 'relay')?.cpuSeconds) },
     { figure: '… workerd CPU', unit: 's', values: zeroloopOnly((s) => part(s, 'workerd')?.cpuSeconds) },
     {
       figure: `idle, 20 converged Websites: reconciles per hour (${n.idle} s window)`,
       unit: '/h',
-      values: each((s) => perHour(s.idle.reconciles ?? 0, s.idle.seconds)),
+      values: idleFigure((_, idle) => perHour(idle.reconciles ?? 0, idle.seconds)),
     },
     {
       figure: 'idle: apiserver requests per hour, minus no controller',
       unit: '/h',
-      values: each(netRequests),
+      values: idleFigure(netRequests),
     },
     {
       figure: 'load average (1 min) at end of burst',
@@ -144,7 +163,7 @@ function rows(run: CompareRun): Row[] {
   ];
 }
 
-/** zeroloop / baseline; none for a zero or negative value (a net count below the idle reference is noise). */
+/** a / b (zeroloop / baseline, a system / the floor); none for a zero or negative value (a net count below the idle reference is noise). */
 function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
   if (
     a === null ||
@@ -166,9 +185,16 @@ export function compareJson(run: CompareRun): unknown {
     ...run,
     table: rows(run).map((r) => ({
       ...r,
-      ratios: Object.fromEntries(
-        BASELINES.map((b) => [`zeroloop/${b}`, ratio(r.values.zeroloop, r.values[b])]),
-      ),
+      ratios: Object.fromEntries([
+        ...BASELINES.map((b): [string, number | null] => [
+          `zeroloop/${b}`,
+          ratio(r.values.zeroloop, r.values[b]),
+        ]),
+        ...OVER_FLOOR.map((a): [string, number | null] => [
+          `${a}/floor`,
+          r.floorRatio ? ratio(r.values[a], r.values.floor) : null,
+        ]),
+      ]),
     })),
   };
 }
@@ -179,7 +205,8 @@ export function compareMarkdown(run: CompareRun): string {
   const lines = rows(run).map((r) => {
     const cell = (name: SystemName) =>
       `${fmt(r.values[name])}${r.unit && r.values[name] != null ? ` ${r.unit}` : ''}`;
-    return `| ${r.figure} | ${cell('zeroloop')} | ${cell('baseline-watch')} | ${cell('baseline-percona')} | ${BASELINES.map((b) => fmt(r.noRatio ? null : ratio(r.values.zeroloop, r.values[b]))).join(' | ')} |`;
+    const overFloor = OVER_FLOOR.map((a) => fmt(r.floorRatio ? ratio(r.values[a], r.values.floor) : null));
+    return `| ${r.figure} | ${cell('zeroloop')} | ${cell('baseline-watch')} | ${cell('baseline-percona')} | ${BASELINES.map((b) => fmt(r.noRatio ? null : ratio(r.values.zeroloop, r.values[b]))).join(' | ')} | ${cell('floor')} | ${overFloor.join(' | ')} |`;
   });
   const ref = run.reference;
   return [
@@ -195,15 +222,25 @@ export function compareMarkdown(run: CompareRun): string {
       (typeof run.setup.workerDelayMs === 'number' && run.setup.workerDelayMs > 0
         ? ` A delay proxy adds ${String(run.setup.workerDelayMs)} ms each way between relay and worker (a Worker on Cloudflare, off-cluster).`
         : ''),
+    ...(run.systems.floor
+      ? [
+          'floor = a bare client (bench/baseline/floor.ts), not a controller: told of each create by the benchmark',
+          '(no watch, no cache, no read), it server-side applies the same ConfigMap, Deployment and status,',
+          `${String(run.setup.floorConcurrency)} Websites at a time: the lowest cost any controller could reach here.`,
+          'It has no idle phase and makes no reconciles (–); the ratios over the floor (how many times',
+          'the floor’s cost) are for the burst rows.',
+        ]
+      : []),
     '',
-    '| figure | zeroloop | baseline watch | baseline percona | zeroloop / watch | zeroloop / percona |',
-    '|---|---|---|---|---|---|',
+    '| figure | zeroloop | baseline watch | baseline percona | zeroloop / watch | zeroloop / percona | floor | zeroloop / floor | watch / floor |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...lines,
     '',
     ...breakdownMarkdown(run.systems.zeroloop?.breakdown),
     `Ready reasons of the burst's Websites at its end: ${Object.entries(run.systems)
       .map(([name, s]) => `${name} ${JSON.stringify(s.burst.finalReadyReasons)}`)
       .join('; ')}.`,
+    ...floorWrites(run.systems.floor?.burst),
     '',
     `Idle reference (no controller, same Websites): ${ref.apiserverRequests} apiserver requests in ${ref.seconds} s` +
       ` (${perHour(ref.apiserverRequests, ref.seconds)}/h of background traffic); idle differences of that order are noise.`,
@@ -214,6 +251,15 @@ export function compareMarkdown(run: CompareRun): string {
     'count is each system’s own metric: `zeroloop_reconciles_total`, `controller_runtime_reconcile_total`.',
     '',
   ].join('\n');
+}
+
+/** The floor's writes over the burst, as a sentence (it has no reconcile count). */
+function floorWrites(burst: BurstFigures | undefined): string[] {
+  if (burst?.writes === undefined) return [];
+  return [
+    `The floor sent ${String(burst.writes)} writes over the burst (${String(Math.round((burst.writes / burst.count) * 100) / 100)} a Website), ` +
+      `${String(burst.failedWrites ?? 0)} failed attempts.`,
+  ];
 }
 
 const PHASES = ['queue', 'request', 'worker', 'dry-run', 'apply', 'prune-status', 'finalizer', 'total'];

@@ -1,4 +1,4 @@
-// Starts and stops the systems under comparison on one control plane: zeroloop (one relay + worker, a Reconciler per namespace) and the baseline operator(s).
+// Starts and stops the systems under comparison on one control plane: zeroloop (one relay + worker, a Reconciler per namespace), the baseline operator(s) and the floor client.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -13,9 +13,12 @@ import { startPlainWorkerd } from '../../worker/testing/workerd.ts';
 import { PhaseLog } from './breakdown.ts';
 import { startDelayProxy } from './delay-proxy.ts';
 import { relayStarted } from '../../relay/observe/started.ts';
-import { deployedRelay } from './deployed-relay.ts';
+import type { KObject } from '../../relay/kube/object.ts';
+import { deployedNodeFlags, deployedRelay } from './deployed-relay.ts';
+import { floorBundle } from './floor-bundle.ts';
+import { floorCreated, FloorReport } from './floor-protocol.ts';
 
-export type SystemName = 'zeroloop' | 'baseline-watch' | 'baseline-percona';
+export type SystemName = 'zeroloop' | 'baseline-watch' | 'baseline-percona' | 'floor';
 
 export interface RunningSystem {
   readonly name: SystemName;
@@ -25,9 +28,21 @@ export interface RunningSystem {
   readonly phases?: PhaseLog;
   /**
    * Reconciles finished so far, and how many of them failed, from the system's own metrics; for
-   * zeroloop also the requests the relay sent its worker (each a network round trip when deployed).
+   * zeroloop also the requests the relay sent its worker (each a network round trip when deployed);
+   * for the floor, which makes no reconciles (total 0), the writes it sent and the attempts that failed.
    */
-  reconciles(): Promise<{ total: number; failed: number; workerRequests?: number }>;
+  reconciles(): Promise<{
+    total: number;
+    failed: number;
+    workerRequests?: number;
+    writes?: number;
+    failedWrites?: number;
+  }>;
+  /**
+   * The floor only: the benchmark created this Website (the create's answer). The floor learns of
+   * Websites this way instead of by a watch; the other systems watch and have no such method.
+   */
+  created?(website: KObject): void;
   stop(): Promise<void>;
 }
 
@@ -238,6 +253,68 @@ export async function startBaseline(
         total: sumMetric(text, 'controller_runtime_reconcile_total', labels),
         failed: sumMetric(text, 'controller_runtime_reconcile_total', { ...labels, result: 'error' }),
       };
+    },
+    stop,
+  };
+}
+
+/**
+ * The floor: bench/baseline/floor.ts, bundled and run with the Deployment's node flags as the relay is,
+ * as its own Node process; sent each created Website over its IPC channel; it applies that Website's ConfigMap, Deployment
+ * and status, `concurrency` Websites at a time, with no watch, cache or read.
+ */
+export async function startFloor(options: StartOptions): Promise<RunningSystem> {
+  const logPath = join(options.logDir, 'floor.log');
+  const floor = spawn(
+    process.execPath,
+    [...deployedNodeFlags(), await floorBundle(), `--concurrency=${String(options.concurrency)}`],
+    {
+      env: { ...process.env, KUBECONFIG: options.plane.kubeconfigPath },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
+  const log = createWriteStream(logPath);
+  // Both piped; the type cannot say so once the IPC channel makes stdio four long.
+  if (floor.stdout === null || floor.stderr === null)
+    throw new Error('the floor has no stdout or stderr pipe');
+  floor.stdout.pipe(log);
+  floor.stderr.pipe(log);
+  // A send to a floor that exited fails here; the burst then does not converge and says so.
+  floor.on('error', (error) =>
+    log.write(`${JSON.stringify({ msg: 'floor IPC failed', error: error.message })}\n`),
+  );
+  let writes = 0;
+  let failedWrites = 0;
+  const ready = new Promise<boolean>((resolve) => {
+    floor.on('message', (message) => {
+      const report = FloorReport.safeParse(message);
+      if (!report.success) return;
+      if (report.data.type === 'ready') resolve(true);
+      else {
+        writes += report.data.writes;
+        failedWrites += report.data.failed;
+      }
+    });
+    floor.once('exit', () => {
+      resolve(false);
+    });
+  });
+  const stop = async () => {
+    await terminate(floor);
+    log.end();
+  };
+  if (!(await Promise.race([ready, sleep(60_000).then(() => false)]))) {
+    await stop();
+    throw new SystemStartFailed('floor', 'the floor client did not report ready within 60 s', logPath);
+  }
+  return {
+    name: 'floor',
+    parts: { floor: [floor.pid ?? 0] },
+    reconciles() {
+      return Promise.resolve({ total: 0, failed: 0, writes, failedWrites });
+    },
+    created(website) {
+      floor.send(floorCreated(website));
     },
     stop,
   };
