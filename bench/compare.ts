@@ -9,11 +9,11 @@
 //    processes (zeroloop: the relay and workerd separately) from /proc.
 //
 // The floor (bench/baseline/floor.ts) is not a controller: the lowest cost any controller could reach on
-// this plane. It is a bare client in its own Node process (the relay's node flags), measured from /proc by
-// pid like the others. The benchmark's own creates (the same code path as for every system) hand it each
-// create's answer over its IPC channel, in place of a watch event; per Website it server-side applies the
-// ConfigMap, the Deployment and the status bench/baseline ends with, BENCH_FLOOR_CONCURRENCY Websites at a
-// time (default 4), with no watch, no cache and no read. It makes no reconciles: the reconcile rows show
+// this plane. It is a bare client in its own Node process (bundled, with the relay's node flags), measured
+// from /proc by pid like the others. The benchmark's own creates (the same code path as for every system)
+// hand it each create's answer over its IPC channel, in place of a watch event; per Website it applies
+// (server-side) the ConfigMap, Deployment and status bench/baseline ends with, BENCH_FLOOR_CONCURRENCY
+// Websites at a time (default 4), with no watch, no cache and no read. It makes no reconciles: the reconcile rows show
 // '–' for it (its writes are in the JSON, burst.writes). It has no idle phase (a client with no watch
 // sends nothing while nothing changes, so a window would only measure the reference's noise); its
 // sequential latency is create → its ConfigMap (applied first) seen by the observer's watch: one write
