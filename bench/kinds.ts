@@ -1,9 +1,9 @@
-// Benchmark: ONE relay serving N Reconcilers against N controller-runtime operators, for N = 1, 2, 5, 10, on one control plane.
+// Benchmark: one relay serving N Reconcilers against N controller-runtime operators, for N = 1, 2, 5, 10, on one control plane.
 //
 // A team runs many operators, not one: the fair comparison is one relay (and its worker) doing the work
 // of N operators. For each N, on one control plane started once:
 // 1. zeroloop: N fresh namespaces with a `worker-signing` Secret each; one Reconciler per namespace (the
-//    website component, `namespaces: [that namespace]`, concurrency 8), all served by ONE relay as deployed
+//    website component, `namespaces: [that namespace]`, concurrency 8), all served by one relay as deployed
 //    (the image's bundle with the Deployment's node flags) and the production worker bundle in plain workerd;
 // 2. baseline: N fresh namespaces; N bench/baseline operators (`watch` mode, MaxConcurrentReconciles 8),
 //    one per namespace.

@@ -104,7 +104,7 @@ export function kindsMarkdown(run: KindsRun): string {
       ` Command: \`${run.command}\`.`,
     '',
     `One control plane. For each N, N fresh namespaces with ${String(run.setup.websitesPerNamespace)} Websites each, created at once`,
-    '(50 creates in flight), first against zeroloop (ONE relay as deployed with N Reconcilers, one per',
+    '(50 creates in flight), first against zeroloop (one relay as deployed with N Reconcilers, one per',
     'namespace, and the production worker bundle in plain workerd), then, in N fresh namespaces, against N',
     `bench/baseline operators (controller-runtime, \`watch\` mode, one per namespace). Concurrency ${String(run.setup.concurrency)}`,
     'per Reconciler and per operator. Measured from the first create until every Website has its ConfigMap,',
