@@ -53,8 +53,7 @@ export type Descriptor = z.infer<typeof Descriptor>;
 /** The most an external trigger's `summary` may take, serialized as JSON (UTF-8 bytes). */
 export const MAX_SUMMARY_BYTES = 4096;
 
-const summaryBytes = (summary: unknown): number =>
-  new TextEncoder().encode(JSON.stringify(summary)).length;
+const summaryBytes = (summary: unknown): number => new TextEncoder().encode(JSON.stringify(summary)).length;
 
 /** wit `external-event`, flattened into the `external` trigger; `summary` is parsed JSON. */
 export const ExternalTrigger = z.object({

@@ -10,13 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { KubeApiError, KubeClient } from '../../relay/kube/client.ts';
 import type { KubeObject } from '../../src/protocol/schemas.ts';
 import type { ReconcilerExports } from '../../src/contract/wit.ts';
-import {
-  expectOk,
-  loadBuilt,
-  readYamlObjects,
-  reconcile,
-  requestFor,
-} from '../../cli/testing/component.ts';
+import { expectOk, loadBuilt, readYamlObjects, reconcile, requestFor } from '../../cli/testing/component.ts';
 import { sharedControlPlane } from '../support/cluster.ts';
 import { eventually } from '../support/kube.ts';
 
