@@ -68,7 +68,7 @@ function rows(run: CompareRun): Row[] {
   const zeroloopOnly = (f: (s: SystemFigures) => number | undefined) =>
     each((s) => (s.burst.parts.relay ? (f(s) ?? null) : null));
   const anyS = Object.values(run.systems)[0];
-  const idleSeconds = Object.values(run.systems).find((s) => s.idle)?.idle?.seconds ?? 0;
+  const idleSeconds = Object.values(run.systems).find((s) => s.idle)?.idle?.seconds ?? ref.seconds;
   const n = { seq: anyS?.latency.count ?? 0, burst: anyS?.burst.count ?? 0, idle: idleSeconds };
   return [
     {
