@@ -26,7 +26,7 @@
 // BENCH_WORKER_DELAY_MS (0: milliseconds a proxy adds each way between relay and worker, as a deployed
 // Worker 10–50 ms away; results then go to compare-delay<ms>.{json,md}).
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlPlane } from '../cluster/index.ts';
@@ -37,7 +37,14 @@ import { apiserverCounter } from './baseline/apiserver.ts';
 import { ensureBaseline } from './baseline/build.ts';
 import { ConvergenceObserver } from './baseline/observer.ts';
 import type { IdleFigures, PhaseContext } from './baseline/phases.ts';
-import { load1m, measureBurst, measureIdle, measureSequential, prepareIdleSet } from './baseline/phases.ts';
+import {
+  load1m,
+  machineFigures,
+  measureBurst,
+  measureIdle,
+  measureSequential,
+  prepareIdleSet,
+} from './baseline/phases.ts';
 import { compareJson, compareMarkdown } from './baseline/report.ts';
 import type { CompareRun, SystemFigures } from './baseline/report.ts';
 import { deployedRelay } from './baseline/deployed-relay.ts';
@@ -180,12 +187,7 @@ try {
     date: new Date().toISOString(),
     command: `${WORKER_DELAY_MS > 0 ? `BENCH_WORKER_DELAY_MS=${String(WORKER_DELAY_MS)} ` : ''}npm run bench -- compare${QUICK ? ' --quick' : ''}`,
     quick: QUICK,
-    machine: {
-      cpus: cpus().length,
-      memGiB: Math.round(totalmem() / 2 ** 30),
-      loadavg1mAtStart: loadAtStart,
-      loadavg1mAtEnd: load1m(),
-    },
+    machine: machineFigures(loadAtStart),
     setup: {
       controlPlane: plane.version,
       concurrency: CONCURRENCY,

@@ -17,7 +17,7 @@
 // Run: npm run bench -- kinds   (or: node bench/kinds.ts, after npm run build:reconcilers)
 // Env: BENCH_KINDS_N (comma list, default 1,2,5,10), BENCH_KINDS_WEBSITES (Websites per namespace, default 100).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane } from '../cluster/index.ts';
 import { loadKubeconfigFile } from '../relay/kube/rest-config.ts';
@@ -30,7 +30,7 @@ import { kindsJson, kindsMarkdown } from './baseline/kinds-report.ts';
 import type { KindsPoint, KindsRun } from './baseline/kinds-report.ts';
 import { deleteNamespace } from './baseline/namespace.ts';
 import { ConvergenceObserver } from './baseline/observer.ts';
-import { load1m, measureBurstOf, measureIdle } from './baseline/phases.ts';
+import { load1m, machineFigures, measureBurstOf, measureIdle } from './baseline/phases.ts';
 import type { BurstFigures, WebsiteRef } from './baseline/phases.ts';
 import { combined, startBaseline, startZeroloop } from './baseline/systems.ts';
 import type { RunningSystem } from './baseline/systems.ts';
@@ -177,12 +177,7 @@ try {
   const report: KindsRun = {
     date: new Date().toISOString(),
     command: `${env}npm run bench -- kinds`,
-    machine: {
-      cpus: cpus().length,
-      memGiB: Math.round(totalmem() / 2 ** 30),
-      loadavg1mAtStart: loadAtStart,
-      loadavg1mAtEnd: load1m(),
-    },
+    machine: machineFigures(loadAtStart),
     setup: {
       controlPlane: plane.version,
       counts: COUNTS,

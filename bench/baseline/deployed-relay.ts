@@ -1,11 +1,7 @@
 // The relay as deployed, for benchmarks: relay.mjs bundled as the image bundles it, and the node flags of the Deployment's command.
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { ENTRY, RELAY_BUNDLE } from '../../deploy/image-tree.ts';
+import { ENTRY } from '../../deploy/image-tree.ts';
+import { bundleLikeTheImage } from './bundle.ts';
 
 export interface DeployedRelay {
   /** The arguments after `node`: the Deployment's flags, then the bundle. */
@@ -30,16 +26,7 @@ let bundled: Promise<DeployedRelay> | undefined;
 /** Bundles relay/main.ts once per process into a temporary directory, as deploy/image-tree.ts does for the image. */
 export function deployedRelay(): Promise<DeployedRelay> {
   bundled ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'zeroloop-relay-bundle-'));
-    const outfile = join(dir, ENTRY);
-    const result = await build({
-      ...RELAY_BUNDLE,
-      entryPoints: [fileURLToPath(new URL('../../relay/main.ts', import.meta.url))],
-      outfile,
-      logLevel: 'warning',
-    });
-    if (result.errors.length > 0)
-      throw new Error(`bundling relay/main.ts failed: ${String(result.errors[0]?.text)}`);
+    const outfile = await bundleLikeTheImage(new URL('../../relay/main.ts', import.meta.url), ENTRY);
     // BENCH_RELAY_NODE_FLAGS replaces the Deployment's flags, to measure another setting.
     const override = process.env.BENCH_RELAY_NODE_FLAGS;
     const flags = override !== undefined ? override.split(' ').filter(Boolean) : deployedNodeFlags();

@@ -1,5 +1,5 @@
 // Turns the kinds benchmark's bursts into bench/results/kinds.json and kinds.md (one row per N, the ratios one relay / N operators).
-import type { BurstFigures, IdleFigures } from './phases.ts';
+import type { BurstFigures, IdleFigures, MachineFigures } from './phases.ts';
 
 /** One N: the same N×websites burst against one relay with N Reconcilers, then against N operators. */
 export interface KindsPoint {
@@ -13,7 +13,7 @@ export interface KindsPoint {
 export interface KindsRun {
   date: string;
   command: string;
-  machine: { cpus: number; memGiB: number; loadavg1mAtStart: number; loadavg1mAtEnd: number };
+  machine: MachineFigures;
   setup: Record<string, unknown>;
   /** The window with no controller running that sets the quiet threshold ending each burst. */
   reference: IdleFigures;

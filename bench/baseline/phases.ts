@@ -1,5 +1,5 @@
 // The measured phases of `npm run bench -- compare` (each run against one system in its own namespace) and of `kinds`' burst.
-import { loadavg } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KObject } from '../../relay/kube/object.ts';
 import type { TestKube } from '../../test/support/kube.ts';
@@ -21,6 +21,24 @@ export interface PhaseContext {
 const IN_FLIGHT = 50;
 export const round = (n: number): number => Math.round(n * 10) / 10;
 export const load1m = (): number => round(loadavg()[0] ?? 0);
+
+/** The machine a benchmark ran on, and its load at the start and end, for a results file. */
+export interface MachineFigures {
+  cpus: number;
+  memGiB: number;
+  loadavg1mAtStart: number;
+  loadavg1mAtEnd: number;
+}
+
+/** The machine's figures now, with the load measured at the start of the run. */
+export function machineFigures(loadavg1mAtStart: number): MachineFigures {
+  return {
+    cpus: cpus().length,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    loadavg1mAtStart,
+    loadavg1mAtEnd: load1m(),
+  };
+}
 
 /** The benchmark's Website: its own HTML (so a ConfigMap), no Service (the service IP range is small). */
 function website(name: string, namespace: string) {

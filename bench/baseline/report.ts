@@ -1,5 +1,5 @@
 // Turns the compare benchmark's raw figures into bench/results/compare.json and compare.md (each figure, each system, ratios, the floor).
-import type { BurstFigures, IdleFigures, LatencyFigures } from './phases.ts';
+import type { BurstFigures, IdleFigures, LatencyFigures, MachineFigures } from './phases.ts';
 import type { SystemName } from './systems.ts';
 import type { Breakdown } from './breakdown.ts';
 import { percentile as nearestRank } from '../stats.ts';
@@ -18,7 +18,7 @@ export interface CompareRun {
   date: string;
   command: string;
   quick: boolean;
-  machine: { cpus: number; memGiB: number; loadavg1mAtStart: number; loadavg1mAtEnd: number };
+  machine: MachineFigures;
   setup: Record<string, unknown>;
   /** The idle window with no controller running, subtracted from each system's idle count. */
   reference: IdleFigures;
