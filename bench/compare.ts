@@ -24,7 +24,8 @@
 // Env: BENCH_CONCURRENCY (8), BENCH_FLOOR_CONCURRENCY (4), BENCH_BULK, BENCH_SEQUENTIAL, BENCH_IDLE_SECONDS,
 // BENCH_SYSTEMS (comma list of zeroloop, baseline-watch, baseline-percona, floor; default all, in that order),
 // BENCH_WORKER_DELAY_MS (0: milliseconds a proxy adds each way between relay and worker, as a deployed
-// Worker 10–50 ms away; results then go to compare-delay<ms>.{json,md}).
+// Worker 10–50 ms away; results then go to compare-delay<ms>.{json,md}; a concurrency other than 8 adds
+// -c<n> to the name: compare-delay20-c32).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,11 +61,17 @@ const BULK = count('BENCH_BULK', 1000, 100);
 const IDLE_SECONDS = count('BENCH_IDLE_SECONDS', 120, 20);
 const IDLE_WEBSITES = 20;
 /** bench/relay.ts runs the relay with concurrency 8; the baseline gets the same MaxConcurrentReconciles. */
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const DEFAULT_CONCURRENCY = 8;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? DEFAULT_CONCURRENCY);
 /** Websites the floor writes at a time (each one's writes in sequence). */
 const FLOOR_CONCURRENCY = Number(process.env.BENCH_FLOOR_CONCURRENCY ?? 4);
 const WORKER_DELAY_MS = Number(process.env.BENCH_WORKER_DELAY_MS ?? 0);
-const RESULT_NAME = WORKER_DELAY_MS > 0 ? `compare-delay${String(WORKER_DELAY_MS)}` : 'compare';
+/** compare, compare-delay20, compare-delay20-c32: the set-up's departures from the defaults name the results. */
+const RESULT_NAME = [
+  'compare',
+  ...(WORKER_DELAY_MS > 0 ? [`-delay${String(WORKER_DELAY_MS)}`] : []),
+  ...(CONCURRENCY !== DEFAULT_CONCURRENCY ? [`-c${String(CONCURRENCY)}`] : []),
+].join('');
 const ALL_SYSTEMS: SystemName[] = ['zeroloop', 'baseline-watch', 'baseline-percona', 'floor'];
 const SYSTEMS = (process.env.BENCH_SYSTEMS?.split(',') ?? ALL_SYSTEMS).filter((s): s is SystemName =>
   (ALL_SYSTEMS as string[]).includes(s),
@@ -185,7 +192,7 @@ try {
 
   const run: CompareRun = {
     date: new Date().toISOString(),
-    command: `${WORKER_DELAY_MS > 0 ? `BENCH_WORKER_DELAY_MS=${String(WORKER_DELAY_MS)} ` : ''}npm run bench -- compare${QUICK ? ' --quick' : ''}`,
+    command: `${WORKER_DELAY_MS > 0 ? `BENCH_WORKER_DELAY_MS=${String(WORKER_DELAY_MS)} ` : ''}${CONCURRENCY !== DEFAULT_CONCURRENCY ? `BENCH_CONCURRENCY=${String(CONCURRENCY)} ` : ''}npm run bench -- compare${QUICK ? ' --quick' : ''}`,
     quick: QUICK,
     machine: machineFigures(loadAtStart),
     setup: {
