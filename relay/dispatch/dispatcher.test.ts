@@ -11,6 +11,7 @@ import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { verify } from '../../src/signing.ts';
 import { type AnswerVersions, Dispatcher } from './dispatcher.ts';
 import { newTraceparent } from './traceparent.ts';
+import { answer } from '../testing/answer.ts';
 import { DispatchError } from './errors.ts';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
@@ -40,14 +41,7 @@ const request: ReconcileRequest = {
   trigger: { type: 'primary' },
   finalizing: false,
 };
-const okResponse = {
-  desired: [],
-  status: { ready: true },
-  related: [],
-  requeueAfterMs: null,
-  finalized: false,
-  events: [],
-};
+const okResponse = answer({ status: { ready: true } });
 const target = () => ({ reconciler: 'website', endpoint, signingKey: 's3cret', timeoutMs: 500 });
 /** The version header a worker of this build answers with. */
 const OURS = { [HEADERS.protocol]: String(PROTOCOL_VERSION) };
