@@ -45,6 +45,7 @@ import {
   measureIdle,
   measureSequential,
   prepareIdleSet,
+  quietRequestsPer5s,
 } from './baseline/phases.ts';
 import { compareJson, compareMarkdown } from './baseline/report.ts';
 import type { CompareRun, SystemFigures } from './baseline/report.ts';
@@ -128,11 +129,7 @@ try {
     await prepareIdleSet(ctx, idleNames, 20, false);
     return measureIdle(ctx, undefined, IDLE_SECONDS);
   });
-  /** A 5 s window this quiet ends a burst: twice the reference rate, with room for scrapes. */
-  const quietRequests = Math.max(
-    10,
-    Math.ceil((2 * reference.apiserverRequests * 5) / reference.seconds) + 5,
-  );
+  const quietRequests = quietRequestsPer5s(reference);
   progress(
     `reference: ${reference.apiserverRequests} apiserver requests in ${reference.seconds} s with no controller; quiet = ≤ ${quietRequests} per 5 s`,
   );

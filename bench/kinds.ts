@@ -30,7 +30,13 @@ import { kindsJson, kindsMarkdown } from './baseline/kinds-report.ts';
 import type { KindsPoint, KindsRun } from './baseline/kinds-report.ts';
 import { deleteNamespace } from './baseline/namespace.ts';
 import { ConvergenceObserver } from './baseline/observer.ts';
-import { load1m, machineFigures, measureBurstOf, measureIdle } from './baseline/phases.ts';
+import {
+  load1m,
+  machineFigures,
+  measureBurstOf,
+  measureIdle,
+  quietRequestsPer5s,
+} from './baseline/phases.ts';
 import type { BurstFigures, WebsiteRef } from './baseline/phases.ts';
 import { combined, startBaseline, startZeroloop } from './baseline/systems.ts';
 import type { RunningSystem } from './baseline/systems.ts';
@@ -155,11 +161,7 @@ async function run(side: Side, n: number, quietRequests: number): Promise<BurstF
 
 try {
   const reference = await measureIdle({ apiserver, progress }, undefined, REFERENCE_SECONDS);
-  /** As compare: a 5 s window this quiet ends a burst (twice the reference rate, with room for scrapes). */
-  const quietRequests = Math.max(
-    10,
-    Math.ceil((2 * reference.apiserverRequests * 5) / reference.seconds) + 5,
-  );
+  const quietRequests = quietRequestsPer5s(reference);
   progress(
     `reference: ${reference.apiserverRequests} apiserver requests in ${reference.seconds} s with no controller; quiet = ≤ ${quietRequests} per 5 s`,
   );

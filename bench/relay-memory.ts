@@ -43,7 +43,7 @@ import {
 } from '../test/support/relay-env.ts';
 import { PRODUCTION_CONFIG, startWorker } from '../worker/testing/harness.ts';
 import { ensureBaseline } from './baseline/build.ts';
-import { deployedNodeFlags } from './baseline/deployed-relay.ts';
+import { relayNodeFlags } from './baseline/deployed-relay.ts';
 import { ConvergenceObserver } from './baseline/observer.ts';
 import { sampleTrees } from './baseline/procfs.ts';
 import { load1m, round } from './baseline/phases.ts';
@@ -68,9 +68,7 @@ const systems = (process.env.BENCH_SYSTEMS ?? 'zeroloop,baseline').split(',');
 const CONCURRENCY = 8;
 const IN_FLIGHT = 50;
 const SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === '1';
-const RELAY_FLAGS = (process.env.BENCH_RELAY_NODE_FLAGS ?? deployedNodeFlags().join(' '))
-  .split(' ')
-  .filter(Boolean);
+const RELAY_FLAGS = relayNodeFlags();
 const TAG = process.env.BENCH_TAG ? `relay-memory-${process.env.BENCH_TAG}` : 'relay-memory';
 const results = new URL('./results/', import.meta.url);
 const logDir = mkdtempSync(join(tmpdir(), 'zeroloop-relay-memory-'));

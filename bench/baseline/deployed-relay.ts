@@ -21,18 +21,24 @@ export function deployedNodeFlags(): string[] {
   return flags.split(', ');
 }
 
+/** Whether BENCH_RELAY_NODE_FLAGS replaces the Deployment's flags (to measure another setting). */
+const OVERRIDE = process.env.BENCH_RELAY_NODE_FLAGS;
+
+/** The node flags the benchmarks run the relay with: BENCH_RELAY_NODE_FLAGS when set, else the Deployment's. */
+export function relayNodeFlags(): string[] {
+  return OVERRIDE !== undefined ? OVERRIDE.split(' ').filter(Boolean) : deployedNodeFlags();
+}
+
 let bundled: Promise<DeployedRelay> | undefined;
 
 /** Bundles relay/main.ts once per process into a temporary directory, as deploy/image-tree.ts does for the image. */
 export function deployedRelay(): Promise<DeployedRelay> {
   bundled ??= (async () => {
     const outfile = await bundleLikeTheImage(new URL('../../relay/main.ts', import.meta.url), ENTRY);
-    // BENCH_RELAY_NODE_FLAGS replaces the Deployment's flags, to measure another setting.
-    const override = process.env.BENCH_RELAY_NODE_FLAGS;
-    const flags = override !== undefined ? override.split(' ').filter(Boolean) : deployedNodeFlags();
+    const flags = relayNodeFlags();
     return {
       args: [...flags, outfile],
-      what: `node ${flags.join(' ')} relay.mjs (the image's bundle${override !== undefined ? '; flags from BENCH_RELAY_NODE_FLAGS' : ''})`,
+      what: `node ${flags.join(' ')} relay.mjs (the image's bundle${OVERRIDE !== undefined ? '; flags from BENCH_RELAY_NODE_FLAGS' : ''})`,
     };
   })();
   return bundled;

@@ -107,6 +107,14 @@ async function waitConverged(
 }
 
 /**
+ * How many apiserver requests a 5 s window may hold and still end a burst (`settle`): twice the rate of
+ * a no-controller `reference` window, with room for scrapes, and never under 10.
+ */
+export function quietRequestsPer5s(reference: Pick<IdleFigures, 'apiserverRequests' | 'seconds'>): number {
+  return Math.max(10, Math.ceil((2 * reference.apiserverRequests * 5) / reference.seconds) + 5);
+}
+
+/**
  * Waits until the apiserver is quiet: a 5 s window with at most `quietRequests` requests (the idle
  * reference's rate, with room). A reconcile that only reads its cache (percona mode once converged)
  * is quiet too, so the same rule ends every system's burst. Gives up after `maxMs`.
