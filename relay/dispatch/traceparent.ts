@@ -5,6 +5,11 @@ import { randomFillSync } from 'node:crypto';
 const ID_BYTES = 24;
 const pool = Buffer.alloc(ID_BYTES * 170);
 let offset = pool.length;
+/** All-zero ids are invalid; with 2^-64 odds, these stand in for them rather than a second draw. */
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_PARENT = '0'.repeat(16);
+const ONE_TRACE = '1'.padStart(32, '0');
+const ONE_PARENT = '1'.padStart(16, '0');
 
 /** A W3C traceparent (`00-<trace id>-<parent id>-01`, sampled) with fresh random ids. */
 export function newTraceparent(): string {
@@ -15,9 +20,5 @@ export function newTraceparent(): string {
   const trace = pool.toString('hex', offset, offset + 16);
   const parent = pool.toString('hex', offset + 16, offset + ID_BYTES);
   offset += ID_BYTES;
-  // All-zero ids are invalid; with 2^-64 odds, a constant stands in rather than a second draw.
-  return `00-${trace === ZERO_TRACE ? '1'.padStart(32, '0') : trace}-${parent === ZERO_PARENT ? '1'.padStart(16, '0') : parent}-01`;
+  return `00-${trace === ZERO_TRACE ? ONE_TRACE : trace}-${parent === ZERO_PARENT ? ONE_PARENT : parent}-01`;
 }
-
-const ZERO_TRACE = '0'.repeat(32);
-const ZERO_PARENT = '0'.repeat(16);
