@@ -1,6 +1,7 @@
 // Assembles a relay (client, informers, dispatcher, applier, manager, metrics server) and stops it gracefully.
 import { Applier } from './apply/applier.ts';
 import { EventRecorder } from './apply/events.ts';
+import { hasOwner } from './apply/ownership.ts';
 import { type Clock, realClock } from './clock.ts';
 import { Manager } from './config/manager.ts';
 import type { ReconcileRecord } from './controller/result.ts';
@@ -152,6 +153,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       }),
     ...(options.clock ? { clock: options.clock } : {}),
     stallMs: options.watchStallMs,
+    isOwned: hasOwner,
     hooks: {
       onListed: (scope, relist) => {
         initializeKindSeries(metrics, scopeId(scope), RESTART_REASONS);

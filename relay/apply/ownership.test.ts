@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KObject } from '../kube/object.ts';
-import { isStampedBy, OWNER_LABEL, ownerUids, RECONCILER_LABEL, stamp } from './ownership.ts';
+import { hasOwner, isStampedBy, OWNER_LABEL, ownerUids, RECONCILER_LABEL, stamp } from './ownership.ts';
 
 const primary: KObject = {
   apiVersion: 'examples.zeroloop.dev/v1alpha1',
@@ -87,6 +87,12 @@ test('ownerUids should find owners by controller reference or by label', () => {
   assert.deepEqual(ownerUids(byRef), ['u9']);
   assert.deepEqual(ownerUids(byLabel), ['u8']);
   assert.deepEqual(ownerUids(notController), []);
+  for (const obj of [byRef, byLabel, notController])
+    assert.equal(
+      hasOwner(obj),
+      ownerUids(obj).length > 0,
+      `hasOwner agrees with ownerUids on ${obj.metadata.name}`,
+    );
   assert.equal(isStampedBy(byRef, 'u9', 'website'), false, 'only stamped objects are prunable');
   assert.equal(isStampedBy(byLabel, 'u8', 'website'), false, 'both owner labels are needed');
 });

@@ -44,6 +44,12 @@ export function ownerUids(obj: KObject): string[] {
   return [...out];
 }
 
+/** Whether `obj` names an owner (a controller ownerReference or the owner label): what `ownerUids` finds, without building it. */
+export function hasOwner(obj: KObject): boolean {
+  if (obj.metadata.labels?.[OWNER_LABEL] !== undefined) return true;
+  return obj.metadata.ownerReferences?.some((r) => r.controller === true) ?? false;
+}
+
 /** Whether the relay created `obj` for this primary and this reconciler, so that it may update or prune it. */
 export function isStampedBy(obj: KObject, primaryUid: string, reconciler: string): boolean {
   const labels = obj.metadata.labels;

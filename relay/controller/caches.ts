@@ -3,7 +3,7 @@ import { kindId } from '../../src/keys.ts';
 import { OWNER_INDEX, ownerUids, stampedByOther } from '../apply/ownership.ts';
 import type { KindScope } from '../watch/list-watch.ts';
 import type { KObject } from '../kube/object.ts';
-import type { DeltaHandler, InformerFactory, SharedInformer } from '../watch/informer.ts';
+import type { AcquireOptions, DeltaHandler, InformerFactory, SharedInformer } from '../watch/informer.ts';
 import { storeKey } from '../watch/store.ts';
 import type { ReconcilerSpec } from '../api/reconciler.ts';
 import type { Clock } from '../clock.ts';
@@ -22,7 +22,7 @@ export class ControllerCaches {
   #informers: InformerFactory;
   #primaries: SharedInformer[] = [];
   #owned: SharedInformer[] = [];
-  #acquired: KindScope[] = [];
+  #acquired: { scope: KindScope; options: AcquireOptions }[] = [];
   #unsubscribe: (() => void)[] = [];
 
   constructor(informers: InformerFactory) {
@@ -71,8 +71,13 @@ export class ControllerCaches {
     this.#unsubscribe.push(informer.subscribe(handler));
   }
 
+  /**
+   * Of the objects that no primary owns, the owned caches need only the metadata: `live` tells who
+   * owns them, nothing hands their bodies to a reconciler. So they are cached as metadata only,
+   * unless another user of the same watch (a related selector) needs them whole.
+   */
   watchOwned(scope: KindScope, handler: DeltaHandler): void {
-    const informer = this.#acquire(scope);
+    const informer = this.#acquire(scope, { unowned: 'metadata' });
     informer.store.addIndex(OWNER_INDEX, ownerUids);
     this.#owned.push(informer);
     this.#unsubscribe.push(informer.subscribe(handler));
@@ -147,11 +152,13 @@ export class ControllerCaches {
 
   /** Releases every informer acquired. */
   async release(): Promise<void> {
-    await Promise.all(this.#acquired.splice(0).map((s) => this.#informers.release(s)));
+    await Promise.all(
+      this.#acquired.splice(0).map(({ scope, options }) => this.#informers.release(scope, options)),
+    );
   }
 
-  #acquire(scope: KindScope): SharedInformer {
-    this.#acquired.push(scope);
-    return this.#informers.acquire(scope);
+  #acquire(scope: KindScope, options: AcquireOptions = {}): SharedInformer {
+    this.#acquired.push({ scope, options });
+    return this.#informers.acquire(scope, options);
   }
 }

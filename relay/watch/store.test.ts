@@ -116,3 +116,19 @@ test('store should hold each object once: byLabels, byIndex and get return the s
   assert.equal(s.byIndex('app', 'db')[0], obj);
   assert.equal(s.byLabels({ app: 'db' })[0], obj);
 });
+
+test('store reshape should swap an object of the same resourceVersion in place, with no delta, and refuse any other', () => {
+  const s = new Store();
+  s.addIndex('app', (o) => (o.metadata.labels?.app ? [o.metadata.labels.app] : []));
+  const whole = { ...cm('a', '1', { labels: { app: 'db' } }), data: { big: 'x'.repeat(100) } };
+  s.upsert(whole);
+  const slim = { apiVersion: whole.apiVersion, kind: whole.kind, metadata: whole.metadata };
+  assert.equal(s.reshape(slim), true);
+  assert.equal(s.get('ns/a'), slim);
+  assert.equal(s.byIndex('app', 'db')[0], slim, 'indexes find the new shape');
+  assert.equal(s.byLabels({ app: 'db' })[0], slim);
+  assert.equal(s.reshape(cm('a', '2')), false, 'another version comes with its watch event');
+  assert.equal(s.reshape(cm('b', '1')), false, 'nothing cached under the key');
+  assert.equal(s.get('ns/a'), slim);
+  assert.equal(s.size, 1);
+});

@@ -102,6 +102,20 @@ export class Store {
     return old ? { type: 'modified', object: obj, old } : { type: 'added', object: obj };
   }
 
+  /**
+   * Swaps in another shape of the cached object at the same resourceVersion (the informer changed
+   * what it keeps of unowned objects): no delta. The indexes stay as they are: they read metadata,
+   * which both shapes share. False when the cache holds another version, or nothing, under its key.
+   */
+  reshape(obj: KObject): boolean {
+    const key = storeKey(obj);
+    const old = this.#items.get(key);
+    const rv = old?.metadata.resourceVersion;
+    if (rv === undefined || rv !== obj.metadata.resourceVersion) return false;
+    this.#items.set(key, obj);
+    return true;
+  }
+
   delete(key: string): Delta | undefined {
     const old = this.#items.get(key);
     if (!old) return undefined;

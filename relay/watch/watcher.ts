@@ -50,6 +50,8 @@ export type WatcherState =
 export interface WatcherOptions {
   listerWatcher: ListerWatcher;
   store: Store;
+  /** Applied to every listed or watched object before the store sees it (client-go's TransformFunc). */
+  transform?: (obj: KObject) => KObject;
   /** Called for each change of the store, after the store is updated. */
   onDelta: (delta: Delta) => void;
   /** Called after each successful list (the first one marks the cache synced). */
@@ -102,7 +104,9 @@ export class Watcher {
       case 'listing':
         try {
           const { items, resourceVersion } = await this.#o.listerWatcher.list(signal);
-          for (const delta of this.#o.store.replace(items)) this.#o.onDelta(delta);
+          const transform = this.#o.transform;
+          const shaped = transform ? items.map(transform) : items;
+          for (const delta of this.#o.store.replace(shaped)) this.#o.onDelta(delta);
           this.#o.onListed?.(state.relist);
           this.#backoff.forget('list');
           return { phase: 'watching', resourceVersion };
@@ -201,7 +205,7 @@ export class Watcher {
     const delta =
       event.type === 'DELETED'
         ? this.#o.store.delete(storeKey(event.object))
-        : this.#o.store.upsert(event.object);
+        : this.#o.store.upsert(this.#o.transform ? this.#o.transform(event.object) : event.object);
     if (delta) this.#o.onDelta(delta);
     return event.object.metadata.resourceVersion;
   }
