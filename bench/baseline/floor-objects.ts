@@ -25,9 +25,11 @@ const websitePath = (w: FloorCreated) =>
 /**
  * The writes for Website `w`, in the order the baseline makes them: ConfigMap `<name>-html` (when
  * there is HTML), Deployment `<name>`, Service `<name>` (when exposed; the benchmark's Websites are
- * not), then the status the baseline ends with on this control plane (no Deployment controller, so
- * `RolloutInProgress`, `0/1 replicas ready`; lastTransitionTime the Website's creation, as the
- * baseline's first status stamps it and its later ones keep it).
+ * not), then the first status the baseline writes, before its Deployment reports anything
+ * (`RolloutInProgress`, `0/1 replicas ready`; lastTransitionTime the Website's creation, as the
+ * baseline's first status stamps it). The floor reads nothing, so it writes no later status: on the
+ * light plane (no Deployment controller) this is also the status the baseline ends with; on a plane
+ * with workloads the controllers go on to write Ready from the Deployment, and the floor does not.
  */
 export function floorWrites(w: FloorCreated): FloorWrite[] {
   const ns = encodeURIComponent(w.namespace);

@@ -6,6 +6,11 @@
 // the Deployment and the status bench/baseline ends with (floor-objects.ts), one Website's writes after
 // another, `--concurrency` Websites at a time, and reports each Website written. A failed write is retried
 // (up to 5 attempts, 50 ms doubling); every failed attempt is counted and logged.
+// What it measures: the least any controller must send to write each Website's children and first status,
+// with nothing read. On a plane with workloads its Deployments get ReplicaSets, Pods and statuses from the
+// plane like every system's (the same apiserver traffic, so its burst rows stay comparable), but it never
+// learns of them: its status stays the first one (RolloutInProgress), and the benchmark times its Deployments
+// becoming available, not a Ready status.
 // Env: KUBECONFIG (the control plane's). Args: --concurrency=N (default 4).
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';

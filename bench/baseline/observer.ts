@@ -5,10 +5,13 @@ import type { KObject } from '../../relay/kube/object.ts';
 import { InformerFactory } from '../../relay/watch/informer.ts';
 import type { TestKube } from '../../test/support/kube.ts';
 import { CONFIGMAP, DEPLOYMENT, WEBSITE } from '../../test/support/relay-env.ts';
+import { deploymentAvailable, readyFromDeployment } from './ready.ts';
 
 /**
  * A Website has converged when its ConfigMap and Deployment exist and its status carries the Ready
- * condition (the benchmark's Websites have html and no Service). Times are performance.now().
+ * condition (the benchmark's Websites have html and no Service). On a plane with workloads it is also
+ * timed when its Deployment is available and when its status first says Ready from that Deployment
+ * (ready.ts). Times are performance.now().
  */
 export class ConvergenceObserver {
   /** Website name → when its ConfigMap (`<name>-html`) was first seen. */
@@ -16,6 +19,10 @@ export class ConvergenceObserver {
   readonly deploymentSeen = new Map<string, number>();
   /** Website name → when a status with conditions was first seen. */
   readonly statusSeen = new Map<string, number>();
+  /** Website name → when its Deployment was first seen available (the Deployment controller's status). */
+  readonly deploymentAvailableSeen = new Map<string, number>();
+  /** Website name → when its status first said Ready from its Deployment (ReplicasReady, current). */
+  readonly readySeen = new Map<string, number>();
   /** Website name → the reason of its Ready condition, as last seen. */
   readonly readyReason = new Map<string, string>();
   readonly #waiters = new Map<string, () => void>();
@@ -46,8 +53,10 @@ export class ConvergenceObserver {
       observer.#waiters.get(name.slice(0, -5))?.();
     });
     await watch(DEPLOYMENT, (obj) => {
-      if (!observer.deploymentSeen.has(obj.metadata.name))
-        observer.deploymentSeen.set(obj.metadata.name, performance.now());
+      const name = obj.metadata.name;
+      if (!observer.deploymentSeen.has(name)) observer.deploymentSeen.set(name, performance.now());
+      if (!observer.deploymentAvailableSeen.has(name) && deploymentAvailable(obj))
+        observer.deploymentAvailableSeen.set(name, performance.now());
     });
     await watch(WEBSITE, (obj) => {
       const conditions = (obj.status as { conditions?: { type?: string; reason?: string }[] } | undefined)
@@ -57,6 +66,8 @@ export class ConvergenceObserver {
         observer.statusSeen.set(obj.metadata.name, performance.now());
       const reason = conditions.find((c) => c.type === 'Ready')?.reason;
       if (reason !== undefined) observer.readyReason.set(obj.metadata.name, reason);
+      if (!observer.readySeen.has(obj.metadata.name) && readyFromDeployment(obj))
+        observer.readySeen.set(obj.metadata.name, performance.now());
     });
     return observer;
   }
@@ -85,6 +96,11 @@ export class ConvergenceObserver {
 
   count(names: readonly string[]): number {
     return names.filter((n) => this.convergedAt(n) !== undefined).length;
+  }
+
+  /** How many of `names` have an entry in `seen` (readySeen, deploymentAvailableSeen). */
+  countSeen(seen: ReadonlyMap<string, number>, names: readonly string[]): number {
+    return names.filter((n) => seen.has(n)).length;
   }
 
   stop(): Promise<void> {

@@ -82,28 +82,77 @@ const refsIn = (ctx: PhaseContext, names: readonly string[]): WebsiteRef[] =>
   names.map((name) => ({ namespace: ctx.namespace, name }));
 
 /** Waits until every Website in `names` converged; false after `timeoutMs`. */
-async function waitConverged(
+function waitConverged(
   ctx: Pick<PhaseContext, 'observer' | 'progress'>,
   names: readonly string[],
+  timeoutMs: number,
+): Promise<boolean> {
+  return waitUntil(ctx, names.length, () => ctx.observer.count(names), 'converged', timeoutMs);
+}
+
+/** Waits until `done()` reaches `total`, showing progress every 5 s as `<done>/<total> <what>`; false after `timeoutMs`. */
+async function waitUntil(
+  ctx: Pick<PhaseContext, 'progress'>,
+  total: number,
+  done: () => number,
+  what: string,
   timeoutMs: number,
 ): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   let lastLog = performance.now();
   for (;;) {
-    const done = ctx.observer.count(names);
-    if (done === names.length) return true;
+    const n = done();
+    if (n === total) return true;
     if (performance.now() > deadline) {
-      ctx.progress(
-        `gave up waiting: ${done}/${names.length} converged after ${Math.round(timeoutMs / 1000)} s`,
-      );
+      ctx.progress(`gave up waiting: ${n}/${total} ${what} after ${Math.round(timeoutMs / 1000)} s`);
       return false;
     }
     if (performance.now() - lastLog > 5000) {
-      ctx.progress(`converging: ${done}/${names.length}`);
+      ctx.progress(`${what}: ${n}/${total}`);
       lastLog = performance.now();
     }
     await sleep(100);
   }
+}
+
+/** How long a burst's Websites get to say Ready from their Deployments before the run fails. */
+const READY_TIMEOUT_MS = 900_000;
+
+/** The Websites' statuses did not all say Ready from their Deployments in time: the run fails. */
+export class NotReadyFromDeployment extends Error {
+  override readonly name = 'NotReadyFromDeployment';
+  constructor(
+    namespaces: string,
+    ready: number,
+    total: number,
+    seconds: number,
+    reasons: Record<string, number>,
+  ) {
+    super(
+      `${namespaces}: only ${String(ready)}/${String(total)} Websites' statuses said Ready from their Deployment ` +
+        `after ${String(seconds)} s (Ready reasons now: ${JSON.stringify(reasons)}); with reason ` +
+        `RolloutInProgress, read kube-controller-manager's log in the plane's dir (run with ZEROLOOP_KEEP_CLUSTER=1); ` +
+        `with none, read the system's log`,
+    );
+  }
+}
+
+/** Waits until every Website in `names` says Ready from its Deployment; throws NotReadyFromDeployment after `timeoutMs`. */
+async function waitReady(
+  ctx: Pick<PhaseContext, 'observer' | 'progress'>,
+  names: readonly string[],
+  timeoutMs: number,
+  where: string,
+): Promise<void> {
+  const count = () => ctx.observer.countSeen(ctx.observer.readySeen, names);
+  if (await waitUntil(ctx, names.length, count, 'Ready from their Deployment', timeoutMs)) return;
+  throw new NotReadyFromDeployment(
+    where,
+    count(),
+    names.length,
+    timeoutMs / 1000,
+    ctx.observer.reasons(names),
+  );
 }
 
 /**
@@ -119,7 +168,7 @@ export function quietRequestsPer5s(reference: Pick<IdleFigures, 'apiserverReques
  * reference's rate, with room). A reconcile that only reads its cache (percona mode once converged)
  * is quiet too, so the same rule ends every system's burst. Gives up after `maxMs`.
  */
-async function settle(
+export async function settle(
   ctx: Pick<PhaseContext, 'apiserver'>,
   quietRequests: number,
   maxMs: number,
@@ -165,15 +214,20 @@ export async function measureIdle(
   };
 }
 
-/** Creates the idle set and waits until it converged and the apiserver went quiet. */
+/**
+ * Creates the idle set and waits until it converged (`expect` 'converged'), and on a plane with workloads
+ * until every status says Ready from its Deployment ('ready': no Pod still starting wakes a controller in
+ * the window), then until the apiserver went quiet.
+ */
 export async function prepareIdleSet(
   ctx: PhaseContext,
   names: readonly string[],
   quietRequests: number,
-  expectConverged: boolean,
+  expect: 'nothing' | 'converged' | 'ready',
 ): Promise<boolean> {
   await createAll(ctx.kube, refsIn(ctx, names));
-  const converged = expectConverged ? await waitConverged(ctx, names, 120_000) : true;
+  const converged = expect !== 'nothing' ? await waitConverged(ctx, names, 120_000) : true;
+  if (expect === 'ready') await waitReady(ctx, names, 300_000, `${ctx.namespace} idle set`);
   await settle(ctx, quietRequests, 60_000);
   return converged;
 }
@@ -219,6 +273,14 @@ export interface BurstFigures {
   configMapsMs: number;
   /** Until every child existed and every status was written. */
   convergeMs: number;
+  /** On a plane with workloads: until every Deployment was seen available (the Deployment controller's pace). */
+  deploymentsAvailableMs?: number;
+  /** On a plane with workloads, a controller: until every status said Ready from its Deployment. */
+  readyMs?: number;
+  /** Reconciles until every status said Ready from its Deployment. */
+  reconcilesToReady?: number;
+  /** Per Website: its status Ready from its Deployment − its Deployment seen available (ms, 0.1 ms). */
+  readyAfterAvailableMs?: number[];
   /** From the first create until the apiserver went quiet (the end of the burst). */
   settledMs: number;
   reconcilesToConverge: number;
@@ -237,15 +299,26 @@ export interface BurstFigures {
   loadavg1m: number;
 }
 
+/** What a burst waits for beyond every child and status written (a plane with workloads). */
+export interface BurstUntil {
+  /** Every Deployment available (the plane runs the Deployment controller, a scheduler and nodes). */
+  deploymentsAvailable: boolean;
+  /** Every status Ready from its Deployment (a controller that reads the Deployment, not the floor). */
+  readyFromDeployment: boolean;
+}
+
+const CHILDREN_AND_STATUS: BurstUntil = { deploymentsAvailable: false, readyFromDeployment: false };
+
 /** `count` Websites created at once (50 creates in flight), measured until the apiserver went quiet. */
 export function measureBurst(
   ctx: PhaseContext,
   system: RunningSystem,
   count: number,
   quietRequests: number,
+  until: BurstUntil = CHILDREN_AND_STATUS,
 ): Promise<BurstFigures> {
   const names = Array.from({ length: count }, (_, i) => `bulk-${i}`);
-  return measureBurstOf(ctx, system, refsIn(ctx, names), quietRequests);
+  return measureBurstOf(ctx, system, refsIn(ctx, names), quietRequests, until);
 }
 
 /**
@@ -257,6 +330,7 @@ export async function measureBurstOf(
   system: RunningSystem,
   websites: readonly WebsiteRef[],
   quietRequests: number,
+  until: BurstUntil = CHILDREN_AND_STATUS,
 ): Promise<BurstFigures> {
   const count = websites.length;
   const names = websites.map((w) => w.name);
@@ -276,7 +350,37 @@ export async function measureBurstOf(
   const convergeMs = converged
     ? Math.round(Math.max(...names.map((n) => ctx.observer.convergedAt(n) ?? NaN)) - t0)
     : NaN;
-  ctx.progress(`burst: converged in ${convergeMs} ms; waiting for the apiserver to go quiet`);
+  ctx.progress(`burst: converged in ${convergeMs} ms`);
+  const { observer } = ctx;
+  let deploymentsAvailableMs: number | undefined;
+  if (until.deploymentsAvailable) {
+    const available = () => observer.countSeen(observer.deploymentAvailableSeen, names);
+    deploymentsAvailableMs = (await waitUntil(
+      ctx,
+      count,
+      available,
+      'Deployments available',
+      READY_TIMEOUT_MS,
+    ))
+      ? latest(observer.deploymentAvailableSeen)
+      : NaN;
+    ctx.progress(`burst: every Deployment available in ${deploymentsAvailableMs} ms`);
+  }
+  let ready: Pick<BurstFigures, 'readyMs' | 'reconcilesToReady' | 'readyAfterAvailableMs'> = {};
+  if (until.readyFromDeployment) {
+    const where = [...new Set(websites.map((w) => w.namespace))].join(', ');
+    await waitReady(ctx, names, READY_TIMEOUT_MS, where);
+    const readyMs = latest(observer.readySeen);
+    ctx.progress(`burst: every status Ready from its Deployment in ${readyMs} ms`);
+    ready = {
+      readyMs,
+      reconcilesToReady: (await system.reconciles()).total - r0.total,
+      readyAfterAvailableMs: names.map((n) =>
+        round((observer.readySeen.get(n) ?? NaN) - (observer.deploymentAvailableSeen.get(n) ?? NaN)),
+      ),
+    };
+  }
+  ctx.progress('burst: waiting for the apiserver to go quiet');
   await settle(ctx, quietRequests, 120_000);
   const settledMs = Math.round(performance.now() - t0);
   const a1 = await ctx.apiserver.requests();
@@ -293,6 +397,8 @@ export async function measureBurstOf(
     createsSentMs,
     configMapsMs: latest(ctx.observer.configMapSeen),
     convergeMs,
+    ...(deploymentsAvailableMs !== undefined && { deploymentsAvailableMs }),
+    ...ready,
     settledMs,
     reconcilesToConverge: r1.total - r0.total,
     reconcilesToSettle: r2.total - r0.total,

@@ -68,8 +68,38 @@ function rows(run: CompareRun): Row[] {
   const zeroloopOnly = (f: (s: SystemFigures) => number | undefined) =>
     each((s) => (s.burst.parts.relay ? (f(s) ?? null) : null));
   const anyS = Object.values(run.systems)[0];
+  const workloads = run.setup.workloads === true;
+  /** A figure of the burst on a plane with workloads: none for a system that lacks it (the floor's Ready). */
+  const burstFigure = (f: (b: BurstFigures) => number | undefined) => each((s) => f(s.burst) ?? null);
+  const lag = (p: number) =>
+    burstFigure((b) => (b.readyAfterAvailableMs ? percentile(b.readyAfterAvailableMs, p) : undefined));
   const idleSeconds = Object.values(run.systems).find((s) => s.idle)?.idle?.seconds ?? ref.seconds;
   const n = { seq: anyS?.latency.count ?? 0, burst: anyS?.burst.count ?? 0, idle: idleSeconds };
+  const workloadRows: Row[] = workloads
+    ? [
+        {
+          figure: `burst of ${n.burst}: every Deployment available (the Deployment controller’s pace)`,
+          unit: 'ms',
+          values: burstFigure((b) => b.deploymentsAvailableMs),
+          floorRatio: true,
+        },
+        {
+          figure: `burst of ${n.burst}: every status Ready from its Deployment`,
+          unit: 'ms',
+          values: burstFigure((b) => b.readyMs),
+        },
+        {
+          figure: 'burst: a status Ready after its Deployment available, p50',
+          unit: 'ms',
+          values: lag(50),
+        },
+        {
+          figure: 'burst: a status Ready after its Deployment available, p99',
+          unit: 'ms',
+          values: lag(99),
+        },
+      ]
+    : [];
   return [
     {
       figure: `create → ConfigMap seen, p50 (${n.seq} sequential)`,
@@ -93,11 +123,21 @@ function rows(run: CompareRun): Row[] {
       values: each((s) => s.burst.configMapsMs),
       floorRatio: true,
     },
+    ...workloadRows,
     {
       figure: 'burst: reconciles until converged',
       unit: '',
       values: reconcileCount((s) => s.burst.reconcilesToConverge),
     },
+    ...(workloads
+      ? [
+          {
+            figure: 'burst: reconciles until every status Ready from its Deployment',
+            unit: '',
+            values: reconcileCount((s) => s.burst.reconcilesToReady ?? null),
+          },
+        ]
+      : []),
     {
       figure: 'burst: reconciles until the apiserver went quiet',
       unit: '',
@@ -215,6 +255,8 @@ export function compareMarkdown(run: CompareRun): string {
     `${run.date}, ${run.machine.cpus} CPUs, ${run.machine.memGiB} GiB; load average ${run.machine.loadavg1mAtStart} at start, ${run.machine.loadavg1mAtEnd} at end.` +
       ` Command: \`${run.command}\`${run.quick ? ' (quick mode: small counts, short idle window)' : ''}.`,
     '',
+    ...planeMarkdown(run),
+    '',
     'One control plane; each system in turn in a fresh namespace. zeroloop = relay (own Node process) + the',
     'website component in workerd; baseline = bench/baseline (controller-runtime, CreateOrUpdate) in `watch`',
     'mode (For + Owns, no requeue) and `percona` mode (RequeueAfter 5 s on every reconcile).',
@@ -229,6 +271,13 @@ export function compareMarkdown(run: CompareRun): string {
           `${String(run.setup.floorConcurrency)} Websites at a time: the lowest cost any controller could reach here.`,
           'It has no idle phase and makes no reconciles (–); the ratios over the floor (how many times',
           'the floor’s cost) are for the burst rows.',
+          ...(run.setup.workloads === true
+            ? [
+                'Its Deployments get Pods and statuses like the others’ (the same plane traffic), but it writes its',
+                'status once, without reading the Deployment (RolloutInProgress): “every status Ready from its',
+                'Deployment” is – for it; its column of “every Deployment available” is the plane’s own pace.',
+              ]
+            : []),
         ]
       : []),
     '',
@@ -244,13 +293,40 @@ export function compareMarkdown(run: CompareRun): string {
     '',
     `Idle reference (no controller, same Websites): ${ref.apiserverRequests} apiserver requests in ${ref.seconds} s` +
       ` (${perHour(ref.apiserverRequests, ref.seconds)}/h of background traffic); idle differences of that order are noise.`,
-    'Apiserver counts are `apiserver_request_total` from the apiserver itself: the burst figure includes the',
-    'benchmark’s own creates and kube-controller-manager (garbage collector, namespace controller; the local',
-    'control plane has no Deployment controller, scheduler or kubelet, so Deployments get no status and no',
-    'Website becomes Ready). RSS of several processes is a sum (shared pages counted twice). A reconcile',
-    'count is each system’s own metric: `zeroloop_reconciles_total`, `controller_runtime_reconcile_total`.',
+    ...(run.setup.workloads === true
+      ? [
+          'Apiserver counts are `apiserver_request_total` from the apiserver itself: the burst figure includes the',
+          'benchmark’s own creates and the plane’s own work for each Deployment (kube-controller-manager’s',
+          'Deployment and ReplicaSet controllers, kube-scheduler’s binding, kwok’s Pod status), the same for every',
+          'system. RSS of several processes is a sum (shared pages counted twice). A reconcile count is each',
+          'system’s own metric: `zeroloop_reconciles_total`, `controller_runtime_reconcile_total`.',
+        ]
+      : [
+          'Apiserver counts are `apiserver_request_total` from the apiserver itself: the burst figure includes the',
+          'benchmark’s own creates and kube-controller-manager (garbage collector, namespace controller; the light',
+          'control plane has no Deployment controller, scheduler or kubelet, so Deployments get no status and no',
+          'Website becomes Ready). RSS of several processes is a sum (shared pages counted twice). A reconcile',
+          'count is each system’s own metric: `zeroloop_reconciles_total`, `controller_runtime_reconcile_total`.',
+        ]),
     '',
   ].join('\n');
+}
+
+/** The plane the run used, as the header's first paragraph. */
+function planeMarkdown(run: CompareRun): string[] {
+  if (run.setup.workloads !== true)
+    return [
+      'Light plane (`BENCH_WORKLOADS=0`): no Deployment controller, scheduler or nodes, so no Deployment gets a',
+      'status and no Website becomes Ready; the figures end at every child and status written.',
+    ];
+  return [
+    `Plane with workloads: kube-controller-manager’s default controllers, kube-scheduler and kwok with ${String(run.setup.nodes)}`,
+    'fake nodes, so each Website’s Deployment gets a ReplicaSet and 1 Pod that turns Running and Ready, and its',
+    'status wakes every controller alike. “Ready from its Deployment”: the Website’s Ready condition is True with',
+    'reason ReplicasReady for its current generation and readyReplicas ≥ replicas, which both reconcilers write',
+    'only once the Deployment they read reports the generation observed and every replica ready and updated.',
+    'The Deployment controller’s client (20 requests/s) sets the pace of “every Deployment available”.',
+  ];
 }
 
 /** The floor's writes over the burst, as a sentence (it has no reconcile count). */
