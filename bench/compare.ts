@@ -47,7 +47,7 @@
 // BENCH_WORKER_DELAY_MS (0: milliseconds a proxy adds each way between relay and worker, as a deployed
 // Worker 10–50 ms away; results then go to compare-delay<ms>.{json,md}; a concurrency other than 8 adds
 // -c<n> to the name: compare-delay20-c32; the light plane adds -light).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -136,6 +136,19 @@ async function inNamespace<T>(prefix: string, fn: (ctx: PhaseContext) => Promise
     await observer.stop();
     await deleteNamespace(kube, namespace, progress);
   }
+}
+
+/**
+ * The N-Reconcilers curve, as `npm run bench -- kinds` last wrote it (its own run and plane, with its
+ * date): `npm run bench` runs kinds just before compare, so a full run prints both together.
+ */
+function kindsCurve(): string {
+  const file = new URL('kinds.md', results);
+  const heading = '\n## One relay with N Reconcilers vs N controller-runtime operators\n\n';
+  if (!existsSync(file))
+    return `${heading}No kinds results yet: \`npm run bench -- kinds compare\` runs both.\n`;
+  const body = readFileSync(file, 'utf8').replace(/^# .*\n+/, '');
+  return `${heading}From \`bench/results/kinds.md\` (\`npm run bench -- kinds\`: one plane of its own, without workloads; the ratios are within that run). ${body}`;
 }
 
 const idleNames = Array.from({ length: IDLE_WEBSITES }, (_, i) => `idle-${i}`);
@@ -249,8 +262,9 @@ try {
     systems,
   };
   writeFileSync(new URL(`${RESULT_NAME}.json`, results), `${JSON.stringify(compareJson(run), null, 2)}\n`);
-  writeFileSync(new URL(`${RESULT_NAME}.md`, results), compareMarkdown(run));
-  process.stdout.write(compareMarkdown(run));
+  const markdown = compareMarkdown(run) + kindsCurve();
+  writeFileSync(new URL(`${RESULT_NAME}.md`, results), markdown);
+  process.stdout.write(markdown);
 } finally {
   await apiserver.close();
   await plane.stop();
