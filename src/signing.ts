@@ -114,7 +114,7 @@ export interface SignOptions extends SignedRequest {
   keyId?: string;
   /** Defaults to now. */
   nowSeconds?: number;
-  /** Defaults to a fresh one; fixed only for known-answer tests. */
+  /** Defaults to a fresh one (newNonce); the relay passes one from its pooled random source, known-answer tests a fixed one. */
   nonce?: string;
 }
 

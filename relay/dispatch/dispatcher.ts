@@ -11,6 +11,7 @@ import { ReconcileResponse } from '../../src/protocol/schemas.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { DEFAULT_KEY_ID, signHeaders } from '../../src/signing.ts';
 import { nodeHmac } from './node-hmac.ts';
+import { randomHex } from './random-hex.ts';
 import type { Clock } from '../clock.ts';
 import { realClock } from '../clock.ts';
 import { parseRetryAfter } from '../retry-after.ts';
@@ -101,6 +102,8 @@ export class Dispatcher {
         path: new URL(url).pathname,
         body,
         nowSeconds: Math.floor(this.#clock.now() / 1000),
+        // 16 random bytes, as src/signing.ts' newNonce draws them, from the relay's pool.
+        nonce: randomHex(16),
         hmac: nodeHmac,
       })),
     };
