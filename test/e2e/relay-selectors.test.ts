@@ -137,3 +137,32 @@ test('a primary follows its selectors: after switching from group=a to group=b, 
   await sleep(QUIET_MS);
   assert.equal(await reconciles(), count, 'with no selectors, a ConfigMap change triggers nothing');
 });
+
+test('a ConfigMap nobody owns is cached as metadata only until a related selector needs it, then whole, then metadata only again', async () => {
+  const scope = { ...CONFIGMAP, namespace: env.namespace };
+  /** The shared ConfigMap watch's cached `name`, looked at as the owned-ConfigMap controller does (asking for metadata changes nothing it keeps). */
+  const cached = (name: string) => {
+    const informer = env.relay.informers.acquire(scope, { unowned: 'metadata' });
+    const obj = informer.store.get(`${env.namespace}/${name}`);
+    void env.relay.informers.release(scope, { unowned: 'metadata' });
+    return obj;
+  };
+  await env.kube.create(configMap('c1', 'c', { colour: 'white' }));
+  const stripped = await eventually('c1 cached', () => Promise.resolve(cached('c1')));
+  assert.equal(stripped.data, undefined, 'only the owned-ConfigMap controller needs it: no body');
+  assert.deepEqual(stripped.metadata.labels, { group: 'c' }, 'its metadata is all there');
+
+  // A selector joins the same watch: the cache lists once more and puts the bodies back.
+  await env.kube.patch(FAULTY.apiVersion, FAULTY.kind, env.namespace, 'picky', {
+    spec: { select: selectGroup('c') },
+  });
+  const fed = await statusWhere('c1 forwarded', 'picky', (s) => s.related?.join() === ref('c1'));
+  assert.deepEqual(fed.dataKeys?.[ref('c1')], ['colour'], 'the reconciler got its data');
+  assert.deepEqual(cached('c1')?.data, { colour: 'white' });
+  assert.equal(configMapWatchRefs(), 2, 'one watch still');
+
+  await env.kube.patch(FAULTY.apiVersion, FAULTY.kind, env.namespace, 'picky', { spec: { select: [] } });
+  await eventually('the body dropped once no selector needs it', () =>
+    Promise.resolve(configMapWatchRefs() === 1 && cached('c1')?.data === undefined ? true : undefined),
+  );
+});
