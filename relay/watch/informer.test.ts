@@ -1,6 +1,7 @@
 // Unit tests of the shared informer: one watch per scope for many users, ref-counted release.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { hasOwner } from '../apply/ownership.ts';
 import type { KObject } from '../kube/object.ts';
 import { FakeClock, flush, untilAborted } from '../testing/fake-clock.ts';
 import { InformerFactory } from './informer.ts';
@@ -109,14 +110,24 @@ const owned = (name: string, rv: string): KObject => ({
 const unowned = (name: string, rv: string): KObject => ({ ...cm(name, rv), data: { body: name } });
 const bodyOf = (informer: { store: { get(key: string): KObject | undefined } }, name: string) =>
   informer.store.get(`ns/${name}`)?.data;
+/** The ConfigMaps of namespace `ns`: the scope of the metadata-only tests. */
+const nsConfigMaps = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns' };
+
+/** A factory with the relay's owner rule, and its informer of `nsConfigMaps` acquired by a metadata user, listed. */
+async function metadataInformer(
+  lw: ManualListerWatcher,
+  options: Omit<ConstructorParameters<typeof InformerFactory>[0], 'listerWatcherFor'> = {},
+) {
+  const factory = new InformerFactory({ listerWatcherFor: () => lw, isOwned: hasOwner, ...options });
+  const informer = factory.acquire(nsConfigMaps, { unowned: 'metadata' });
+  await informer.waitForSync();
+  await flush();
+  return { factory, informer };
+}
 
 test('informer should cache unowned objects as metadata only while every user asks for metadata', async () => {
   const lw = new ManualListerWatcher([owned('mine', '1'), unowned('theirs', '1')]);
-  const factory = new InformerFactory({ listerWatcherFor: () => lw });
-  const scope = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns' };
-  const informer = factory.acquire(scope, { unowned: 'metadata' });
-  await informer.waitForSync();
-  await flush();
+  const { factory, informer } = await metadataInformer(lw);
   assert.deepEqual(bodyOf(informer, 'mine'), { body: 'mine' }, 'an owned object is cached whole');
   assert.equal(bodyOf(informer, 'theirs'), undefined, 'an unowned one as metadata only');
   assert.equal(informer.store.get('ns/theirs')?.metadata.resourceVersion, '1');
@@ -137,15 +148,11 @@ test('informer should cache unowned objects as metadata only while every user as
 
 test('informer should put unowned bodies back when a user needs them whole, and drop them when it leaves', async () => {
   const lw = new ManualListerWatcher([unowned('theirs', '1'), unowned('moved', '1')]);
-  const factory = new InformerFactory({ listerWatcherFor: () => lw });
-  const scope = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns' };
-  const informer = factory.acquire(scope, { unowned: 'metadata' });
-  await informer.waitForSync();
-  await flush();
+  const { factory, informer } = await metadataInformer(lw);
   // The list will say `moved` is at version 2, the cache holds 1: its body comes with the watch event.
   lw.items = [unowned('theirs', '1'), unowned('moved', '2')];
 
-  const reader = factory.acquire(scope);
+  const reader = factory.acquire(nsConfigMaps);
   assert.equal(reader, informer, 'one informer for both users');
   assert.equal(informer.hasSynced, false, 'not synced while the bodies are refilled');
   await informer.waitForSync();
@@ -159,7 +166,7 @@ test('informer should put unowned bodies back when a user needs them whole, and 
   lw.push?.({ type: 'ADDED', object: unowned('new', '3') });
   assert.deepEqual(bodyOf(informer, 'new'), { body: 'new' });
 
-  await factory.release(scope);
+  await factory.release(nsConfigMaps);
   assert.equal(bodyOf(informer, 'theirs'), undefined, 'bodies dropped after the last whole user');
   assert.equal(bodyOf(informer, 'new'), undefined);
   assert.equal(informer.store.size, 3);
@@ -170,17 +177,12 @@ test('informer should retry a failed refill with backoff, and count as unsynced 
   const clock = new FakeClock();
   const lw = new ManualListerWatcher([unowned('theirs', '1')]);
   const errors: string[] = [];
-  const factory = new InformerFactory({
-    listerWatcherFor: () => lw,
+  const { factory, informer } = await metadataInformer(lw, {
     clock,
     hooks: { onError: (_scope, error) => errors.push(String(error)) },
   });
-  const scope = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns' };
-  const informer = factory.acquire(scope, { unowned: 'metadata' });
-  await informer.waitForSync();
-  await flush();
   lw.failingLists = 1;
-  factory.acquire(scope);
+  factory.acquire(nsConfigMaps);
   await flush();
   assert.deepEqual(errors, ['Error: list refused']);
   assert.equal(informer.hasSynced, false);
@@ -193,13 +195,22 @@ test('informer should retry a failed refill with backoff, and count as unsynced 
 
 test('informer should cache everything whole for users that ask nothing', async () => {
   const lw = new ManualListerWatcher([unowned('theirs', '1')]);
-  const factory = new InformerFactory({ listerWatcherFor: () => lw });
-  const scope = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns' };
-  const informer = factory.acquire(scope);
-  factory.acquire(scope, { unowned: 'metadata' });
+  const factory = new InformerFactory({ listerWatcherFor: () => lw, isOwned: hasOwner });
+  const informer = factory.acquire(nsConfigMaps);
+  factory.acquire(nsConfigMaps, { unowned: 'metadata' });
   await informer.waitForSync();
   await flush();
   assert.deepEqual(bodyOf(informer, 'theirs'), { body: 'theirs' });
   assert.equal(lw.listCalls, 1, 'no refill: nothing was dropped');
+  await factory.stopAll();
+});
+
+test('informer should strip nothing without an owner rule, whatever its users ask', async () => {
+  const lw = new ManualListerWatcher([unowned('theirs', '1')]);
+  const factory = new InformerFactory({ listerWatcherFor: () => lw });
+  const informer = factory.acquire(nsConfigMaps, { unowned: 'metadata' });
+  await informer.waitForSync();
+  await flush();
+  assert.deepEqual(bodyOf(informer, 'theirs'), { body: 'theirs' });
   await factory.stopAll();
 });

@@ -16,7 +16,7 @@ import type { KObject } from '../kube/object.ts';
 import { ExponentialBackoff } from '../queue/rate-limited.ts';
 import type { KindScope } from './list-watch.ts';
 import type { OwnedPredicate } from './metadata-only.ts';
-import { hasControllerRef, metadataOnly } from './metadata-only.ts';
+import { metadataOnly } from './metadata-only.ts';
 import type { Delta } from './store.ts';
 import { Store } from './store.ts';
 import type { ListerWatcher, RestartReason } from './watcher.ts';
@@ -55,7 +55,7 @@ export class SharedInformer {
   #listerWatcher: ListerWatcher;
   #clock: Clock;
   #hooks: InformerHooks;
-  #isOwned: OwnedPredicate;
+  #isOwned: OwnedPredicate | undefined;
   #running: Promise<void> | undefined;
   #synced = false;
   #onSynced: (() => void)[] = [];
@@ -73,7 +73,7 @@ export class SharedInformer {
     hooks?: InformerHooks;
     /** The watch stall bound (Watcher's `stallMs`). */
     stallMs?: number | undefined;
-    /** Which objects have an owner (default: a controller ownerReference). */
+    /** Which objects have an owner; without it, nothing is cached as metadata only. */
     isOwned?: OwnedPredicate | undefined;
   }) {
     this.scope = options.scope;
@@ -81,7 +81,7 @@ export class SharedInformer {
     this.#hooks = hooks;
     this.#listerWatcher = options.listerWatcher;
     this.#clock = options.clock ?? realClock;
-    this.#isOwned = options.isOwned ?? hasControllerRef;
+    this.#isOwned = options.isOwned;
     this.#watcher = new Watcher({
       listerWatcher: options.listerWatcher,
       store: this.store,
@@ -137,7 +137,7 @@ export class SharedInformer {
 
   /** What the cache keeps of `obj`. */
   #shape(obj: KObject): KObject {
-    if (this.#wholeUsers > 0 || this.#isOwned(obj)) return obj;
+    if (this.#wholeUsers > 0 || this.#isOwned === undefined || this.#isOwned(obj)) return obj;
     this.#stripped = true;
     return metadataOnly(obj);
   }
@@ -224,7 +224,10 @@ export class InformerFactory {
     hooks?: InformerHooks;
     /** Abort and resume a watch silent for this long (default 90 s, watcher.ts). */
     stallMs?: number | undefined;
-    /** Which objects have an owner, for users that need only the metadata of the others (default: a controller ownerReference). */
+    /**
+     * Which objects have an owner, for users that need only the metadata of the others; without it,
+     * nothing is cached as metadata only.
+     */
     isOwned?: OwnedPredicate;
   }) {
     this.#listerWatcherFor = options.listerWatcherFor;
