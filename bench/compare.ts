@@ -93,13 +93,23 @@ const WORKER_DELAY_MS = Number(process.env.BENCH_WORKER_DELAY_MS ?? 0);
 const WORKLOADS = process.env.BENCH_WORKLOADS !== '0';
 /** Fake nodes with workloads (see the header). */
 const NODES = 3;
-/** compare, compare-delay20, compare-delay20-c32, compare-light: the set-up's departures from the defaults name the results. */
-const RESULT_NAME = [
-  'compare',
-  ...(WORKER_DELAY_MS > 0 ? [`-delay${String(WORKER_DELAY_MS)}`] : []),
-  ...(CONCURRENCY !== DEFAULT_CONCURRENCY ? [`-c${String(CONCURRENCY)}`] : []),
-  ...(WORKLOADS ? [] : ['-light']),
-].join('');
+/** The set-up's departures from the defaults: each is in the command the results quote, and in their name. */
+const DEPARTURES: { env: string; suffix: string }[] = [
+  ...(WORKER_DELAY_MS > 0
+    ? [
+        {
+          env: `BENCH_WORKER_DELAY_MS=${String(WORKER_DELAY_MS)}`,
+          suffix: `-delay${String(WORKER_DELAY_MS)}`,
+        },
+      ]
+    : []),
+  ...(CONCURRENCY !== DEFAULT_CONCURRENCY
+    ? [{ env: `BENCH_CONCURRENCY=${String(CONCURRENCY)}`, suffix: `-c${String(CONCURRENCY)}` }]
+    : []),
+  ...(WORKLOADS ? [] : [{ env: 'BENCH_WORKLOADS=0', suffix: '-light' }]),
+];
+/** compare, compare-delay20, compare-delay20-c32, compare-light… */
+const RESULT_NAME = `compare${DEPARTURES.map((d) => d.suffix).join('')}`;
 const ALL_SYSTEMS: SystemName[] = ['zeroloop', 'baseline-watch', 'baseline-percona', 'floor'];
 const SYSTEMS = (process.env.BENCH_SYSTEMS?.split(',') ?? ALL_SYSTEMS).filter((s): s is SystemName =>
   (ALL_SYSTEMS as string[]).includes(s),
@@ -234,7 +244,7 @@ try {
 
   const run: CompareRun = {
     date: new Date().toISOString(),
-    command: `${WORKLOADS ? '' : 'BENCH_WORKLOADS=0 '}${WORKER_DELAY_MS > 0 ? `BENCH_WORKER_DELAY_MS=${String(WORKER_DELAY_MS)} ` : ''}${CONCURRENCY !== DEFAULT_CONCURRENCY ? `BENCH_CONCURRENCY=${String(CONCURRENCY)} ` : ''}npm run bench -- compare${QUICK ? ' --quick' : ''}`,
+    command: `${DEPARTURES.map((d) => `${d.env} `).join('')}npm run bench -- compare${QUICK ? ' --quick' : ''}`,
     quick: QUICK,
     machine: machineFigures(loadAtStart),
     setup: {
