@@ -1,11 +1,10 @@
 // Reads one reconciler's descriptor from its worker (`GET /v1/reconcilers`, signed as a reconcile is): what the relay checks when it loads a Reconciler (config schema, finalizer name).
-import { request as httpRequest } from 'undici';
 import { HEADERS, ROUTES } from '../../src/protocol/routes.ts';
 import { type Descriptor, DescriptorList } from '../../src/protocol/schemas.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 import { DEFAULT_KEY_ID, signHeaders } from '../../src/signing.ts';
 import { errorMessage } from '../../src/error-message.ts';
-import { readBounded } from './bounded-body.ts';
+import { exchange, headerValue, pathOf } from './exchange.ts';
 import { protocolMismatch, unstatedProtocol } from './compatibility.ts';
 
 /** Why a descriptor could not be read: the Reconciler's Ready condition reason. */
@@ -46,7 +45,7 @@ export async function describeReconciler(
       secret: target.signingKey,
       keyId: target.keyId ?? DEFAULT_KEY_ID,
       method: 'GET',
-      path: new URL(url).pathname,
+      path: pathOf(url),
       body: '',
       nowSeconds: Math.floor((options.nowMs ?? Date.now()) / 1000),
     })),
@@ -55,20 +54,23 @@ export async function describeReconciler(
   let text: string;
   let stated: string | undefined;
   try {
-    const response = await httpRequest(url, {
+    const answer = await exchange(url, {
       method: 'GET',
       headers,
-      signal: AbortSignal.timeout(target.timeoutMs),
+      timeoutMs: target.timeoutMs,
+      maxBytes: MAX_LIST_BYTES,
+      refuse: (_status, answerHeaders) => {
+        const mismatch = protocolMismatch(
+          target.endpoint,
+          headerValue(answerHeaders, HEADERS.protocol),
+          ours,
+        );
+        return mismatch === undefined ? undefined : new DescribeFailed('IncompatibleWorker', mismatch);
+      },
     });
-    status = response.statusCode;
-    const header = response.headers[HEADERS.protocol];
-    stated = Array.isArray(header) ? header[0] : header;
-    const mismatch = protocolMismatch(target.endpoint, stated, ours);
-    if (mismatch !== undefined) {
-      await response.body.dump({ limit: 0 }).catch(() => undefined);
-      throw new DescribeFailed('IncompatibleWorker', mismatch);
-    }
-    text = await readBounded(response, MAX_LIST_BYTES);
+    status = answer.status;
+    text = answer.text;
+    stated = headerValue(answer.headers, HEADERS.protocol);
   } catch (error) {
     if (error instanceof DescribeFailed) throw error;
     throw new DescribeFailed(

@@ -2,9 +2,8 @@
 //
 // Every request states this relay's protocol version; every answer's version is judged before its
 // status or body is read (compatibility.ts), so an answer of another protocol is never misread.
-import { request as httpRequest } from 'undici';
 import { ErrorBody } from '../../src/protocol/errors.ts';
-import { BodyTooLarge, readBounded } from './bounded-body.ts';
+import { BodyTooLarge, exchange, ExchangeTimeout, headerValue, pathOf } from './exchange.ts';
 import { HEADERS, ROUTES } from '../../src/protocol/routes.ts';
 import type { ReconcileRequest } from '../../src/protocol/schemas.ts';
 import { ReconcileResponse } from '../../src/protocol/schemas.ts';
@@ -99,7 +98,7 @@ export class Dispatcher {
         secret: target.signingKey,
         keyId: target.keyId ?? DEFAULT_KEY_ID,
         method: 'POST',
-        path: new URL(url).pathname,
+        path: pathOf(url),
         body,
         nowSeconds: Math.floor(this.#clock.now() / 1000),
         // 16 random bytes, as src/signing.ts' newNonce draws them, from the relay's pool.
@@ -109,7 +108,7 @@ export class Dispatcher {
     };
     let status = 0;
     let text: string;
-    let retryAfter: string | null;
+    let retryAfter: string | undefined;
     let stated: string | undefined;
     const incompatible = (message: string) => {
       const error = fail('IncompatibleWorker', message, { status });
@@ -117,25 +116,26 @@ export class Dispatcher {
       return error;
     };
     try {
-      // undici's request(), not fetch(): no WHATWG streams or Request objects per call.
-      const response = await httpRequest(url, {
+      const answer = await exchange(url, {
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.timeout(target.timeoutMs),
+        timeoutMs: target.timeoutMs,
+        maxBytes: target.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
+        // An answer of another protocol is refused before its body is read.
+        refuse: (answered, answerHeaders) => {
+          status = answered;
+          const mismatch = protocolMismatch(
+            target.endpoint,
+            headerValue(answerHeaders, HEADERS.protocol),
+            this.#protocol,
+          );
+          return mismatch === undefined ? undefined : incompatible(mismatch);
+        },
       });
-      status = response.statusCode;
-      const header = response.headers['retry-after'];
-      retryAfter = (Array.isArray(header) ? header[0] : header) ?? null;
-      const protocol = response.headers[HEADERS.protocol];
-      stated = Array.isArray(protocol) ? protocol[0] : protocol;
-      const mismatch = protocolMismatch(target.endpoint, stated, this.#protocol);
-      if (mismatch !== undefined) {
-        // Never read; dump() discards it without an unhandled 'aborted' error.
-        await response.body.dump({ limit: 0 }).catch(() => undefined);
-        throw incompatible(mismatch);
-      }
-      text = await readBounded(response, target.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES);
+      text = answer.text;
+      retryAfter = headerValue(answer.headers, 'retry-after');
+      stated = headerValue(answer.headers, HEADERS.protocol);
     } catch (cause) {
       if (cause instanceof DispatchError) throw cause;
       if (cause instanceof BodyTooLarge) {
@@ -145,7 +145,7 @@ export class Dispatcher {
           { status, cause },
         );
       }
-      if (cause instanceof DOMException && cause.name === 'TimeoutError') {
+      if (cause instanceof ExchangeTimeout) {
         throw fail('WorkerTimeout', `no answer from ${url} within ${target.timeoutMs} ms`, { cause });
       }
       const detail =
@@ -201,7 +201,7 @@ export class Dispatcher {
     const message = errorBody?.error.message ?? (text.length > 0 ? text.slice(0, 300) : `HTTP ${status}`);
     const code = errorBody?.error.code;
     if (status === 429) {
-      const retryAfterMs = parseRetryAfter(retryAfter, this.#clock.now());
+      const retryAfterMs = parseRetryAfter(retryAfter ?? null, this.#clock.now());
       throw fail('Throttled', `the worker answered 429: ${message}`, {
         status,
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
