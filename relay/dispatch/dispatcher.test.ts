@@ -2,9 +2,8 @@
 // stands in for the worker here, to script each status and header; the e2e tests call the real worker in workerd.
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
+import { closedUrl, type ScriptedHandler, scriptedHttpForFile } from '../testing/scripted-http.ts';
 import { HEADERS } from '../../src/protocol/routes.ts';
 import type { ReconcileRequest } from '../../src/protocol/schemas.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
@@ -14,24 +13,9 @@ import { newTraceparent } from './traceparent.ts';
 import { answer } from '../testing/answer.ts';
 import { DispatchError } from './errors.ts';
 
-type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
-let handler: Handler = (_req, _body, res) => res.end();
-let endpoint = '';
-const server = createServer((req, res) => {
-  let body = '';
-  req.on('data', (c: Buffer) => (body += c.toString()));
-  req.on('end', () => {
-    handler(req, body, res);
-  });
-});
-
-before(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-after(() => {
-  server.closeAllConnections();
-  server.close();
+let handler: ScriptedHandler = (_req, _body, res) => res.end();
+const worker = scriptedHttpForFile((req, body, res) => {
+  handler(req, body, res);
 });
 
 const request: ReconcileRequest = {
@@ -42,7 +26,7 @@ const request: ReconcileRequest = {
   finalizing: false,
 };
 const okResponse = answer({ status: { ready: true } });
-const target = () => ({ reconciler: 'website', endpoint, signingKey: 's3cret', timeoutMs: 500 });
+const target = () => ({ reconciler: 'website', endpoint: worker.url, signingKey: 's3cret', timeoutMs: 500 });
 /** The version header a worker of this build answers with. */
 const OURS = { [HEADERS.protocol]: String(PROTOCOL_VERSION) };
 /** A JSON answer as a worker of this build gives it (its protocol header unless `headers` replaces it). */
@@ -171,12 +155,9 @@ test('dispatcher should time out a worker that does not answer', async () => {
 });
 
 test('dispatcher should report WorkerUnavailable when nothing listens', async () => {
-  const spare = createServer();
-  await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
-  const port = (spare.address() as AddressInfo).port;
-  await new Promise((resolve) => spare.close(resolve));
+  const closed = await closedUrl();
   const e = await new Dispatcher()
-    .reconcile({ ...target(), endpoint: `http://127.0.0.1:${port}` }, 'ns/a', request, newTraceparent())
+    .reconcile({ ...target(), endpoint: closed }, 'ns/a', request, newTraceparent())
     .then(
       () => undefined,
       (error: unknown) => error,
@@ -323,9 +304,9 @@ test('dispatcher should tell its answer observers whether each answer matched, a
   assert.deepEqual(
     seen.map((a) => [a.endpoint, a.reconciler, a.incompatible?.name]),
     [
-      [endpoint, 'website', 'IncompatibleWorker'],
-      [endpoint, 'website', undefined],
-      [endpoint, 'website', undefined],
+      [worker.url, 'website', 'IncompatibleWorker'],
+      [worker.url, 'website', undefined],
+      [worker.url, 'website', undefined],
     ],
   );
 });

@@ -1,33 +1,16 @@
 // Unit tests of one HTTP exchange: the whole answer, one timer over the whole exchange, refusal before the body, the body bound. A small node:http server stands in for the worker.
 import assert from 'node:assert/strict';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
+import { closedUrl, type ScriptedHandler, scriptedHttpForFile } from '../testing/scripted-http.ts';
 import { BodyTooLarge, exchange, ExchangeTimeout, headerValue, pathOf } from './exchange.ts';
 
-type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
-let handler: Handler = (_req, _body, res) => res.end();
-let base = '';
-const server = createServer((req, res) => {
-  let body = '';
-  req.on('data', (c: Buffer) => (body += c.toString()));
-  req.on('end', () => {
-    handler(req, body, res);
-  });
-});
-
-before(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-after(() => {
-  server.closeAllConnections();
-  server.close();
+let handler: ScriptedHandler = (_req, _body, res) => res.end();
+const worker = scriptedHttpForFile((req, body, res) => {
+  handler(req, body, res);
 });
 
 const post = (body = '{}', extra: { timeoutMs?: number; maxBytes?: number } = {}) =>
-  exchange(`${base}/v1/reconcilers/website/reconcile`, {
+  exchange(`${worker.url}/v1/reconcilers/website/reconcile`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-sent': 'yes' },
     body,
@@ -76,7 +59,7 @@ test('exchange should end at a refusal of the status and headers without waiting
     res.write('a body that never ends');
   };
   const refusal = new Error('another protocol');
-  const answer = exchange(`${base}/v1/reconcilers`, {
+  const answer = exchange(`${worker.url}/v1/reconcilers`, {
     method: 'GET',
     headers: {},
     timeoutMs: 5000,
@@ -110,12 +93,9 @@ test('exchange should stop at a body over maxBytes, declared or streamed', async
 });
 
 test('exchange should reject with the connection error when nothing listens', async () => {
-  const spare = createServer();
-  await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
-  const port = (spare.address() as AddressInfo).port;
-  await new Promise((resolve) => spare.close(resolve));
+  const closed = await closedUrl();
   await assert.rejects(
-    exchange(`http://127.0.0.1:${port}/healthz`, {
+    exchange(`${closed}/healthz`, {
       method: 'GET',
       headers: {},
       timeoutMs: 1000,
