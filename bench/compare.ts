@@ -107,9 +107,12 @@ const DEPARTURES: { env: string; suffix: string }[] = [
     ? [{ env: `BENCH_CONCURRENCY=${String(CONCURRENCY)}`, suffix: `-c${String(CONCURRENCY)}` }]
     : []),
   ...(WORKLOADS ? [] : [{ env: 'BENCH_WORKLOADS=0', suffix: '-light' }]),
+  ...(process.env.BENCH_RELAY_NODE_FLAGS !== undefined
+    ? [{ env: `BENCH_RELAY_NODE_FLAGS='${process.env.BENCH_RELAY_NODE_FLAGS}'`, suffix: '-flags' }]
+    : []),
 ];
-/** compare, compare-delay20, compare-delay20-c32, compare-light… */
-const RESULT_NAME = `compare${DEPARTURES.map((d) => d.suffix).join('')}`;
+/** compare, compare-delay20, compare-delay20-c32, compare-light…; BENCH_RESULTS_NAME when a benchmark runs compare for its own figures (relay-cpu). */
+const RESULT_NAME = process.env.BENCH_RESULTS_NAME ?? `compare${DEPARTURES.map((d) => d.suffix).join('')}`;
 const ALL_SYSTEMS: SystemName[] = ['zeroloop', 'baseline-watch', 'baseline-percona', 'floor'];
 const SYSTEMS = (process.env.BENCH_SYSTEMS?.split(',') ?? ALL_SYSTEMS).filter((s): s is SystemName =>
   (ALL_SYSTEMS as string[]).includes(s),
@@ -244,7 +247,10 @@ try {
 
   const run: CompareRun = {
     date: new Date().toISOString(),
-    command: `${DEPARTURES.map((d) => `${d.env} `).join('')}npm run bench -- compare${QUICK ? ' --quick' : ''}`,
+    // BENCH_RUN_BY: the command of the benchmark that ran compare for its own figures (relay-cpu).
+    command:
+      process.env.BENCH_RUN_BY ??
+      `${DEPARTURES.map((d) => `${d.env} `).join('')}npm run bench -- compare${QUICK ? ' --quick' : ''}`,
     quick: QUICK,
     machine: machineFigures(loadAtStart),
     setup: {

@@ -25,6 +25,7 @@ const BENCHMARKS = [
   'shutdown',
   'relay',
   'relay-memory',
+  'relay-cpu',
   'metrics',
   'logger',
   'leader-takeover',
