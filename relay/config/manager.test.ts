@@ -4,9 +4,7 @@
 // real describe and Dispatcher run; the e2e test relay-config runs the same on the real control
 // plane with the website component in workerd.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEADERS, ROUTES } from '../../src/protocol/routes.ts';
 import { type DescriptorList, ReconcileRequest } from '../../src/protocol/schemas.ts';
@@ -24,6 +22,7 @@ import { ScriptedWatch } from '../testing/scripted-watch.ts';
 import { InformerFactory } from '../watch/informer.ts';
 import { Manager } from './manager.ts';
 import { answer } from '../testing/answer.ts';
+import { scriptedHttpForFile } from '../testing/scripted-http.ts';
 
 const SCHEMA = {
   type: 'object',
@@ -46,29 +45,16 @@ const list: DescriptorList = {
 };
 const received: ReconcileRequest[] = [];
 let describes = 0;
-const server = createServer((req, res) => {
-  let body = '';
-  req.on('data', (c: Buffer) => (body += c.toString()));
-  req.on('end', () => {
-    const headers = { 'content-type': 'application/json', [HEADERS.protocol]: String(PROTOCOL_VERSION) };
-    res.writeHead(200, headers);
-    if (req.method === 'GET' && req.url === ROUTES.list) {
-      describes++;
-      res.end(JSON.stringify(list));
-      return;
-    }
-    received.push(ReconcileRequest.parse(JSON.parse(body)));
-    res.end(JSON.stringify(answer()));
-  });
-});
-let endpoint = '';
-before(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
-});
-after(() => {
-  server.closeAllConnections();
-  server.close();
+const worker = scriptedHttpForFile((req, body, res) => {
+  const headers = { 'content-type': 'application/json', [HEADERS.protocol]: String(PROTOCOL_VERSION) };
+  res.writeHead(200, headers);
+  if (req.method === 'GET' && req.url === ROUTES.list) {
+    describes++;
+    res.end(JSON.stringify(list));
+    return;
+  }
+  received.push(ReconcileRequest.parse(JSON.parse(body)));
+  res.end(JSON.stringify(answer()));
 });
 
 const widget = (name: string): KObject => ({
@@ -82,7 +68,7 @@ const reconciler = (generation: number, spec: Record<string, unknown>): KObject 
   metadata: { name: 'widgets', uid: 'uid-r', generation, resourceVersion: String(100 + generation) },
   spec: {
     reconciler: 'widgets',
-    endpoint,
+    endpoint: worker.url,
     signingSecretRef: { namespace: 'zeroloop', name: 'signing', key: 'key' },
     primary: { apiVersion: 'example.com/v1', kind: 'Widget' },
     namespaces: ['demo'],

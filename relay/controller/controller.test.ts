@@ -4,9 +4,7 @@
 // judges each call); the e2e tests (relay-config) run the same against the real control plane and
 // the website component in workerd.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEADERS } from '../../src/protocol/routes.ts';
 import { ReconcileRequest } from '../../src/protocol/schemas.ts';
@@ -24,6 +22,7 @@ import { ScriptedWatch } from '../testing/scripted-watch.ts';
 import { InformerFactory } from '../watch/informer.ts';
 import { Controller, type ReconcileRecord } from './controller.ts';
 import { answer } from '../testing/answer.ts';
+import { scriptedHttpForFile } from '../testing/scripted-http.ts';
 
 const widget = (name: string, generation = 1): KObject => ({
   apiVersion: 'example.com/v1',
@@ -40,35 +39,22 @@ const widget = (name: string, generation = 1): KObject => ({
 /** Requests the worker received, and a gate a test can hold one primary's next call on. */
 const received: ReconcileRequest[] = [];
 let hold: { name: string; release: Promise<void>; entered: () => void } | undefined;
-const server = createServer((req, res) => {
-  let body = '';
-  req.on('data', (c: Buffer) => (body += c.toString()));
-  req.on('end', () => {
-    void (async () => {
-      const request = ReconcileRequest.parse(JSON.parse(body));
-      received.push(request);
-      if (hold?.name === request.primary.metadata.name) {
-        const gate = hold;
-        hold = undefined;
-        gate.entered();
-        await gate.release;
-      }
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        [HEADERS.protocol]: String(PROTOCOL_VERSION),
-      });
-      res.end(JSON.stringify(answer()));
-    })();
-  });
-});
-let endpoint = '';
-before(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
-});
-after(() => {
-  server.closeAllConnections();
-  server.close();
+const worker = scriptedHttpForFile((req, body, res) => {
+  void (async () => {
+    const request = ReconcileRequest.parse(JSON.parse(body));
+    received.push(request);
+    if (hold?.name === request.primary.metadata.name) {
+      const gate = hold;
+      hold = undefined;
+      gate.entered();
+      await gate.release;
+    }
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      [HEADERS.protocol]: String(PROTOCOL_VERSION),
+    });
+    res.end(JSON.stringify(answer()));
+  })();
 });
 
 function controllerFor(primaries: KObject[]) {
@@ -88,7 +74,7 @@ function controllerFor(primaries: KObject[]) {
   });
   const spec = ReconcilerSpec.parse({
     reconciler: 'widgets',
-    endpoint,
+    endpoint: worker.url,
     signingSecretRef: { namespace: 'zeroloop', name: 'signing', key: 'key' },
     primary: { apiVersion: 'example.com/v1', kind: 'Widget' },
     namespaces: ['demo'],

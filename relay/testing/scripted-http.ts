@@ -52,11 +52,16 @@ export async function scriptedHttp(handler: ScriptedHandler): Promise<ScriptedHt
   };
 }
 
-/** `http://127.0.0.1:<port>` of a port that was just listened on and closed: nothing answers there. */
-export async function closedUrl(): Promise<string> {
+/** A loopback port that was just listened on and closed: free until something else takes it. */
+export async function freeLoopbackPort(): Promise<number> {
   const spare = createServer();
   await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
   const port = (spare.address() as AddressInfo).port;
   await new Promise((resolve) => spare.close(resolve));
-  return `http://127.0.0.1:${String(port)}`;
+  return port;
+}
+
+/** `http://127.0.0.1:<port>` of such a port: nothing answers there. */
+export async function closedUrl(): Promise<string> {
+  return `http://127.0.0.1:${String(await freeLoopbackPort())}`;
 }

@@ -2,13 +2,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dump, load } from 'js-yaml';
 import { z } from 'zod';
 import { ensurePrometheus } from '../../deploy/prometheus/tool/build.ts';
+import { freeLoopbackPort } from '../../relay/testing/scripted-http.ts';
 
 export const RULES_FILE = new URL('../../deploy/prometheus/zeroloop-rules.yaml', import.meta.url);
 
@@ -61,19 +61,6 @@ export interface Prometheus {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 /** Starts Prometheus (built from Go modules on first use) scraping `target` (host:port) every `scrapeInterval`. */
 export async function startPrometheus(options: {
   target: string;
@@ -92,7 +79,7 @@ export async function startPrometheus(options: {
       scrape_configs: [{ job_name: 'zeroloop-relay', static_configs: [{ targets: [options.target] }] }],
     }),
   );
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const url = `http://127.0.0.1:${String(port)}`;
   const logs: string[] = [];
   const child: ChildProcess = spawn(
