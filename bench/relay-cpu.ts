@@ -8,11 +8,12 @@
 // Run: npm run bench -- relay-cpu
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CpuProfile, cpuParts, type PartFigures } from './baseline/cpu-parts.ts';
 import { deployedNodeFlags } from './baseline/deployed-relay.ts';
+import { load1m, machineFigures } from './baseline/phases.ts';
 
 const BULK = Number(process.env.BENCH_BULK ?? 300);
 const COMPARE_NAME = 'relay-cpu-compare';
@@ -20,7 +21,7 @@ const results = new URL('./results/', import.meta.url);
 const progress = (msg: string) =>
   process.stderr.write(`[bench:relay-cpu] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 
-const loadAtStart = loadavg()[0] ?? 0;
+const loadAtStart = load1m();
 const dir = mkdtempSync(join(tmpdir(), 'zeroloop-relay-cpu-'));
 const flags = [...deployedNodeFlags(), '--cpu-prof', `--cpu-prof-dir=${dir}`].join(' ');
 progress(`compare with the relay alone, ${BULK} at once, relay flags: ${flags}`);
@@ -73,11 +74,7 @@ const result = {
   benchmark: 'relay-cpu',
   date,
   command,
-  machine: {
-    cpus: availableParallelism(),
-    load1mAtStart: Math.round(loadAtStart * 100) / 100,
-    load1mAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
-  },
+  machine: machineFigures(loadAtStart),
   relayNodeFlags: flags.replace(/--cpu-prof-dir=\S+/, '--cpu-prof-dir=<tmp>'),
   burst: {
     websites: burst.count,
@@ -105,7 +102,7 @@ const rows = [
 const top = figures.top.map((t) => `| \`${t.fn}\` | ${t.file || '(native)'} | ${String(t.ms)} |`);
 const markdown = `# Where the relay's CPU goes
 
-${date}, ${String(result.machine.cpus)} CPUs; load average ${String(result.machine.load1mAtStart)} at start, ${String(result.machine.load1mAtEnd)} at end. Command: \`${command}\`.
+${date}, ${String(result.machine.cpus)} CPUs, ${String(result.machine.memGiB)} GiB; load average ${String(result.machine.loadavg1mAtStart)} at start, ${String(result.machine.loadavg1mAtEnd)} at end. Command: \`${command}\`.
 
 The relay as deployed (\`node ${result.relayNodeFlags} relay.mjs\`) under compare with no other system: 20
 sequential creates, then ${String(burst.count)} Websites at once (\`${COMPARE_NAME}.md\` has compare's own figures for
